@@ -1,0 +1,1 @@
+"""Customer Connect IVR: a YAML call flow, a pure dialog engine, and one renderer per channel."""

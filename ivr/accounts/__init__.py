@@ -1,0 +1,1 @@
+"""Account data in a SQL database through SQLAlchemy: the AccountDirectory adapter and its schema."""

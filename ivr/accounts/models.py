@@ -1,0 +1,75 @@
+"""The account schema. A participant's SSN is kept only as a keyed digest, a PIN only as an argon2id hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Date, DateTime, ForeignKey, Numeric, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_number: Mapped[str] = mapped_column(String(10), unique=True)
+    ssn_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_is_temporary: Mapped[bool] = mapped_column(default=False)
+    preferred_language: Mapped[str] = mapped_column(String(2), default="en")
+
+    cases_paid: Mapped[list[Case]] = relationship(back_populates="payer", foreign_keys="Case.payer_id")
+    cases_received: Mapped[list[Case]] = relationship(
+        back_populates="receiver", foreign_keys="Case.receiver_id"
+    )
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(20), unique=True)
+    county: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    office_phone: Mapped[str] = mapped_column(String(20))
+    payer_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    receiver_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    monthly_support: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # What the payer still owes on this case; for the receiver, what is owed to them.
+    balance: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+    payer: Mapped[Participant] = relationship(back_populates="cases_paid", foreign_keys=[payer_id])
+    receiver: Mapped[Participant] = relationship(back_populates="cases_received", foreign_keys=[receiver_id])
+    payments: Mapped[list[Payment]] = relationship(back_populates="case")
+    court_events: Mapped[list[CourtEvent]] = relationship(back_populates="case")
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    paid_on: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+    case: Mapped[Case] = relationship(back_populates="payments")
+
+
+class CourtEvent(Base):
+    """A court hearing or an appointment at the agency, for one case."""
+
+    __tablename__ = "court_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "hearing" or "appointment"
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    place: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(200))
+
+    case: Mapped[Case] = relationship(back_populates="court_events")

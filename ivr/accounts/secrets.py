@@ -1,0 +1,63 @@
+"""PIN hashing and SSN digests.
+
+PINs: argon2id over HMAC-SHA256(pepper, PIN). A 4-digit PIN has only 10,000 values, so no hash cost can
+protect it from someone holding the database; the server-side pepper (kept outside the database) and the
+attempt limits do. The argon2 cost is therefore sized so that a verification stays well under 20 ms on one
+core of the 2-core service machine, and never stalls a worker: time_cost=2, memory_cost=8 MiB, parallelism=1
+measured about 6.6 ms (docs/security.md).
+
+SSNs: HMAC-SHA256 with a server key over the nine digits, so that a sign-in by SSN can find its
+participant while the database never holds an SSN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ARGON2_TIME_COST = 2
+ARGON2_MEMORY_KIB = 8 * 1024
+ARGON2_PARALLELISM = 1
+
+
+class PinHasher:
+    def __init__(self, pepper: bytes) -> None:
+        if len(pepper) < 16:
+            raise ValueError("the PIN pepper must be at least 16 bytes")
+        self._pepper = pepper
+        self._argon2 = PasswordHasher(
+            time_cost=ARGON2_TIME_COST,
+            memory_cost=ARGON2_MEMORY_KIB,
+            parallelism=ARGON2_PARALLELISM,
+            hash_len=32,
+            salt_len=16,
+            type=Type.ID,
+        )
+        # Verified against when no participant matched, so that an unknown ID costs what a wrong PIN costs.
+        self._decoy = self._argon2.hash(self._peppered("decoy-never-a-pin"))
+
+    def _peppered(self, pin: str) -> str:
+        return hmac.new(self._pepper, pin.encode(), hashlib.sha256).hexdigest()
+
+    def hash(self, pin: str) -> str:
+        return self._argon2.hash(self._peppered(pin))
+
+    def verify(self, stored: str | None, pin: str) -> bool:
+        try:
+            return self._argon2.verify(stored or self._decoy, self._peppered(pin)) and stored is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+class SsnDigester:
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise ValueError("the SSN key must be at least 16 bytes")
+        self._key = key
+
+    def digest(self, ssn: str) -> str:
+        digits = "".join(ch for ch in ssn if ch.isdigit())
+        return hmac.new(self._key, digits.encode(), hashlib.sha256).hexdigest()

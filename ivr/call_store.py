@@ -1,0 +1,57 @@
+"""RedisCallStore: one key per call, JSON CallState, a TTL, and compare-and-set writes."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import redis
+
+from ivr.engine.state import CallState
+
+# Write the state only if the stored turn is still the one this request read (or nothing is stored
+# and nothing was expected). Two webhooks for the same call at once can then never interleave writes.
+_COMPARE_AND_SET = """
+local current = redis.call('GET', KEYS[1])
+if ARGV[3] == '' then
+  if current then return 0 end
+else
+  if not current then return 0 end
+  if tostring(cjson.decode(current)['turn']) ~= ARGV[3] then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+return 1
+"""
+
+
+class CallStore(Protocol):
+    def load(self, call_id: str) -> CallState | None: ...
+    def save(self, state: CallState, expected_turn: int | None) -> bool: ...
+    def delete(self, call_id: str) -> None: ...
+
+
+class StaleWrite(RuntimeError):
+    """Another request for the same call changed its state first."""
+
+
+class RedisCallStore:
+    def __init__(self, client: redis.Redis, ttl_seconds: int = 4 * 3600, prefix: str = "ivr:call:") -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._prefix = prefix
+        self._cas = client.register_script(_COMPARE_AND_SET)
+
+    def key(self, call_id: str) -> str:
+        return f"{self._prefix}{call_id}"
+
+    def load(self, call_id: str) -> CallState | None:
+        raw = self._client.get(self.key(call_id))
+        if raw is None:
+            return None
+        return CallState.from_json(raw)
+
+    def save(self, state: CallState, expected_turn: int | None) -> bool:
+        expected = "" if expected_turn is None else str(expected_turn)
+        return bool(self._cas(keys=[self.key(state.call_id)], args=[state.to_json(), self._ttl, expected]))
+
+    def delete(self, call_id: str) -> None:
+        self._client.delete(self.key(call_id))

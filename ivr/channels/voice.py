@@ -1,0 +1,113 @@
+"""The voice channel: Twilio's webhook form in, TwiML out, built with the twilio library.
+
+Everything said before a <Gather> is said inside it, so a caller who knows the menu can press a key or
+speak at once. Consecutive prompts in one language become one <Say>. Money, dates and identifiers are
+spoken as words in the caller's language (ivr.channels.spoken).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+
+from twilio.twiml.voice_response import Gather as TwimlGather
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.channels.prompts import prompt_text
+from ivr.channels.spoken import spoken
+from ivr.engine import DigitsEntered, Event, Gather, Hangup, NoInput, Say, SpeechHeard, Turn
+from ivr.flow.model import Flow
+
+MAX_DIGITS = 32
+MAX_SPEECH_CHARS = 300
+_KEYS = frozenset("0123456789*#")
+
+
+def event_from_twilio(form: Mapping[str, str]) -> Event:
+    """Turn a Gather result (or the redirect after a silent Gather) into an engine event."""
+    digits = (form.get("Digits") or "").strip()
+    if digits:
+        if len(digits) > MAX_DIGITS or not set(digits) <= _KEYS:
+            return SpeechHeard("")  # keys no telephone can send: treated as an answer we don't understand
+        return DigitsEntered(digits)
+    speech = "".join(
+        ch for ch in (form.get("SpeechResult") or "")[:MAX_SPEECH_CHARS] if unicodedata.category(ch)[0] != "C"
+    ).strip()
+    if speech:
+        try:
+            confidence: float | None = float(form.get("Confidence") or "")
+        except ValueError:
+            confidence = None
+        return SpeechHeard(speech, confidence)
+    return NoInput()
+
+
+class VoiceRenderer:
+    def __init__(self, flow: Flow) -> None:
+        self._flow = flow
+
+    def _text(self, say: Say, language: str) -> str:
+        return prompt_text(self._flow, say.prompt, language, say.values, spoken)
+
+    def _add_says(self, target: VoiceResponse | TwimlGather, says: list[Say], language: str) -> None:
+        runs: list[tuple[str, list[str]]] = []
+        for say in says:
+            lang = say.language or language
+            text = self._text(say, lang)
+            if not text:
+                continue
+            if runs and runs[-1][0] == lang:
+                runs[-1][1].append(text)
+            else:
+                runs.append((lang, [text]))
+        for lang, texts in runs:
+            spec = self._flow.languages[lang]
+            target.say(" ".join(texts), voice=spec.voice, language=spec.recognizer)
+
+    def render(self, turn: Turn, action_url: str) -> str:
+        response = VoiceResponse()
+        language = turn.state.language
+        spec = self._flow.languages[language]
+        pending: list[Say] = []
+        for action in turn.actions:
+            if isinstance(action, Say):
+                pending.append(action)
+            elif isinstance(action, Gather):
+                gather = self._gather(action, action_url, spec.recognizer)
+                self._add_says(gather, [*pending, *action.prompts], language)
+                pending = []
+                response.append(gather)
+                # Reached only when the caller stays silent: the next request carries no input.
+                response.redirect(action_url, method="POST")
+            elif isinstance(action, Hangup):
+                self._add_says(response, pending, language)
+                pending = []
+                response.hangup()
+        self._add_says(response, pending, language)
+        return str(response)
+
+    def render_apology(self) -> str:
+        """Said when the service failed: in every language, since the caller's may be unknown."""
+        response = VoiceResponse()
+        for language in self._flow.languages:
+            self._add_says(response, [Say(self._flow.defaults.apology)], language)
+        response.hangup()
+        return str(response)
+
+    @staticmethod
+    def _gather(action: Gather, action_url: str, recognizer: str) -> TwimlGather:
+        options: dict[str, object] = {
+            "action": action_url,
+            "method": "POST",
+            "timeout": action.timeout_seconds,
+            "num_digits": action.max_digits,
+            # A menu takes every key as an answer ("#" included); an input ends on its finish key.
+            "finish_on_key": action.finish_key or "",
+        }
+        if action.secret:
+            options["input"] = "dtmf"
+        else:
+            options.update(input="dtmf speech", language=recognizer, speech_timeout="auto")
+            if action.hints:
+                options["hints"] = ", ".join(action.hints)
+        return TwimlGather(**options)

@@ -1,0 +1,84 @@
+"""The `ivr` command."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from ivr.settings import Settings, development_secrets
+from ivr.web.signature import is_loopback
+
+
+@click.group()
+def main() -> None:
+    """Customer Connect IVR: serve the webhook, load demo data, and try calls from a terminal."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option(
+    "--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="$PORT or 5000"
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def serve(port: int, host: str) -> None:
+    """Run the webhook server (development server; see docs/deploy.md for production)."""
+    from ivr.web import create_app
+
+    app = create_app()
+    settings = app.extensions["ivr"].settings
+    if settings.dev_token and not is_loopback(host):
+        raise click.UsageError("without TWILIO_AUTH_TOKEN the server listens on a loopback address only")
+    version = app.extensions["ivr"].conversation.flow.version
+    click.echo(f"Customer Connect IVR on http://{host}:{port}/voice  (flow {version})")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo participants, cases and payments into the database (once)."""
+    from ivr.accounts.database import create_schema, make_engine, make_session_factory
+    from ivr.accounts.demo import seed_demo
+    from ivr.accounts.secrets import PinHasher, SsnDigester
+
+    settings = Settings.load()
+    if settings.database_url.startswith("sqlite"):
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    loaded = seed_demo(
+        make_session_factory(engine), PinHasher(settings.pin_pepper), SsnDigester(settings.ssn_key)
+    )
+    click.echo("Demo data loaded." if loaded else "Demo data is already loaded; nothing changed.")
+
+
+@main.command()
+@click.option(
+    "--url", default=lambda: f"http://127.0.0.1:{os.environ.get('PORT', '5000')}", show_default="local"
+)
+@click.option("--from", "caller", default="+15555550123", show_default=True, help="The calling number")
+def call(url: str, caller: str) -> None:
+    """Place a call to the running service and talk to it from the terminal (or a script on stdin)."""
+    from ivr.console_phone import ConsolePhone
+
+    token = (
+        os.environ.get("TWILIO_AUTH_TOKEN")
+        or development_secrets(Settings.load().instance_path)["TWILIO_AUTH_TOKEN"]
+    )
+    interactive = sys.stdin.isatty()
+
+    def read_line(prompt: str) -> str | None:
+        if interactive:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        line = sys.stdin.readline()
+        return None if line == "" else line
+
+    phone = ConsolePhone(
+        base_url=url, auth_token=token, caller=caller, read_line=read_line, echo_input=not interactive
+    )
+    sys.exit(phone.run())

@@ -1,0 +1,90 @@
+"""The runtime around the pure engine: load the call's state, step, run handlers, save.
+
+Channels call ``Conversation``; it is the only place that joins the engine to the call store and the
+handlers. It never logs digits or speech, only the call id, the node and the kind of event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ivr.call_store import CallStore, StaleWrite
+from ivr.engine import CallStarted, CallState, Event, HandlerFinished, RunHandler, Turn, step
+from ivr.flow.model import Flow
+from ivr.handlers import Handler, HandlerRequest
+
+log = logging.getLogger(__name__)
+
+# One caller turn may run several handlers in a row (sign-in, then a summary); more means a flow loop.
+MAX_HANDLERS_PER_TURN = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is on the line, as the channel knows it."""
+
+    call_id: str
+    channel: str
+    number: str | None = None
+
+
+class Conversation:
+    def __init__(self, flow: Flow, store: CallStore, handlers: Mapping[str, Handler]) -> None:
+        self.flow = flow
+        self._store = store
+        self._handlers = handlers
+
+    def start(self, caller: Caller, language: str | None = None) -> Turn:
+        turn = self._run(caller, None, CallStarted(caller.call_id, language))
+        self._store.delete(caller.call_id)  # a new call with a reused id starts afresh
+        self._save(turn.state, None)
+        return turn
+
+    def answer(self, caller: Caller, event: Event) -> Turn:
+        """Apply the caller's answer. A call whose state expired starts again from the top."""
+        state = self._store.load(caller.call_id)
+        if state is None:
+            log.info("call state missing, starting again", extra={"call_id": caller.call_id})
+            return self.start(caller)
+        turn = self._run(caller, state, event)
+        self._save(turn.state, state.turn)
+        return turn
+
+    def current(self, call_id: str) -> CallState | None:
+        return self._store.load(call_id)
+
+    def end(self, call_id: str) -> None:
+        self._store.delete(call_id)
+
+    def _save(self, state: CallState, expected_turn: int | None) -> None:
+        if not self._store.save(state, expected_turn):
+            raise StaleWrite(state.call_id)
+
+    def _run(self, caller: Caller, state: CallState | None, event: Event) -> Turn:
+        turn = step(self.flow, state, event)
+        log.info(
+            "turn", extra={"call_id": caller.call_id, "event": type(event).__name__, "node": turn.state.node}
+        )
+        actions = list(turn.actions)
+        for _ in range(MAX_HANDLERS_PER_TURN):
+            request = actions[-1] if actions else None
+            if not isinstance(request, RunHandler):
+                return Turn(turn.state, tuple(actions))
+            actions.pop()
+            finished = self._call_handler(caller, turn.state, request)
+            turn = step(self.flow, turn.state, finished)
+            actions.extend(turn.actions)
+        raise RuntimeError(f"more than {MAX_HANDLERS_PER_TURN} handlers in one turn at {turn.state.node}")
+
+    def _call_handler(self, caller: Caller, state: CallState, request: RunHandler) -> HandlerFinished:
+        handler = self._handlers.get(request.handler)
+        if handler is None:
+            log.error("no handler registered", extra={"call_id": caller.call_id, "handler": request.handler})
+            return HandlerFinished("error")
+        try:
+            return handler(HandlerRequest(state, request.digits, caller.channel, caller.number))
+        except Exception:
+            log.exception("handler failed", extra={"call_id": caller.call_id, "handler": request.handler})
+            return HandlerFinished("error")

@@ -1,0 +1,36 @@
+"""The dialog engine: a pure function from (flow, state, event) to (state, actions).
+
+Rule 1: everything that changes a call's state lives in ``machine.py``. Nothing in this package performs
+I/O or imports Flask, Redis, Twilio or SQLAlchemy; ``tests/engine/test_purity.py`` enforces it.
+"""
+
+from ivr.engine.actions import Action, Gather, Hangup, RunHandler, Say
+from ivr.engine.events import (
+    CallEnded,
+    CallStarted,
+    DigitsEntered,
+    Event,
+    HandlerFinished,
+    NoInput,
+    SpeechHeard,
+)
+from ivr.engine.machine import Turn, step
+from ivr.engine.state import CallState
+
+__all__ = [
+    "Action",
+    "CallEnded",
+    "CallStarted",
+    "CallState",
+    "DigitsEntered",
+    "Event",
+    "Gather",
+    "HandlerFinished",
+    "Hangup",
+    "NoInput",
+    "RunHandler",
+    "Say",
+    "SpeechHeard",
+    "Turn",
+    "step",
+]

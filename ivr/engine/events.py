@@ -1,0 +1,64 @@
+"""What can happen to a call, as frozen values. Channels turn their input into these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ivr.values import Values
+
+
+@dataclass(frozen=True, slots=True)
+class CallStarted:
+    """A new call (or text session) reached the service."""
+
+    call_id: str
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigitsEntered:
+    """The caller pressed keys. ``digits`` may include ``*`` and ``#``; the finish key is already removed."""
+
+    digits: str
+
+    def __repr__(self) -> str:  # digits may be a PIN or an SSN: never let them reach a log
+        return f"DigitsEntered(<{len(self.digits)} keys>)"
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechHeard:
+    """The recogniser (or a text caller) produced words."""
+
+    text: str
+    confidence: float | None = None
+
+    def __repr__(self) -> str:
+        return f"SpeechHeard(<{len(self.text)} chars>)"
+
+
+@dataclass(frozen=True, slots=True)
+class NoInput:
+    """The caller was silent until the prompt timed out."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded:
+    """The caller hung up or the channel closed."""
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerFinished:
+    """A handler named by an action node came back with an outcome.
+
+    ``participant`` and ``claimed`` are internal account ids (never a participant number, SSN or PIN);
+    ``counters`` are small named counts the flow keeps across nodes, such as failed sign-ins.
+    """
+
+    outcome: str
+    values: Values = field(default_factory=dict)
+    claimed: int | None = None
+    participant: int | None = None
+    counters: tuple[tuple[str, int], ...] = ()
+
+
+Event = CallStarted | DigitsEntered | SpeechHeard | NoInput | CallEnded | HandlerFinished

@@ -1,0 +1,193 @@
+"""The call-flow language, declared once as pydantic models.
+
+These models are the schema operators write against (``ivr schema`` publishes them as JSON Schema in
+``docs/menu-schema.json``) and the frozen structure the engine walks. They do no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+NodeId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="A node name: lower case, digits, _")]
+PromptId = Annotated[
+    str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="A prompt id from prompts/<lang>.yaml")
+]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="A two-letter language code")]
+Key = Annotated[str, Field(pattern=r"^[0-9*#]$", description="One telephone key")]
+
+
+def _as_tuple(value: Any) -> Any:
+    """Let operators write a single prompt id where a list is expected."""
+    if isinstance(value, str):
+        return (value,)
+    return value
+
+
+PromptList = Annotated[tuple[PromptId, ...], BeforeValidator(_as_tuple)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LanguageSpec(_Model):
+    name: str = Field(description="The language's own name, for documents and tools")
+    voice: str = Field(description="Text-to-speech voice for <Say>, e.g. Polly.Joanna")
+    recognizer: str = Field(description="Speech recognition language, e.g. en-US")
+    locale: str = Field(description="Locale for numbers and dates, e.g. en_US")
+
+
+class Defaults(_Model):
+    max_no_input: int = Field(3, ge=1, le=9, description="Silences allowed at a node before on_exhausted")
+    max_no_match: int = Field(3, ge=1, le=9, description="Unrecognised answers allowed before on_exhausted")
+    on_exhausted: NodeId = Field(description="Where a caller goes when a node's attempts run out")
+    timeout_seconds: int = Field(6, ge=1, le=60, description="Seconds of silence before a no-input")
+    no_input: PromptList = Field(
+        description="Prompts said after a silence, one per attempt (the last repeats)"
+    )
+    no_match: PromptList = Field(description="Prompts said after an unrecognised answer, one per attempt")
+    apology: PromptId = Field(description="Said, in every language, when the service fails mid-call")
+
+
+class Command(_Model):
+    key: Key | None = None
+    words: dict[LanguageCode, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class Option(_Model):
+    key: Key | None = Field(None, description="The key that picks this option")
+    words: dict[LanguageCode, tuple[str, ...]] = Field(
+        default_factory=dict, description="Words or short phrases a caller may say, per language"
+    )
+    next: NodeId
+    language: LanguageCode | None = Field(None, description="Switch the call to this language")
+
+
+class _Retries(_Model):
+    no_input: PromptList | None = None
+    no_match: PromptList | None = None
+    max_no_input: int | None = Field(None, ge=1, le=9)
+    max_no_match: int | None = Field(None, ge=1, le=9)
+    on_exhausted: NodeId | None = None
+    timeout_seconds: int | None = Field(None, ge=1, le=60)
+
+
+class MenuNode(_Retries):
+    kind: Literal["menu"]
+    prompt: PromptList
+    options: tuple[Option, ...] = Field(min_length=1)
+
+
+class InputNode(_Retries):
+    kind: Literal["input"]
+    prompt: PromptList
+    min_length: int = Field(1, ge=1, le=32)
+    max_length: int = Field(ge=1, le=32)
+    finish_key: Key | None = "#"
+    secret: bool = Field(False, description="Keys only; the digits are never logged, stored or read back")
+    next: NodeId
+
+
+class ActionNode(_Model):
+    kind: Literal["action"]
+    handler: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    outcomes: dict[str, NodeId] = Field(min_length=1)
+    on_error: NodeId | None = Field(None, description="Where to go when the handler fails")
+
+
+class SayItem(_Model):
+    prompt: PromptId
+    for_each: str | None = Field(None, description="Say the prompt once per item of this list value")
+    language: LanguageCode | None = Field(
+        None, description="Always say this prompt in this language and its voice (e.g. the offer of Spanish)"
+    )
+
+
+def _as_say_items(value: Any) -> Any:
+    if isinstance(value, str):
+        value = (value,)
+    if isinstance(value, list | tuple):
+        return tuple({"prompt": item} if isinstance(item, str) else item for item in value)
+    return value
+
+
+SayList = Annotated[tuple[SayItem, ...], BeforeValidator(_as_say_items)]
+
+
+class MessageNode(_Model):
+    kind: Literal["message"]
+    say: SayList
+    next: NodeId
+
+
+class HangupNode(_Model):
+    kind: Literal["hangup"]
+    say: SayList = ()
+
+
+Node = Annotated[MenuNode | InputNode | ActionNode | MessageNode | HangupNode, Field(discriminator="kind")]
+GatheringNode = MenuNode | InputNode
+
+
+class FlowHeader(_Model):
+    name: str
+    start: NodeId
+    default_language: LanguageCode
+
+
+class RootFile(_Model):
+    """menu_tree.yaml."""
+
+    flow: FlowHeader
+    languages: dict[LanguageCode, LanguageSpec] = Field(min_length=1)
+    defaults: Defaults
+    commands: dict[Literal["repeat"], Command] = Field(default_factory=dict)
+    include: tuple[str, ...] = ()
+    nodes: dict[NodeId, Node] = Field(default_factory=dict)
+
+
+class IncludedFile(_Model):
+    """A file under menus/."""
+
+    include: tuple[str, ...] = ()
+    nodes: dict[NodeId, Node] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A compiled, checked call flow: what the engine walks and the channels render."""
+
+    name: str
+    start: str
+    default_language: str
+    languages: Mapping[str, LanguageSpec]
+    defaults: Defaults
+    commands: Mapping[str, Command]
+    nodes: Mapping[str, MenuNode | InputNode | ActionNode | MessageNode | HangupNode]
+    prompts: Mapping[str, Mapping[str, str]]
+    version: str
+
+    @classmethod
+    def build(
+        cls,
+        root: RootFile,
+        nodes: Mapping[str, MenuNode | InputNode | ActionNode | MessageNode | HangupNode],
+        prompts: Mapping[str, Mapping[str, str]],
+        version: str,
+    ) -> Flow:
+        return cls(
+            name=root.flow.name,
+            start=root.flow.start,
+            default_language=root.flow.default_language,
+            languages=MappingProxyType(dict(root.languages)),
+            defaults=root.defaults,
+            commands=MappingProxyType({str(name): command for name, command in root.commands.items()}),
+            nodes=MappingProxyType(dict(nodes)),
+            prompts=MappingProxyType({lang: MappingProxyType(dict(t)) for lang, t in prompts.items()}),
+            version=version,
+        )

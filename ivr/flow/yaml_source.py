@@ -1,0 +1,106 @@
+"""A safe YAML reader for operator files.
+
+Every plain scalar stays a string (``no``, ``yes``, ``on``, ``1`` and ``09`` mean what they say; the
+pydantic schema converts the few numeric and boolean fields), duplicate keys are errors, and the position
+of every mapping key is remembered so that errors can point at a line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ivr.flow.errors import FlowError, Problem
+
+YamlPath = tuple[str | int, ...]
+
+
+@dataclass
+class Positions:
+    """Where each YAML path was written: ``("nodes", "main_menu", "options", 0)`` -> (file, line, column)."""
+
+    by_path: dict[YamlPath, tuple[str, int, int]] = field(default_factory=dict)
+
+    def find(self, path: YamlPath) -> tuple[str, int, int] | None:
+        while path:
+            if path in self.by_path:
+                return self.by_path[path]
+            path = path[:-1]
+        return self.by_path.get(())
+
+
+class _StringLoader(yaml.SafeLoader):
+    """SafeLoader whose plain scalars are all strings and whose mappings reject duplicate keys."""
+
+
+# Drop every implicit resolver (bool, int, float, null, timestamp): a plain scalar is a string.
+_StringLoader.yaml_implicit_resolvers = {}
+
+
+def _construct_mapping(loader: _StringLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain word or number", key_node.start_mark
+            )
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping",
+                node.start_mark,
+                f"the key '{key}' appears twice; keep one",
+                key_node.start_mark,
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+_StringLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _walk_positions(node: yaml.Node, path: YamlPath, file: str, out: Positions) -> None:
+    out.by_path[path] = (file, node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            _walk_positions(value_node, (*path, key), file, out)
+            # an error about a key points at the key itself, not at its value
+            out.by_path[(*path, key)] = (file, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk_positions(item, (*path, index), file, out)
+
+
+def read_yaml(path: Path, display_name: str | None = None) -> tuple[Any, Positions]:
+    """Read one YAML file; raise FlowError naming the line and column of a syntax or duplicate-key error."""
+    name = display_name or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FlowError([Problem(f"the file {name} does not exist", file=name)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlowError([Problem(f"the file cannot be read: {exc}", file=name)]) from None
+    positions = Positions()
+    try:
+        node = yaml.compose(text, Loader=_StringLoader)  # _StringLoader derives from SafeLoader
+        if node is None:
+            return {}, positions
+        _walk_positions(node, (), name, positions)
+        loader = _StringLoader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        message = exc.problem or "the YAML cannot be read"
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        raise FlowError([Problem(message, file=name, line=line, column=column)]) from None
+    except yaml.YAMLError as exc:
+        raise FlowError([Problem(f"the YAML cannot be read: {exc}", file=name)]) from None
+    return data, positions

@@ -1,0 +1,96 @@
+"""Service settings from the environment (or a mapping passed to create_app), with safe development defaults.
+
+Without TWILIO_AUTH_TOKEN and the secrets, a development instance generates its own once under
+instance/dev-secrets.json (readable by its owner only), says so loudly, and accepts requests from
+loopback addresses only. IVR_ENV=production refuses to start without the real values.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+REQUIRED_IN_PRODUCTION = (
+    "TWILIO_AUTH_TOKEN",
+    "IVR_PIN_PEPPER",
+    "IVR_SSN_KEY",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+)
+_DEV_SECRETS = ("TWILIO_AUTH_TOKEN", "IVR_PIN_PEPPER", "IVR_SSN_KEY", "SECRET_KEY")
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    flow_path: Path
+    database_url: str
+    redis_url: str | None
+    twilio_auth_token: str
+    pin_pepper: bytes
+    ssn_key: bytes
+    secret_key: str
+    public_base_url: str | None
+    call_ttl_seconds: int
+    production: bool
+    dev_token: bool  # the Twilio token was generated here: only loopback callers are served
+
+    @classmethod
+    def load(
+        cls, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    ) -> Settings:
+        source: dict[str, Any] = dict(os.environ if environ is None else environ)
+        source.update(overrides or {})
+        production = str(source.get("IVR_ENV", "development")).lower() == "production"
+        instance = Path(source.get("IVR_INSTANCE") or Path.cwd() / "instance").resolve()
+        if production:
+            missing = [name for name in REQUIRED_IN_PRODUCTION if not source.get(name)]
+            if missing:
+                raise ConfigError("production mode needs " + ", ".join(missing))
+        dev_token = not source.get("TWILIO_AUTH_TOKEN")
+        if not all(source.get(name) for name in _DEV_SECRETS):
+            generated = development_secrets(instance)
+            for name in _DEV_SECRETS:
+                source[name] = source.get(name) or generated[name]
+        return cls(
+            instance_path=instance,
+            flow_path=Path(source.get("IVR_FLOW") or Path.cwd()).resolve(),
+            database_url=source.get("DATABASE_URL") or f"sqlite:///{instance / 'accounts.sqlite3'}",
+            redis_url=source.get("REDIS_URL") or None,
+            twilio_auth_token=source["TWILIO_AUTH_TOKEN"],
+            pin_pepper=str(source["IVR_PIN_PEPPER"]).encode(),
+            ssn_key=str(source["IVR_SSN_KEY"]).encode(),
+            secret_key=source["SECRET_KEY"],
+            public_base_url=(source.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            call_ttl_seconds=int(source.get("IVR_CALL_TTL_SECONDS") or 4 * 3600),
+            production=production,
+            dev_token=dev_token,
+        )
+
+
+def development_secrets(instance: Path) -> dict[str, str]:
+    """Read, or create once, the development secrets under the instance folder."""
+    path = instance / "dev-secrets.json"
+    if path.exists():
+        data: dict[str, str] = json.loads(path.read_text())
+        if all(name in data for name in _DEV_SECRETS):
+            return data
+    instance.mkdir(parents=True, exist_ok=True)
+    data = {name: secrets.token_urlsafe(32) for name in _DEV_SECRETS}
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(data, handle)
+    return data

@@ -1,0 +1,46 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, jsonify
+
+from ivr.settings import Settings
+from ivr.web.services import Services, build_services, services
+from ivr.web.voice import voice
+
+log = logging.getLogger(__name__)
+
+MAX_REQUEST_BYTES = 64 * 1024  # a Twilio webhook is a few hundred bytes
+
+
+def create_app(config: Mapping[str, Any] | None = None, built: Services | None = None) -> Flask:
+    """Build the webhook app. ``config`` overrides environment settings (tests pass DATABASE_URL etc.)."""
+    settings = built.settings if built else Settings.load(config)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    (built or build_services(settings)).init_app(app)
+    if settings.dev_token:
+        log.warning(
+            "DEVELOPMENT MODE: TWILIO_AUTH_TOKEN is not set; using a generated token from %s and serving "
+            "loopback addresses only. Set TWILIO_AUTH_TOKEN before pointing a Twilio number here.",
+            settings.instance_path / "dev-secrets.json",
+        )
+    app.register_blueprint(voice)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Any, int]:
+        ivr = services()
+        checks = {"flow_version": ivr.conversation.flow.version}
+        try:
+            ivr.redis.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:  # health reports any failure rather than raising
+            checks["redis"] = f"error: {type(exc).__name__}"
+        ok = checks["redis"] == "ok"
+        return jsonify(status="ok" if ok else "degraded", **checks), 200 if ok else 503
+
+    return app

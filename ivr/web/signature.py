@@ -1,0 +1,53 @@
+"""Every Twilio route is wrapped in ``twilio_signed``: a missing or forged X-Twilio-Signature gets a 403.
+
+The URL that Twilio signed is the public one. Behind a TLS-terminating proxy set PUBLIC_BASE_URL (e.g.
+https://ivr.example.org) so the check uses it; X-Forwarded-* headers are never trusted by default.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
+
+from flask import abort, request
+
+from ivr.web.services import services
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def public_url() -> str:
+    """The URL of this request as Twilio addressed it."""
+    base = services().settings.public_base_url
+    if base is None:
+        return request.url
+    query = request.query_string.decode("latin-1")
+    return f"{base}{request.path}" + (f"?{query}" if query else "")
+
+
+def is_loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def twilio_signed(view: F) -> F:
+    @wraps(view)
+    def checked(*args: object, **kwargs: object) -> object:
+        ivr = services()
+        if ivr.settings.dev_token and not is_loopback(request.remote_addr):
+            log.warning("development token: refusing a request from a non-loopback address")
+            abort(403)
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature or not ivr.validator.validate(public_url(), request.form, signature):
+            log.warning("rejected a request without a valid Twilio signature", extra={"path": request.path})
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]  # wraps keeps the signature of view
