@@ -61,7 +61,9 @@ def seed_demo_command() -> None:
 @click.option("--from", "caller", default="+15555550123", show_default=True, help="The calling number")
 def call(url: str, caller: str) -> None:
     """Place a call to the running service and talk to it from the terminal (or a script on stdin)."""
-    from ivr.console_phone import ConsolePhone
+    import requests
+
+    from ivr.console_phone import TwilioSimulator, http_transport, run_console_call
 
     token = (
         os.environ.get("TWILIO_AUTH_TOKEN")
@@ -78,7 +80,24 @@ def call(url: str, caller: str) -> None:
         line = sys.stdin.readline()
         return None if line == "" else line
 
-    phone = ConsolePhone(
-        base_url=url, auth_token=token, caller=caller, read_line=read_line, echo_input=not interactive
-    )
-    sys.exit(phone.run())
+    phone = TwilioSimulator(base_url=url, auth_token=token, transport=http_transport(), caller=caller)
+    try:
+        sys.exit(run_console_call(phone, read_line, sys.stdout, echo=not interactive))
+    except requests.RequestException as exc:
+        raise click.ClickException(f"the service at {url} did not answer: {exc}") from None
+
+
+@main.command()
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of printing"
+)
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of the call-flow files (published as docs/menu-schema.json)."""
+    from pathlib import Path
+
+    from ivr.flow.schema import menu_schema_text
+
+    if output:
+        Path(output).write_text(menu_schema_text(), encoding="utf-8")
+    else:
+        click.echo(menu_schema_text(), nl=False)

@@ -1,39 +1,57 @@
-"""`ivr call`: a console telephone that drives the running service over HTTP exactly as Twilio would.
+"""A telephone that drives the service over HTTP exactly as Twilio would, for `ivr call` and for tests.
 
-It signs every request with the auth token, follows <Gather>, <Redirect> and <Hangup>, prints what the
-caller hears, and reads what the caller does: keys ("1", "1000000001#", "*"), speech ("say: pagos"), or
-an empty line for silence. Lines come from the terminal or, for scripts, from standard input.
+``TwilioSimulator`` signs every request with the auth token, plays TwiML as Twilio does (<Say>, <Gather>
+with its action, the <Redirect> after a silent <Gather>, <Hangup>) and posts the status callback when the
+call ends. ``run_console_call`` wraps it for a person at a terminal or a script on standard input: keys
+("1", "1000000001#", "*"), speech ("say: pagos"), or an empty line for silence.
 """
 
 from __future__ import annotations
 
 import secrets
-import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
-from urllib.parse import urljoin
 
 import requests
 from twilio.request_validator import RequestValidator
 
-MAX_STEPS = 500
+# (url, form, headers) -> TwiML body
+Transport = Callable[[str, dict[str, str], dict[str, str]], bytes]
+
+
+def http_transport(session: requests.Session | None = None) -> Transport:
+    http = session or requests.Session()
+
+    def post(url: str, form: dict[str, str], headers: dict[str, str]) -> bytes:
+        response = http.post(url, data=form, headers=headers, timeout=30)
+        response.raise_for_status()
+        return response.content
+
+    return post
+
+
+@dataclass(frozen=True)
+class Heard:
+    language: str
+    text: str
 
 
 @dataclass
-class ConsolePhone:
+class TwilioSimulator:
     base_url: str
     auth_token: str
+    transport: Transport
     caller: str = "+15555550123"
     called: str = "+18005550100"
-    out: TextIO = sys.stdout
-    read_line: Callable[[str], str | None] = field(default=lambda prompt: None)
-    echo_input: bool = False
     call_sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
-    session: requests.Session = field(default_factory=requests.Session)
+    gather: ET.Element | None = None
+    redirect: str | None = None
+    ended: bool = False
+    requests_sent: int = 0
 
-    def _post(self, url: str, extra: dict[str, str]) -> requests.Response:
+    def _post(self, url: str, extra: dict[str, str]) -> bytes:
         form = {
             "CallSid": self.call_sid,
             "AccountSid": "AC" + "0" * 32,
@@ -44,78 +62,106 @@ class ConsolePhone:
             **extra,
         }
         signature = RequestValidator(self.auth_token).compute_signature(url, form)
-        response = self.session.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=30)
-        response.raise_for_status()
-        return response
+        self.requests_sent += 1
+        return self.transport(url, form, {"X-Twilio-Signature": signature})
 
-    def _say(self, element: ET.Element) -> None:
-        language = element.get("language", "")
-        self.out.write(f"[{language or 'voice'}] {(element.text or '').strip()}\n")
+    def _url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
 
-    def run(self) -> int:
-        """Place one call; return 0 when the service hung up, 1 when the caller did (end of input)."""
-        url = urljoin(self.base_url.rstrip("/") + "/", "voice")
-        response = self._post(url, {"CallStatus": "ringing"})
-        try:
-            for _ in range(MAX_STEPS):
-                # the TwiML comes from the service under test, not from strangers
-                outcome = self._play(ET.fromstring(response.content))  # noqa: S314
-                if outcome is None:
-                    self.out.write("[the service hung up]\n")
-                    return 0
-                next_url, form = outcome
-                if form is None:
-                    self.out.write("[you hung up]\n")
-                    return 1
-                response = self._post(next_url, form)
-            self.out.write("[too many steps: hanging up]\n")
-            return 1
-        finally:
-            status_url = urljoin(self.base_url.rstrip("/") + "/", "voice/status")
-            self._post(status_url, {"CallStatus": "completed"})
+    def dial(self) -> list[Heard]:
+        return self._play(self._post(self._url("/voice"), {"CallStatus": "ringing"}))
 
-    def _play(self, document: ET.Element) -> tuple[str, dict[str, str] | None] | None:
-        """Play one TwiML document. Returns (next URL, form) to continue, form None if the caller hung up,
-        or None when the service hung up."""
-        elements: Iterator[ET.Element] = iter(document)
-        for element in elements:
-            if element.tag == "Say":
-                self._say(element)
-            elif element.tag == "Gather":
-                for child in element:
-                    if child.tag == "Say":
-                        self._say(child)
-                answer = self._ask(element)
-                if answer is None:
-                    return element.get("action", ""), None
-                if answer:
-                    return element.get("action", ""), answer
-                # silence: Twilio goes on to the next verb (the Redirect after the Gather)
-            elif element.tag == "Redirect":
-                return (element.text or "").strip(), {}
-            elif element.tag == "Hangup":
-                return None
-        return None
-
-    def _ask(self, gather: ET.Element) -> dict[str, str] | None:
-        keys_only = gather.get("input") == "dtmf"
-        hint = "keys" if keys_only else "keys, or say: words"
-        line = self.read_line(f"({hint}; empty line = silence) > ")
-        if line is None:
-            return None
-        line = line.strip()
-        if self.echo_input:
-            shown = "*" * len(line) if keys_only else line
-            self.out.write(f"> {shown}\n")
-        if not line:
-            return {}
-        if line.lower().startswith("say:"):
-            if keys_only:
-                self.out.write("[this question takes keys only; your words were not heard]\n")
-                return {}
-            return {"SpeechResult": line[4:].strip(), "Confidence": "0.9"}
+    def press(self, keys: str) -> list[Heard]:
+        """Press keys at the open <Gather>; a trailing finish key is consumed as Twilio does."""
+        gather = self._open_gather()
         finish = gather.get("finishOnKey", "#")
-        digits = "".join(ch for ch in line if ch in "0123456789*#")
-        if finish and digits.endswith(finish):
-            digits = digits[: -len(finish)]
-        return {"Digits": digits} if digits else {}
+        if finish and keys.endswith(finish):
+            keys = keys[: -len(finish)]
+        if not keys:
+            return self.silence()
+        return self._play(self._post(gather.get("action", ""), {"Digits": keys}))
+
+    def say(self, words: str, confidence: float = 0.9) -> list[Heard]:
+        gather = self._open_gather()
+        if gather.get("input") == "dtmf":  # a keys-only question: Twilio hears nothing
+            return self.silence()
+        form = {"SpeechResult": words, "Confidence": f"{confidence:.2f}"}
+        return self._play(self._post(gather.get("action", ""), form))
+
+    def silence(self) -> list[Heard]:
+        """Stay silent: Twilio leaves the <Gather> and follows the <Redirect> after it."""
+        self._open_gather()
+        if self.redirect is None:
+            raise AssertionError("the TwiML has no <Redirect> after its <Gather>: silence would end the call")
+        return self._play(self._post(self.redirect, {}))
+
+    def hang_up(self) -> None:
+        self.ended = True
+        self._post(self._url("/voice/status"), {"CallStatus": "completed", "CallDuration": "42"})
+
+    def _open_gather(self) -> ET.Element:
+        if self.ended or self.gather is None:
+            raise AssertionError("the call is not waiting for an answer")
+        return self.gather
+
+    def _play(self, body: bytes) -> list[Heard]:
+        # the TwiML comes from the service under test, not from strangers
+        document = ET.fromstring(body)  # noqa: S314
+        heard: list[Heard] = []
+        self.gather, self.redirect = None, None
+        for element in document:
+            if element.tag == "Say":
+                heard.append(Heard(element.get("language", ""), (element.text or "").strip()))
+            elif element.tag == "Gather":
+                heard.extend(
+                    Heard(child.get("language", ""), (child.text or "").strip())
+                    for child in element
+                    if child.tag == "Say"
+                )
+                self.gather = element
+            elif element.tag == "Redirect":
+                self.redirect = (element.text or "").strip()
+                if self.gather is None:  # a plain redirect: Twilio follows it at once
+                    return heard + self._play(self._post(self.redirect, {}))
+                break
+            elif element.tag == "Hangup":
+                self.ended = True
+                break
+        if self.gather is None and not self.ended:
+            self.ended = True  # TwiML that runs out of verbs ends the call
+        return heard
+
+
+def run_console_call(
+    phone: TwilioSimulator, read_line: Callable[[str], str | None], out: TextIO, echo: bool
+) -> int:
+    """Talk to the service until either side hangs up. Returns 0 if the service ended the call."""
+
+    def show(heard: list[Heard]) -> None:
+        for item in heard:
+            out.write(f"[{item.language or 'voice'}] {item.text}\n")
+
+    show(phone.dial())
+    try:
+        while not phone.ended:
+            keys_only = phone.gather is not None and phone.gather.get("input") == "dtmf"
+            hint = "keys" if keys_only else "keys, or say: words"
+            line = read_line(f"({hint}; empty line = silence) > ")
+            if line is None:
+                out.write("[you hung up]\n")
+                return 1
+            line = line.strip()
+            if echo:
+                out.write(f"> {'*' * len(line) if keys_only else line}\n")
+            if not line:
+                show(phone.silence())
+            elif line.lower().startswith("say:"):
+                if keys_only:
+                    out.write("[this question takes keys only; your words were not heard]\n")
+                show(phone.say(line[4:].strip()))
+            else:
+                show(phone.press("".join(ch for ch in line if ch in "0123456789*#")))
+        out.write("[the service hung up]\n")
+        return 0
+    finally:
+        phone.hang_up()

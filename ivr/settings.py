@@ -45,6 +45,7 @@ class Settings:
     secret_key: str
     public_base_url: str | None
     call_ttl_seconds: int
+    redis_prefix: str
     production: bool
     dev_token: bool  # the Twilio token was generated here: only loopback callers are served
 
@@ -76,6 +77,7 @@ class Settings:
             secret_key=source["SECRET_KEY"],
             public_base_url=(source.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             call_ttl_seconds=int(source.get("IVR_CALL_TTL_SECONDS") or 4 * 3600),
+            redis_prefix=source.get("IVR_REDIS_PREFIX") or "ivr:",
             production=production,
             dev_token=dev_token,
         )

@@ -66,7 +66,9 @@ def build_services(settings: Settings) -> Services:
         make_session_factory(engine), PinHasher(settings.pin_pepper), SsnDigester(settings.ssn_key)
     )
     conversation = Conversation(
-        flow, RedisCallStore(client, settings.call_ttl_seconds), account_handlers(accounts)
+        flow,
+        RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}call:"),
+        account_handlers(accounts),
     )
     return Services(
         settings=settings,

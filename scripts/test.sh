@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install the project with its development tools into .venv, then lint, type-check and run the tests.
+# Set TEST_DATABASE_URL (PostgreSQL) and REDIS_URL to run against those servers too; without them the
+# tests use SQLite files and an embedded Redis server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+.venv/bin/pytest "$@"

@@ -1,0 +1,103 @@
+"""The SQL account directory on SQLite and PostgreSQL: sign-in look-ups, PIN checks, payment summaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select, text
+
+from ivr.accounts.database import make_engine, make_session_factory
+from ivr.accounts.directory import SqlAccountDirectory
+from ivr.accounts.models import Participant
+from ivr.accounts.secrets import PinHasher, SsnDigester
+from ivr.ports import PinCheck, Role
+from ivr.values import Money
+from tests.conftest import PEPPER, SSN_KEY
+
+
+@pytest.fixture
+def directory(seeded_database: str) -> SqlAccountDirectory:
+    engine = make_engine(seeded_database)
+    return SqlAccountDirectory(
+        make_session_factory(engine), PinHasher(PEPPER.encode()), SsnDigester(SSN_KEY.encode())
+    )
+
+
+def test_identify_by_participant_id_or_ssn(directory: SqlAccountDirectory) -> None:
+    by_id = directory.identify(participant_number="1000000001")
+    assert by_id is not None
+    assert directory.identify(ssn="123456789") == by_id
+    assert directory.identify(ssn="123-45-6789") == by_id
+    assert directory.identify(participant_number="1999999999") is None
+    assert directory.identify(ssn="000000000") is None
+    assert directory.identify() is None
+
+
+def test_pin_checks(directory: SqlAccountDirectory) -> None:
+    payer = directory.identify(participant_number="1000000002")
+    temporary = directory.identify(participant_number="1000000003")
+    other_parent = directory.identify(participant_number="1000000011")
+    assert directory.verify_pin(payer, "1357") is PinCheck.OK
+    assert directory.verify_pin(payer, "2468") is PinCheck.WRONG
+    assert directory.verify_pin(temporary, "9999") is PinCheck.TEMPORARY
+    assert directory.verify_pin(other_parent, "1234") is PinCheck.WRONG  # on file, but without a PIN
+    assert directory.verify_pin(None, "1357") is PinCheck.WRONG
+
+
+def test_payment_summaries_by_role(directory: SqlAccountDirectory) -> None:
+    receiver = directory.payment_summary(directory.identify(participant_number="1000000001") or 0, latest=3)
+    assert receiver is not None and receiver.role is Role.RECEIVER
+    assert receiver.balance == Money(102475)
+    assert [(p.paid_on, p.amount) for p in receiver.latest] == [
+        (dt.date(2026, 11, 3), Money(17525)),
+        (dt.date(2026, 10, 1), Money(35000)),
+        (dt.date(2026, 9, 1), Money(35000)),
+    ]
+    payer = directory.payment_summary(directory.identify(participant_number="1000000002") or 0, latest=1)
+    assert payer is not None and payer.role is Role.PAYER and payer.balance == Money(123456)
+    assert [p.paid_on for p in payer.latest] == [dt.date(2026, 11, 2)]
+    assert directory.payment_summary(999999, latest=3) is None
+
+
+def test_no_ssn_or_pin_is_stored_in_clear(seeded_database: str) -> None:
+    engine = make_engine(seeded_database)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM participants")).all()
+    dump = repr(rows)
+    for secret in ("123456789", "123-45-6789", "987654321", "111223333", "2468", "1357", "9999"):
+        assert secret not in dump
+    with make_session_factory(engine)() as session:
+        hashes = session.scalars(select(Participant.pin_hash).where(Participant.pin_hash.is_not(None))).all()
+    assert len(hashes) == 3 and all(h.startswith("$argon2id$v=19$m=8192,t=2,p=1$") for h in hashes)
+
+
+def test_the_ssn_digest_depends_on_the_server_key() -> None:
+    assert SsnDigester(b"k" * 16).digest("123456789") != SsnDigester(b"j" * 16).digest("123456789")
+    assert SsnDigester(b"k" * 16).digest("123-45-6789") == SsnDigester(b"k" * 16).digest("123456789")
+
+
+def test_the_pin_hash_depends_on_the_pepper() -> None:
+    stored = PinHasher(b"p" * 16).hash("2468")
+    assert PinHasher(b"p" * 16).verify(stored, "2468")
+    assert not PinHasher(b"q" * 16).verify(stored, "2468")
+    assert not PinHasher(b"p" * 16).verify("not-a-hash", "2468")
+
+
+def test_an_unknown_participant_costs_a_full_verification(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PIN checked against no account runs argon2 just as a wrong PIN does, so timing tells nothing."""
+    hasher = PinHasher(b"p" * 16)
+    stored = hasher.hash("2468")
+    verified: list[str] = []
+    real_verify = PasswordHasher.verify
+
+    def counting_verify(self: PasswordHasher, hash: str, password: str) -> bool:
+        verified.append(hash)
+        return real_verify(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
+    assert not hasher.verify(None, "2468")
+    assert not hasher.verify(stored, "1111")
+    assert len(verified) == 2
+    assert verified[0].startswith("$argon2id$v=19$m=8192,t=2,p=1$") and verified[0] != stored

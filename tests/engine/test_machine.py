@@ -1,0 +1,242 @@
+"""The engine driven by events alone, on the shipped flow: no I/O, no Flask, no Redis."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from ivr.engine import (
+    CallEnded,
+    CallStarted,
+    CallState,
+    DigitsEntered,
+    Gather,
+    HandlerFinished,
+    Hangup,
+    NoInput,
+    RunHandler,
+    Say,
+    SpeechHeard,
+    Turn,
+    step,
+)
+from ivr.flow import Flow
+from ivr.values import Money
+
+
+def said(turn: Turn) -> list[str]:
+    """Prompt ids in the order a caller hears them, including those inside a Gather."""
+    ids: list[str] = []
+    for action in turn.actions:
+        if isinstance(action, Say):
+            ids.append(action.prompt)
+        elif isinstance(action, Gather):
+            ids.extend(say.prompt for say in action.prompts)
+    return ids
+
+
+def start(flow: Flow) -> Turn:
+    return step(flow, None, CallStarted("CA1"))
+
+
+def test_a_call_starts_in_english_with_the_offer_of_spanish_said_in_spanish(flow: Flow) -> None:
+    turn = start(flow)
+    assert turn.state.node == "caller_type"
+    assert turn.state.language == "en"
+    assert said(turn) == ["welcome", "offer_spanish", "caller_type"]
+    offer = turn.actions[1]
+    assert isinstance(offer, Say) and offer.language == "es"
+    assert isinstance(turn.actions[-1], Gather)
+
+
+@pytest.mark.parametrize("event", [DigitsEntered("9"), SpeechHeard("Español"), SpeechHeard("spanish please")])
+def test_nine_or_espanol_switches_the_call_to_spanish(flow: Flow, event: DigitsEntered | SpeechHeard) -> None:
+    turn = step(flow, start(flow).state, event)
+    assert turn.state.language == "es"
+    assert turn.state.node == "caller_type"
+    gather = turn.actions[-1]
+    assert isinstance(gather, Gather)
+    assert "sí" in gather.hints and "yes" not in gather.hints
+
+
+@pytest.mark.parametrize(
+    ("words", "node"),
+    [
+        ("Sí.", "ask_id"),
+        ("SI", "ask_id"),
+        ("si", "ask_id"),
+        ("sí, soy el padre", "ask_id"),
+        ("Yes", "ask_id"),  # the brochure itself tells Spanish callers to say "Yes"
+        ("No.", "general_information_end"),
+        ("no, no soy el padre", "general_information_end"),
+        ("Ninguno", "other_options"),
+        ("ninguna", "other_options"),
+        ("1", "ask_id"),
+    ],
+)
+def test_spanish_answers_are_matched_through_accents_case_and_short_sentences(
+    flow: Flow, words: str, node: str
+) -> None:
+    spanish = step(flow, start(flow).state, DigitsEntered("9")).state
+    assert step(flow, spanish, SpeechHeard(words)).state.node == node
+
+
+@pytest.mark.parametrize(
+    ("event", "node"),
+    [
+        (DigitsEntered("1"), "ask_id"),
+        (DigitsEntered("2"), "general_information_end"),
+        (DigitsEntered("7"), "other_options"),
+        (SpeechHeard("yes I am"), "ask_id"),
+        (SpeechHeard("No"), "general_information_end"),
+        (SpeechHeard("None."), "other_options"),
+    ],
+)
+def test_english_keys_and_words(flow: Flow, event: DigitsEntered | SpeechHeard, node: str) -> None:
+    assert step(flow, start(flow).state, event).state.node == node
+
+
+def test_general_information_is_said_then_offered_again(flow: Flow) -> None:
+    turn = step(flow, start(flow).state, DigitsEntered("2"))
+    assert said(turn) == ["general_information", "general_information_end"]
+    again = step(flow, turn.state, SpeechHeard("again"))
+    assert said(again) == ["general_information", "general_information_end"]
+    bye = step(flow, again.state, DigitsEntered("3"))
+    assert said(bye) == ["goodbye"] and isinstance(bye.actions[-1], Hangup) and bye.state.ended
+
+
+def test_silence_escalates_then_ends_politely_after_three(flow: Flow) -> None:
+    first = step(flow, start(flow).state, NoInput())
+    assert said(first) == ["no_input_first", "caller_type"]
+    second = step(flow, first.state, NoInput())
+    assert said(second) == ["no_input_again", "caller_type"]
+    third = step(flow, second.state, NoInput())
+    assert said(third) == ["goodbye_no_response"]
+    assert isinstance(third.actions[-1], Hangup)
+
+
+def test_no_input_and_no_match_are_counted_separately(flow: Flow) -> None:
+    state = start(flow).state
+    for event in (NoInput(), SpeechHeard("banana"), NoInput(), SpeechHeard("pizza")):
+        state = step(flow, state, event).state
+    assert (state.node, state.no_input, state.no_match) == ("caller_type", 2, 2)
+    assert said(step(flow, state, DigitsEntered("5"))) == ["goodbye_no_response"]
+
+
+def test_an_unknown_key_is_a_no_match(flow: Flow) -> None:
+    turn = step(flow, start(flow).state, DigitsEntered("5"))
+    assert said(turn) == ["no_match_first", "caller_type"]
+    assert turn.state.no_match == 1
+
+
+def test_star_repeats_without_counting_a_failure(flow: Flow) -> None:
+    first = start(flow)
+    turn = step(flow, first.state, DigitsEntered("*"))
+    assert said(turn) == ["caller_type"]
+    assert (turn.state.no_input, turn.state.no_match) == (0, 0)
+
+
+def _at_ask_id(flow: Flow) -> CallState:
+    return step(flow, start(flow).state, DigitsEntered("1")).state
+
+
+@pytest.mark.parametrize("digits", ["12345678", "12345678901", "12345678a"])
+def test_an_id_of_the_wrong_length_is_re_prompted(flow: Flow, digits: str) -> None:
+    turn = step(flow, _at_ask_id(flow), DigitsEntered(digits))
+    assert turn.state.node == "ask_id"
+    assert said(turn) == ["id_not_valid", "ask_id"]
+
+
+@pytest.mark.parametrize("digits", ["1000000001", "123456789"])
+def test_nine_or_ten_digits_go_to_the_identify_handler_without_entering_the_state(
+    flow: Flow, digits: str
+) -> None:
+    turn = step(flow, _at_ask_id(flow), DigitsEntered(digits))
+    assert turn.state.node == "identify"
+    assert turn.actions[-1] == RunHandler("identify_caller", digits)
+    assert digits not in turn.state.to_json()
+
+
+def test_secret_inputs_take_keys_only(flow: Flow) -> None:
+    state = _at_ask_id(flow)
+    gather = step(flow, start(flow).state, DigitsEntered("1")).actions[-1]
+    assert isinstance(gather, Gather) and gather.secret and gather.finish_key == "#"
+    assert (
+        step(flow, state, SpeechHeard("one zero zero zero zero zero zero zero zero one")).state.node
+        == "ask_id"
+    )
+
+
+def test_handler_outcomes_map_to_nodes_and_carry_ids_not_digits(flow: Flow) -> None:
+    at_identify = step(flow, _at_ask_id(flow), DigitsEntered("1000000001")).state
+    turn = step(flow, at_identify, HandlerFinished("ok", claimed=7))
+    assert turn.state.node == "ask_pin" and turn.state.claimed == 7
+    at_auth = step(flow, turn.state, DigitsEntered("2468")).state
+    assert at_auth.node == "authenticate"
+    signed_in = step(flow, at_auth, HandlerFinished("ok", participant=7, counters=(("sign_in_failures", 0),)))
+    assert signed_in.state.participant == 7 and signed_in.state.claimed is None
+    assert said(signed_in) == ["signed_in", "main_menu"]
+
+
+def test_failed_sign_in_goes_back_to_the_id_question(flow: Flow) -> None:
+    at_auth = replace(_at_ask_id(flow), node="authenticate")
+    turn = step(flow, at_auth, HandlerFinished("failed", counters=(("sign_in_failures", 1),)))
+    assert said(turn) == ["sign_in_failed", "ask_id"]
+    assert turn.state.counter("sign_in_failures") == 1
+
+
+def test_payment_values_reach_the_prompts_one_line_per_payment(flow: Flow) -> None:
+    import datetime as dt
+
+    state = replace(_at_ask_id(flow), node="payments", participant=2)
+    payments = (
+        {"amount": Money(40000), "date": dt.date(2026, 11, 2)},
+        {"amount": Money(40000), "date": dt.date(2026, 10, 3)},
+    )
+    turn = step(
+        flow, state, HandlerFinished("payer", values={"balance": Money(123456), "payments": payments})
+    )
+    assert said(turn) == [
+        "balance_due",
+        "payments_made_intro",
+        "payment_made_item",
+        "payment_made_item",
+        "main_menu",
+    ]
+    items = [a for a in turn.actions if isinstance(a, Say) and a.prompt == "payment_made_item"]
+    assert [item.values["date"] for item in items] == [dt.date(2026, 11, 2), dt.date(2026, 10, 3)]
+
+
+def test_an_unknown_outcome_takes_the_error_path(flow: Flow) -> None:
+    state = replace(_at_ask_id(flow), node="payments", participant=2)
+    turn = step(flow, state, HandlerFinished("error"))
+    assert said(turn) == ["data_unavailable", "main_menu"]
+
+
+def test_hang_up_ends_the_call_and_later_events_only_hang_up(flow: Flow) -> None:
+    ended = step(flow, start(flow).state, CallEnded())
+    assert ended.state.ended and ended.actions == ()
+    assert step(flow, ended.state, DigitsEntered("1")).actions == (Hangup(),)
+
+
+def test_turns_count_caller_answers(flow: Flow) -> None:
+    first = start(flow)
+    assert first.state.turn == 1
+    assert step(flow, first.state, NoInput()).state.turn == 2
+
+
+def test_state_round_trips_through_json(flow: Flow) -> None:
+    state = step(flow, start(flow).state, DigitsEntered("9")).state.with_counters((("sign_in_failures", 2),))
+    assert CallState.from_json(state.to_json()) == state
+
+
+def test_a_call_can_start_in_a_preferred_language(flow: Flow) -> None:
+    assert step(flow, None, CallStarted("CA2", language="es")).state.language == "es"
+    assert step(flow, None, CallStarted("CA3", language="fr")).state.language == "en"
+
+
+def test_events_never_show_digits_or_words_in_their_repr() -> None:
+    assert "2468" not in repr(DigitsEntered("2468"))
+    assert "2468" not in repr(RunHandler("authenticate", "2468"))
+    assert "secret words" not in repr(SpeechHeard("secret words"))

@@ -1,0 +1,232 @@
+"""Whole calls through the Flask app, against a real Redis and a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import signed_post
+from tests.web.phone import languages, phone, text
+
+SPANISH_BALANCE = "El saldo que se le debe es de mil veinticuatro dólares con setenta y cinco centavos."
+SPANISH_PAYMENTS = (
+    "ciento setenta y cinco dólares con veinticinco centavos, enviado el 3 de noviembre de 2026. "
+    "trescientos cincuenta dólares, enviado el 1 de octubre de 2026. "
+    "trescientos cincuenta dólares, enviado el 1 de septiembre de 2026."
+)
+
+
+def test_spanish_by_speech_participant_id_pin_and_pagos(client: FlaskClient) -> None:
+    call = phone(client)
+    assert "Para español, marque 9." in text(call.dial())
+    heard = call.say("español")
+    assert "Si usted es padre o tutor legal" in text(heard) and languages(heard) == {"es-US"}
+    assert call.gather is not None and call.gather.get("language") == "es-US"
+    assert "identificación de participante" in text(call.say("Sí."))
+    assert "Marque su PIN" in text(call.press("1000000001#"))
+    assert "Menú principal" in text(call.press("2468#"))
+    heard = call.say("pagos")
+    assert SPANISH_BALANCE in text(heard)
+    assert SPANISH_PAYMENTS in text(heard)
+    assert languages(heard) == {"es-US"}
+    assert "Adiós" in text(call.say("adiós"))
+    assert call.ended
+
+
+def test_english_with_keys_only_as_the_payer(client: FlaskClient) -> None:
+    call = phone(client)
+    call.dial()
+    call.press("1")
+    call.press("1000000002#")
+    assert "Main menu" in text(call.press("1357#"))
+    heard = text(call.press("1"))
+    assert (
+        "Your current balance due is one thousand two hundred thirty-four dollars and fifty-six cents."
+        in heard
+    )
+    assert (
+        "four hundred dollars, paid on November 2, 2026. four hundred dollars, paid on October 3, 2026."
+        in heard
+    )
+    assert "sent to you" not in heard
+    call.press("9")
+    assert call.ended
+
+
+def test_sign_in_with_a_social_security_number(client: FlaskClient) -> None:
+    call = phone(client)
+    call.dial()
+    call.say("yes")
+    call.press("987654321#")
+    assert "Main menu" in text(call.press("1357#"))
+
+
+def test_wrong_pin_and_unknown_id_get_the_same_words(client: FlaskClient) -> None:
+    wrong_pin = phone(client)
+    wrong_pin.dial()
+    wrong_pin.press("1")
+    wrong_pin.press("1000000002#")
+    heard_wrong_pin = wrong_pin.press("9999#")
+
+    unknown = phone(client)
+    unknown.dial()
+    unknown.press("1")
+    unknown.press("1999999999#")
+    heard_unknown = unknown.press("1357#")
+
+    assert heard_wrong_pin == heard_unknown
+    assert text(heard_unknown).startswith("We could not sign you in with that information.")
+
+
+def test_three_failed_sign_ins_end_the_call(client: FlaskClient) -> None:
+    call = phone(client)
+    call.dial()
+    call.press("1")
+    for _ in range(2):
+        call.press("1000000002#")
+        call.press("0000#")
+    call.press("1000000002#")
+    heard = text(call.press("0000#"))
+    assert "We still could not sign you in." in heard and heard.endswith("Goodbye.")
+    assert call.ended
+
+
+def test_a_temporary_pin_is_not_a_sign_in(client: FlaskClient) -> None:
+    call = phone(client)
+    call.dial()
+    call.press("1")
+    call.press("1000000003#")
+    heard = text(call.press("9999#"))
+    assert "temporary PIN" in heard and "Main menu" not in heard
+
+
+def test_an_id_of_the_wrong_length_is_asked_again(client: FlaskClient) -> None:
+    call = phone(client)
+    call.dial()
+    call.press("1")
+    heard = text(call.press("12345#"))
+    assert heard.startswith("That number doesn't look right.")
+    assert "Enter your participant ID" in heard
+
+
+def test_silence_three_times_says_goodbye(client: FlaskClient) -> None:
+    call = phone(client)
+    call.dial()
+    assert text(call.silence()).startswith("Sorry, I didn't hear anything.")
+    assert text(call.silence()).startswith("I still didn't hear you.")
+    assert text(call.silence()).startswith("We're sorry we couldn't help you this time.")
+    assert call.ended
+
+
+def test_general_information_and_other_options(client: FlaskClient) -> None:
+    call = phone(client)
+    call.dial()
+    heard = text(call.say("No"))
+    for fact in (
+        "Monday through Friday",
+        "customer connect dot example dot org",
+        "P.O. Box 1000",
+        "TTY",
+        "PIN",
+    ):
+        assert fact in heard
+    assert "To hear this again" in heard
+    assert text(call.press("2")).startswith("If you are a parent or legal guardian")
+    heard = text(call.say("None"))
+    assert "To learn how to get a new PIN by mail" in heard
+    assert "outside the United States" in text(call.press("2"))
+    assert "up to 10 working days" in text(call.press("1"))
+    call.press("4")
+    assert call.ended
+
+
+def test_the_status_callback_removes_the_call_state(
+    client: FlaskClient, app: Flask, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    call = phone(client)
+    call.dial()
+    key = f"{redis_prefix}call:{call.call_sid}"
+    assert redis_client.exists(key)
+    assert 0 < redis_client.ttl(key) <= 4 * 3600
+    call.hang_up()
+    assert not redis_client.exists(key)
+
+
+def test_a_call_whose_state_expired_starts_again(
+    client: FlaskClient, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    call = phone(client)
+    call.dial()
+    redis_client.delete(f"{redis_prefix}call:{call.call_sid}")
+    assert "Welcome to Customer Connect" in text(call.press("1"))
+
+
+def test_forged_missing_or_stale_signatures_are_refused(client: FlaskClient) -> None:
+    form = {"CallSid": "CA" + "1" * 32, "From": "+15555550123"}
+    assert client.post("/voice", data=form).status_code == 403
+    assert signed_post(client, "/voice", form, token="not-the-token").status_code == 403
+    response = signed_post(client, "/voice", form)
+    assert response.status_code == 200
+    tampered = {**form, "From": "+15555550999"}
+    signature = signed_post.__globals__["RequestValidator"]("test-auth-token-0123456789").compute_signature(
+        "http://localhost/voice", form
+    )
+    assert client.post("/voice", data=tampered, headers={"X-Twilio-Signature": signature}).status_code == 403
+    for path in ("/voice/turn?t=1", "/voice/status"):
+        assert client.post(path, data=form).status_code == 403
+
+
+def test_a_missing_call_sid_is_a_client_error(client: FlaskClient) -> None:
+    assert signed_post(client, "/voice", {"From": "+15555550123"}).status_code == 400
+
+
+def test_no_pin_ssn_or_typed_digits_reach_redis_or_the_logs(
+    client: FlaskClient, redis_client: redis.Redis, redis_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secrets = ("2468", "1357", "1000000001", "1000000002", "123456789", "987654321", "0000")
+    snapshots: list[bytes] = []
+
+    def snapshot() -> None:
+        for key in redis_client.scan_iter(f"{redis_prefix}*"):
+            snapshots.append(key + b"=" + (redis_client.get(key) or b""))
+
+    ssn_call = phone(client)
+    ssn_call.dial()
+    ssn_call.press("1")
+    snapshot()
+    ssn_call.press("123456789#")
+    snapshot()
+    ssn_call.press("0000#")
+    snapshot()
+    ssn_call.press("987654321#")
+    snapshot()
+    ssn_call.press("1357#")
+    snapshot()
+    ssn_call.press("1")
+    snapshot()
+
+    id_call = phone(client)
+    id_call.dial()
+    id_call.press("1")
+    id_call.press("1000000001#")
+    snapshot()
+    id_call.press("2468#")
+    snapshot()
+    id_call.press("1")
+    snapshot()
+
+    stored = b"\n".join(snapshots).decode()
+    assert "main_menu" in stored  # the snapshots did capture live call state
+    logged = "\n".join(
+        [record.getMessage() for record in caplog.records]
+        + [repr(record.__dict__) for record in caplog.records]
+    )
+    assert "turn" in logged
+    for secret in secrets:
+        assert secret not in stored, f"{secret} reached Redis"
+        assert secret not in logged, f"{secret} reached the logs"
