@@ -125,7 +125,12 @@ def app_config(seeded_database: str, redis_url: str, redis_prefix: str, tmp_path
 def app(app_config: dict[str, str]) -> Iterator[Flask]:
     application = create_app(app_config)
     yield application
-    services = application.extensions["ivr"]
+    close_app(application)
+
+
+def close_app(app: Flask) -> None:
+    """Release what create_app opened, so no connection outlives its test."""
+    services = app.extensions["ivr"]
     services.database.dispose()
     services.redis.close()
 

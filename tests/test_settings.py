@@ -10,7 +10,7 @@ from flask import Flask
 
 from ivr.settings import ConfigError, Settings
 from ivr.web import create_app
-from tests.conftest import signed_post
+from tests.conftest import close_app, signed_post
 
 
 def test_development_generates_secrets_once_readable_only_by_the_owner(tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_a_development_token_serves_loopback_callers_only(app_config: dict[str, 
     assert signed_post(client, "/voice", form, token=token).status_code == 200
     client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
     assert signed_post(client, "/voice", form, token=token).status_code == 403
-    app.extensions["ivr"].database.dispose()
+    close_app(app)
 
 
 def test_the_public_base_url_is_what_the_signature_covers(app_config: dict[str, str]) -> None:
@@ -70,4 +70,4 @@ def test_the_public_base_url_is_what_the_signature_covers(app_config: dict[str, 
     assert signed_post(client, "http://localhost/voice", form).status_code == 403
     response = signed_post(client, "https://ivr.example.org/voice", form)
     assert b"https://ivr.example.org/voice/turn?t=1" in response.data
-    app.extensions["ivr"].database.dispose()
+    close_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
@@ -18,11 +19,12 @@ from tests.conftest import PEPPER, SSN_KEY
 
 
 @pytest.fixture
-def directory(seeded_database: str) -> SqlAccountDirectory:
+def directory(seeded_database: str) -> Iterator[SqlAccountDirectory]:
     engine = make_engine(seeded_database)
-    return SqlAccountDirectory(
+    yield SqlAccountDirectory(
         make_session_factory(engine), PinHasher(PEPPER.encode()), SsnDigester(SSN_KEY.encode())
     )
+    engine.dispose()
 
 
 def test_identify_by_participant_id_or_ssn(directory: SqlAccountDirectory) -> None:
@@ -70,6 +72,7 @@ def test_no_ssn_or_pin_is_stored_in_clear(seeded_database: str) -> None:
         assert secret not in dump
     with make_session_factory(engine)() as session:
         hashes = session.scalars(select(Participant.pin_hash).where(Participant.pin_hash.is_not(None))).all()
+    engine.dispose()
     assert len(hashes) == 3 and all(h.startswith("$argon2id$v=19$m=8192,t=2,p=1$") for h in hashes)
 
 
