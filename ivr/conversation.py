@@ -14,6 +14,7 @@ from ivr.call_store import CallStore, StaleWrite
 from ivr.engine import CallStarted, CallState, Event, HandlerFinished, RunHandler, Turn, step
 from ivr.flow.model import Flow
 from ivr.handlers import Handler, HandlerRequest
+from ivr.ports import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,13 @@ class Caller:
 
 
 class Conversation:
-    def __init__(self, flow: Flow, store: CallStore, handlers: Mapping[str, Handler]) -> None:
+    def __init__(
+        self, flow: Flow, store: CallStore, handlers: Mapping[str, Handler], clock: Clock | None = None
+    ) -> None:
         self.flow = flow
         self._store = store
         self._handlers = handlers
+        self._clock = clock or SystemClock()
 
     def start(self, caller: Caller, language: str | None = None) -> Turn:
         turn = self._run(caller, None, CallStarted(caller.call_id, language))
@@ -63,7 +67,8 @@ class Conversation:
             raise StaleWrite(state.call_id)
 
     def _run(self, caller: Caller, state: CallState | None, event: Event) -> Turn:
-        turn = step(self.flow, state, event)
+        now = self._clock.now()
+        turn = step(self.flow, state, event, now)
         log.info(
             "turn", extra={"call_id": caller.call_id, "event": type(event).__name__, "node": turn.state.node}
         )
@@ -74,7 +79,7 @@ class Conversation:
                 return Turn(turn.state, tuple(actions))
             actions.pop()
             finished = self._call_handler(caller, turn.state, request)
-            turn = step(self.flow, turn.state, finished)
+            turn = step(self.flow, turn.state, finished, now)
             actions.extend(turn.actions)
         raise RuntimeError(f"more than {MAX_HANDLERS_PER_TURN} handlers in one turn at {turn.state.node}")
 

@@ -54,3 +54,13 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FixedClock:
+    """A clock stopped at one moment: for trying out hours of operation and for tests (IVR_FIXED_TIME)."""
+
+    moment: dt.datetime
+
+    def now(self) -> dt.datetime:
+        return self.moment

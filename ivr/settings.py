@@ -7,6 +7,7 @@ loopback addresses only. IVR_ENV=production refuses to start without the real va
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -46,6 +47,7 @@ class Settings:
     public_base_url: str | None
     call_ttl_seconds: int
     redis_prefix: str
+    fixed_time: dt.datetime | None  # IVR_FIXED_TIME: the service's clock stands still (not in production)
     production: bool
     dev_token: bool  # the Twilio token was generated here: only loopback callers are served
 
@@ -78,9 +80,26 @@ class Settings:
             public_base_url=(source.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             call_ttl_seconds=int(source.get("IVR_CALL_TTL_SECONDS") or 4 * 3600),
             redis_prefix=source.get("IVR_REDIS_PREFIX") or "ivr:",
+            fixed_time=_fixed_time(source.get("IVR_FIXED_TIME"), production),
             production=production,
             dev_token=dev_token,
         )
+
+
+def _fixed_time(text: str | None, production: bool) -> dt.datetime | None:
+    if not text:
+        return None
+    if production:
+        raise ConfigError("IVR_FIXED_TIME stops the clock; it is not allowed in production")
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"IVR_FIXED_TIME '{text}' is not an ISO date and time such as 2026-11-24T10:00-08:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConfigError("IVR_FIXED_TIME needs a UTC offset, e.g. 2026-11-24T10:00-08:00")
+    return moment
 
 
 def development_secrets(instance: Path) -> dict[str, str]:

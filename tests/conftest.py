@@ -31,6 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 AUTH_TOKEN = "test-auth-token-0123456789"
 PEPPER = "test-pin-pepper-0123456789abcdef"
 SSN_KEY = "test-ssn-key-0123456789abcdefgh"
+# Office hours are Monday to Friday, 8 to 5 Pacific time: the app under test runs on a stopped clock.
+CLOSED_TIME = "2026-11-22T10:00:00-08:00"  # a Sunday
+OPEN_TIME = "2026-11-24T10:00:00-08:00"  # a Tuesday
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +121,7 @@ def app_config(seeded_database: str, redis_url: str, redis_prefix: str, tmp_path
         "IVR_PIN_PEPPER": PEPPER,
         "IVR_SSN_KEY": SSN_KEY,
         "SECRET_KEY": "test-secret-key",
+        "IVR_FIXED_TIME": CLOSED_TIME,
     }
 
 

@@ -15,7 +15,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.channels.prompts import prompt_text
 from ivr.channels.spoken import spoken
-from ivr.engine import DigitsEntered, Event, Gather, Hangup, NoInput, Say, SpeechHeard, Turn
+from ivr.engine import DigitsEntered, Event, Gather, Hangup, NoInput, Say, SpeechHeard, Transfer, Turn
 from ivr.flow.model import Flow
 
 MAX_DIGITS = 32
@@ -83,6 +83,13 @@ class VoiceRenderer:
                 self._add_says(response, pending, language)
                 pending = []
                 response.hangup()
+            elif isinstance(action, Transfer):
+                self._add_says(response, pending, language)
+                pending = []
+                if action.number:
+                    response.dial(action.number)
+                elif action.queue:
+                    response.enqueue(action.queue)
         self._add_says(response, pending, language)
         return str(response)
 

@@ -4,7 +4,7 @@ Rule 1: everything that changes a call's state lives in ``machine.py``. Nothing 
 I/O or imports Flask, Redis, Twilio or SQLAlchemy; ``tests/engine/test_purity.py`` enforces it.
 """
 
-from ivr.engine.actions import Action, Gather, Hangup, RunHandler, Say
+from ivr.engine.actions import Action, Gather, Hangup, RunHandler, Say, Transfer
 from ivr.engine.events import (
     CallEnded,
     CallStarted,
@@ -31,6 +31,7 @@ __all__ = [
     "RunHandler",
     "Say",
     "SpeechHeard",
+    "Transfer",
     "Turn",
     "step",
 ]

@@ -54,4 +54,12 @@ class Hangup:
     """End the call after everything said before it."""
 
 
-Action = Say | Gather | RunHandler | Hangup
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Connect the caller to a phone number (E.164) or a named queue; the call leaves the flow."""
+
+    number: str | None = None
+    queue: str | None = None
+
+
+Action = Say | Gather | RunHandler | Hangup | Transfer

@@ -1,17 +1,24 @@
 """Rule 1: every change to a call's state happens in this file.
 
-``step(flow, state, event)`` is a pure function. It looks at the node the call is waiting at, decides
+``step(flow, state, event, now)`` is a pure function. It looks at the node the call is waiting at, decides
 what the event means there, and walks the flow until it reaches a node that waits for the caller (menu,
 input), needs data (action: the runtime runs the handler and calls ``step`` again with HandlerFinished),
-or ends the call (hangup). Message nodes are said on the way.
+or leaves the flow (hangup, transfer). Message nodes are said on the way. ``now`` is only read to decide
+hours of operation; the runtime passes its clock's time.
+
+At every menu and input the universal commands come first (repeat, help, back, main menu,
+representative; each can be switched off per node), then the node's own options or digits. Silence and
+answers not understood are counted separately; the second attempt hears the node's short prompt, the third
+its help, and when either count runs out the caller goes to the node's (or the default) on_exhausted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from ivr.engine.actions import Action, Gather, Hangup, RunHandler, Say
+from ivr.engine.actions import Action, Gather, Hangup, RunHandler, Say, Transfer
 from ivr.engine.events import (
     CallEnded,
     CallStarted,
@@ -24,19 +31,24 @@ from ivr.engine.events import (
 from ivr.engine.state import CallState
 from ivr.flow.model import (
     ActionNode,
+    Command,
     Flow,
+    GatheringNode,
     HangupNode,
     InputNode,
     MenuNode,
     MessageNode,
     Option,
     SayItem,
+    TransferNode,
 )
 from ivr.speech_text import find_phrase, fold
 from ivr.values import Value, Values
 
 # More nodes than this without waiting for the caller means the flow loops on itself.
 MAX_HOPS_PER_TURN = 64
+# How many questions "back" can retrace.
+MAX_HISTORY = 12
 _DIGITS = re.compile(r"^[0-9]+$")
 
 
@@ -50,7 +62,7 @@ class Turn:
     actions: tuple[Action, ...]
 
 
-def step(flow: Flow, state: CallState | None, event: Event) -> Turn:
+def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | None = None) -> Turn:
     """Advance one call by one event."""
     if isinstance(event, CallStarted):
         language = (
@@ -59,7 +71,7 @@ def step(flow: Flow, state: CallState | None, event: Event) -> Turn:
         fresh = CallState(
             call_id=event.call_id, flow_version=flow.version, node=flow.start, language=language, turn=1
         )
-        return _enter(flow, fresh, flow.start)
+        return _Walk(flow, now).enter(fresh, flow.start)
     if state is None:
         raise ValueError("only CallStarted may begin a call")
     if isinstance(event, CallEnded):
@@ -67,55 +79,46 @@ def step(flow: Flow, state: CallState | None, event: Event) -> Turn:
     if state.ended:
         return Turn(state, (Hangup(),))
 
+    walk = _Walk(flow, now)
     node = flow.nodes[state.node]
     if isinstance(event, HandlerFinished):
         if not isinstance(node, ActionNode):
             return Turn(state, ())
         target = node.outcomes.get(event.outcome) or node.on_error or flow.defaults.on_exhausted
-        updated = replace(state, claimed=event.claimed, participant=event.participant or state.participant)
-        return _enter(flow, updated.with_counters(event.counters), target, values=event.values)
+        signed_in = event.participant is not None and event.participant != state.participant
+        updated = replace(
+            state,
+            claimed=event.claimed,
+            participant=event.participant or state.participant,
+            # after signing in, "back" must not lead into the sign-in questions again
+            history=() if signed_in else state.history,
+        )
+        return walk.enter(updated.with_counters(event.counters), target, values=event.values)
 
     state = replace(state, turn=state.turn + 1)
+    if isinstance(node, MenuNode | InputNode):
+        command = _command(flow, node, state.language, event)
+        if command is not None:
+            return walk.command(state, node, command)
     if isinstance(node, MenuNode):
-        return _answer_menu(flow, state, node, event)
+        return walk.answer_menu(state, node, event)
     if isinstance(node, InputNode):
-        return _answer_input(flow, state, node, event)
+        return walk.answer_input(state, node, event)
     # The call is parked on a node that does not wait (a handler failed mid-turn): carry on from it.
-    return _enter(flow, state, state.node)
+    return walk.enter(state, state.node)
 
 
-def _answer_menu(flow: Flow, state: CallState, node: MenuNode, event: Event) -> Turn:
-    if isinstance(event, NoInput):
-        return _retry(flow, state, node, "no_input")
-    if _is_repeat(flow, state.language, event):
-        return Turn(state, (_gather(flow, state, node),))
-    option = _match_option(flow, node, state.language, event)
-    if option is None:
-        return _retry(flow, state, node, "no_match")
-    if option.language is not None:
-        state = replace(state, language=option.language)
-    return _enter(flow, state, option.next)
+def _command(flow: Flow, node: GatheringNode, language: str, event: Event) -> str | None:
+    """The universal command this answer asks for, if any."""
+    for name, command in flow.commands.items():
+        if name in node.without_commands:
+            continue
+        if _is_command(command, language, event):
+            return name
+    return None
 
 
-def _answer_input(flow: Flow, state: CallState, node: InputNode, event: Event) -> Turn:
-    if isinstance(event, NoInput):
-        return _retry(flow, state, node, "no_input")
-    if _is_repeat(flow, state.language, event):
-        return Turn(state, (_gather(flow, state, node),))
-    digits: str | None = None
-    if isinstance(event, DigitsEntered):
-        digits = event.digits.replace(node.finish_key, "") if node.finish_key else event.digits
-    elif isinstance(event, SpeechHeard) and not node.secret:
-        digits = "".join(ch for ch in event.text if ch.isdigit())
-    if digits is None or not _DIGITS.match(digits) or not node.min_length <= len(digits) <= node.max_length:
-        return _retry(flow, state, node, "no_match")
-    return _enter(flow, state, node.next, digits=digits)
-
-
-def _is_repeat(flow: Flow, language: str, event: Event) -> bool:
-    command = flow.commands.get("repeat")
-    if command is None:
-        return False
+def _is_command(command: Command, language: str, event: Event) -> bool:
     if isinstance(event, DigitsEntered):
         return command.key is not None and event.digits.rstrip("#") == command.key
     if isinstance(event, SpeechHeard):
@@ -124,102 +127,194 @@ def _is_repeat(flow: Flow, language: str, event: Event) -> bool:
     return False
 
 
-def _match_option(flow: Flow, node: MenuNode, language: str, event: Event) -> Option | None:
-    if isinstance(event, DigitsEntered):
-        key = event.digits.rstrip("#")[:1]
-        return next((option for option in node.options if option.key == key), None)
-    if not isinstance(event, SpeechHeard):
+class _Walk:
+    """The transitions of one step, with the flow and the time they are made at."""
+
+    def __init__(self, flow: Flow, now: dt.datetime | None) -> None:
+        self.flow = flow
+        self.open = flow.is_open(now)
+
+    # -- answers at a waiting node -------------------------------------------------------------
+
+    def command(self, state: CallState, node: GatheringNode, name: str) -> Turn:
+        command = self.flow.commands[name]
+        if name == "repeat":
+            return Turn(state, (self.gather(state, node, attempt=1),))
+        if name == "help":
+            helped = node.help or self.flow.defaults.help
+            return Turn(state, (*(Say(p) for p in helped), self.gather(state, node, attempt=1)))
+        if name == "back":
+            if not state.history:
+                return Turn(state, (self.gather(state, node, attempt=1),))
+            previous = state.history[-1]
+            return self.enter(replace(state, history=state.history[:-1]), previous, remember=False)
+        target = command.target
+        if name == "main_menu" and state.participant is None:
+            target = command.target_before_sign_in or target
+        if target is None:
+            return Turn(state, (self.gather(state, node, attempt=1),))
+        return self.enter(state, target)
+
+    def answer_menu(self, state: CallState, node: MenuNode, event: Event) -> Turn:
+        if isinstance(event, NoInput):
+            return self.retry(state, node, "no_input")
+        option = self.match_option(node, state.language, event)
+        if option is None:
+            return self.retry(state, node, "no_match")
+        if option.language is not None:
+            state = replace(state, language=option.language)
+        return self.enter(state, option.next)
+
+    def answer_input(self, state: CallState, node: InputNode, event: Event) -> Turn:
+        if isinstance(event, NoInput):
+            return self.retry(state, node, "no_input")
+        digits: str | None = None
+        if isinstance(event, DigitsEntered):
+            digits = event.digits.replace(node.finish_key, "") if node.finish_key else event.digits
+        elif isinstance(event, SpeechHeard) and not node.secret:
+            digits = "".join(ch for ch in event.text if ch.isdigit())
+        if (
+            digits is None
+            or not _DIGITS.match(digits)
+            or not node.min_length <= len(digits) <= node.max_length
+        ):
+            return self.retry(state, node, "no_match")
+        return self.enter(state, node.next, digits=digits)
+
+    def offered(self, node: MenuNode) -> list[Option]:
+        """The options available now ('when: open' options only while the office is open)."""
+        return [o for o in node.options if o.when is None or (o.when == "open") == self.open]
+
+    def match_option(self, node: MenuNode, language: str, event: Event) -> Option | None:
+        options = self.offered(node)
+        if isinstance(event, DigitsEntered):
+            key = event.digits.rstrip("#")[:1]
+            return next((option for option in options if option.key == key), None)
+        if not isinstance(event, SpeechHeard):
+            return None
+        words = fold(event.text).split()
+        if len(words) == 1 and len(words[0]) == 1:  # a recogniser that heard "1" for a spoken key
+            spoken_key = next((option for option in options if option.key == words[0]), None)
+            if spoken_key is not None:
+                return spoken_key
+        # The caller's language first; then the others, for callers who mix languages ("Yes" in Spanish).
+        for lang in (language, *(other for other in self.flow.languages if other != language)):
+            best: tuple[int, int] | None = None
+            for index, option in enumerate(options):
+                for phrase in option.words.get(lang, ()):
+                    position = find_phrase(words, phrase)
+                    if position is not None and (best is None or position < best[0]):
+                        best = (position, index)
+            if best is not None:
+                return options[best[1]]
         return None
-    words = fold(event.text).split()
-    if len(words) == 1 and len(words[0]) == 1:  # a recogniser that heard "1" for a spoken key
-        spoken_key = next((option for option in node.options if option.key == words[0]), None)
-        if spoken_key is not None:
-            return spoken_key
-    # The caller's language first; then the others, for callers who mix languages ("Yes" in Spanish).
-    for lang in (language, *(lang for lang in flow.languages if lang != language)):
-        best: tuple[int, int] | None = None
-        for index, option in enumerate(node.options):
-            for phrase in option.words.get(lang, ()):
-                position = find_phrase(words, phrase)
-                if position is not None and (best is None or position < best[0]):
-                    best = (position, index)
-        if best is not None:
-            return node.options[best[1]]
-    return None
 
+    def retry(self, state: CallState, node: GatheringNode, kind: str) -> Turn:
+        defaults = self.flow.defaults
+        if kind == "no_input":
+            count, limit = state.no_input + 1, node.max_no_input or defaults.max_no_input
+            prompts = node.no_input or defaults.no_input
+            state = replace(state, no_input=count)
+        else:
+            count, limit = state.no_match + 1, node.max_no_match or defaults.max_no_match
+            prompts = node.no_match or defaults.no_match
+            state = replace(state, no_match=count)
+        if count >= limit:
+            return self.enter(state, node.on_exhausted or defaults.on_exhausted)
+        apology = Say(prompts[min(count, len(prompts)) - 1])
+        attempt = max(state.no_input, state.no_match) + 1
+        return Turn(state, (apology, self.gather(state, node, attempt)))
 
-def _retry(flow: Flow, state: CallState, node: MenuNode | InputNode, kind: str) -> Turn:
-    defaults = flow.defaults
-    if kind == "no_input":
-        count, limit = state.no_input + 1, node.max_no_input or defaults.max_no_input
-        prompts = node.no_input or defaults.no_input
-        state = replace(state, no_input=count)
-    else:
-        count, limit = state.no_match + 1, node.max_no_match or defaults.max_no_match
-        prompts = node.no_match or defaults.no_match
-        state = replace(state, no_match=count)
-    if count >= limit:
-        return _enter(flow, state, node.on_exhausted or defaults.on_exhausted)
-    apology = Say(prompts[min(count, len(prompts)) - 1])
-    return Turn(state, (apology, _gather(flow, state, node)))
+    # -- what a waiting node asks --------------------------------------------------------------
 
+    def gather(
+        self, state: CallState, node: GatheringNode, attempt: int, values: Values | None = None
+    ) -> Gather:
+        if attempt >= 3 and node.help:
+            prompt_ids = node.help
+        elif attempt >= 2 and node.short_prompt:
+            prompt_ids = node.short_prompt
+        else:
+            prompt_ids = node.prompt
+        prompts = tuple(Say(prompt, values or {}) for prompt in prompt_ids)
+        timeout = node.timeout_seconds or self.flow.defaults.timeout_seconds
+        if isinstance(node, InputNode):
+            return Gather(
+                prompts=prompts,
+                min_digits=node.min_length,
+                max_digits=node.max_length,
+                finish_key=node.finish_key,
+                secret=node.secret,
+                timeout_seconds=timeout,
+            )
+        hints: list[str] = []
+        for option in self.offered(node):
+            hints.extend(option.words.get(state.language, ()))
+        for name, command in self.flow.commands.items():
+            if name not in node.without_commands:
+                hints.extend(command.words.get(state.language, ()))
+        return Gather(prompts=prompts, hints=tuple(hints), timeout_seconds=timeout)
 
-def _gather(flow: Flow, state: CallState, node: MenuNode | InputNode, values: Values | None = None) -> Gather:
-    prompts = tuple(Say(prompt, values or {}) for prompt in node.prompt)
-    timeout = node.timeout_seconds or flow.defaults.timeout_seconds
-    if isinstance(node, InputNode):
-        return Gather(
-            prompts=prompts,
-            min_digits=node.min_length,
-            max_digits=node.max_length,
-            finish_key=node.finish_key,
-            secret=node.secret,
-            timeout_seconds=timeout,
-        )
-    hints: list[str] = []
-    for option in node.options:
-        hints.extend(option.words.get(state.language, ()))
-    repeat = flow.commands.get("repeat")
-    if repeat is not None:
-        hints.extend(repeat.words.get(state.language, ()))
-    return Gather(prompts=prompts, hints=tuple(hints), timeout_seconds=timeout)
+    # -- walking the flow ----------------------------------------------------------------------
 
+    def says(self, items: tuple[SayItem, ...], values: Values) -> list[Say]:
+        says = []
+        for item in items:
+            if item.for_each is None:
+                says.append(Say(item.prompt, values, item.language))
+                continue
+            listed: Value = values.get(item.for_each, ())
+            if isinstance(listed, tuple):
+                says.extend(Say(item.prompt, {**values, **entry}, item.language) for entry in listed)
+        return says
 
-def _says(items: tuple[SayItem, ...], values: Values) -> list[Say]:
-    says = []
-    for item in items:
-        if item.for_each is None:
-            says.append(Say(item.prompt, values, item.language))
-            continue
-        listed: Value = values.get(item.for_each, ())
-        if isinstance(listed, tuple):
-            says.extend(Say(item.prompt, {**values, **entry}, item.language) for entry in listed)
-    return says
-
-
-def _enter(
-    flow: Flow,
-    state: CallState,
-    node_id: str,
-    values: Values | None = None,
-    digits: str | None = None,
-) -> Turn:
-    values = values or {}
-    actions: list[Action] = []
-    for _ in range(MAX_HOPS_PER_TURN):
-        node = flow.nodes[node_id]
-        state = replace(state, node=node_id, no_input=0, no_match=0)
-        if isinstance(node, MessageNode):
-            actions.extend(_says(node.say, values))
-            node_id, digits = node.next, None
-            continue
-        if isinstance(node, HangupNode):
-            actions.extend(_says(node.say, values))
-            actions.append(Hangup())
-            return Turn(replace(state, ended=True), tuple(actions))
-        if isinstance(node, ActionNode):
-            actions.append(RunHandler(node.handler, digits))
+    def enter(
+        self,
+        state: CallState,
+        node_id: str,
+        values: Values | None = None,
+        digits: str | None = None,
+        remember: bool = True,
+    ) -> Turn:
+        """Walk from ``node_id`` until the flow waits, needs data or leaves. ``remember``: push the question
+        the caller is leaving onto the history that "back" retraces."""
+        values = values or {}
+        origin = state.node
+        origin_node = self.flow.nodes.get(origin)
+        if remember and isinstance(origin_node, MenuNode | InputNode) and origin != node_id:
+            state = replace(state, history=(*state.history, origin)[-MAX_HISTORY:])
+        actions: list[Action] = []
+        for _ in range(MAX_HOPS_PER_TURN):
+            node = self.flow.nodes[node_id]
+            state = replace(state, node=node_id, no_input=0, no_match=0)
+            if isinstance(node, MessageNode):
+                actions.extend(self.says(node.say, values))
+                node_id, digits = node.next, None
+                continue
+            if isinstance(node, HangupNode):
+                actions.extend(self.says(node.say, values))
+                actions.append(Hangup())
+                return Turn(replace(state, ended=True), tuple(actions))
+            if isinstance(node, TransferNode):
+                if self.open or not node.hours:
+                    actions.extend(self.says(node.say, values))
+                    actions.append(Transfer(number=node.to, queue=node.queue))
+                    return Turn(replace(state, ended=True), tuple(actions))
+                actions.extend(self.says(node.closed, values))
+                if node.when_closed is not None:
+                    node_id = node.when_closed
+                    continue
+                if isinstance(origin_node, MenuNode | InputNode):  # back to the question they were at
+                    state = replace(
+                        state, node=origin, history=state.history[:-1] if remember else state.history
+                    )
+                    actions.append(self.gather(state, origin_node, attempt=1))
+                    return Turn(state, tuple(actions))
+                node_id = self.flow.defaults.on_exhausted
+                continue
+            if isinstance(node, ActionNode):
+                actions.append(RunHandler(node.handler, digits))
+                return Turn(state, tuple(actions))
+            actions.append(self.gather(state, node, attempt=1, values=values))
             return Turn(state, tuple(actions))
-        actions.append(_gather(flow, state, node, values))
-        return Turn(state, tuple(actions))
-    raise FlowLoopError(f"the flow passed {MAX_HOPS_PER_TURN} nodes without waiting for the caller")
+        raise FlowLoopError(f"the flow passed {MAX_HOPS_PER_TURN} nodes without waiting for the caller")

@@ -19,6 +19,7 @@ class CallState:
     claimed: int | None = None
     participant: int | None = None
     counters: tuple[tuple[str, int], ...] = ()
+    history: tuple[str, ...] = ()  # the questions (menu and input nodes) the caller came through, for "back"
     ended: bool = False
 
     def counter(self, name: str) -> int:
@@ -36,4 +37,5 @@ class CallState:
     def from_json(cls, text: str | bytes) -> CallState:
         data: dict[str, Any] = json.loads(text)
         data["counters"] = tuple((str(k), int(v)) for k, v in data.get("counters", ()))
+        data["history"] = tuple(str(node) for node in data.get("history", ()))
         return cls(**data)

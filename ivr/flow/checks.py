@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 
 from ivr.flow.errors import Problem
-from ivr.flow.model import ActionNode, Flow, HangupNode, InputNode, MenuNode, MessageNode, SayItem
+from ivr.flow.model import (
+    ActionNode,
+    AnyNode,
+    Flow,
+    HangupNode,
+    InputNode,
+    MenuNode,
+    MessageNode,
+    SayItem,
+    TransferNode,
+)
 from ivr.speech_text import fold
+
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+_WAITING = (MenuNode, InputNode)
+_LEAVING = (HangupNode, TransferNode)
 
 
 def _suggest(name: str, candidates: list[str]) -> str:
@@ -15,7 +30,7 @@ def _suggest(name: str, candidates: list[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def targets(node: MenuNode | InputNode | ActionNode | MessageNode | HangupNode) -> Iterator[tuple[str, str]]:
+def targets(node: AnyNode, exhaustion: bool = True) -> Iterator[tuple[str, str]]:
     """(yaml path below the node, target node id) for every transition a node can make."""
     if isinstance(node, MenuNode):
         for index, option in enumerate(node.options):
@@ -27,86 +42,134 @@ def targets(node: MenuNode | InputNode | ActionNode | MessageNode | HangupNode) 
             yield f"outcomes.{outcome}", target
         if node.on_error:
             yield "on_error", node.on_error
-    if isinstance(node, MenuNode | InputNode) and node.on_exhausted:
+    if isinstance(node, TransferNode) and node.when_closed:
+        yield "when_closed", node.when_closed
+    if exhaustion and isinstance(node, MenuNode | InputNode) and node.on_exhausted:
         yield "on_exhausted", node.on_exhausted
+
+
+def _say_refs(where: str, items: tuple[SayItem, ...]) -> Iterator[tuple[str, str]]:
+    yield from ((f"{where}.{i}", item.prompt) for i, item in enumerate(items))
 
 
 def _prompt_refs(flow: Flow) -> Iterator[tuple[str, str]]:
     yield from (("defaults.no_input", p) for p in flow.defaults.no_input)
     yield from (("defaults.no_match", p) for p in flow.defaults.no_match)
+    yield from (("defaults.help", p) for p in flow.defaults.help)
     yield "defaults.apology", flow.defaults.apology
     for node_id, node in flow.nodes.items():
+        base = f"nodes.{node_id}"
         if isinstance(node, MenuNode | InputNode):
-            yield from ((f"nodes.{node_id}.prompt", p) for p in node.prompt)
-            yield from ((f"nodes.{node_id}.no_input", p) for p in node.no_input or ())
-            yield from ((f"nodes.{node_id}.no_match", p) for p in node.no_match or ())
-        if isinstance(node, MessageNode | HangupNode):
-            items: tuple[SayItem, ...] = node.say
-            yield from ((f"nodes.{node_id}.say.{i}", item.prompt) for i, item in enumerate(items))
+            for field in ("prompt", "short_prompt", "help", "no_input", "no_match"):
+                yield from ((f"{base}.{field}", p) for p in getattr(node, field) or ())
+        if isinstance(node, MessageNode | HangupNode | TransferNode):
+            yield from _say_refs(f"{base}.say", node.say)
+        if isinstance(node, TransferNode):
+            yield from _say_refs(f"{base}.closed", node.closed)
 
 
 def check_flow(flow: Flow, handler_names: set[str] | None) -> list[Problem]:
-    problems: list[Problem] = []
-    names = sorted(flow.nodes)
+    problems = [
+        *_check_header(flow),
+        *_check_nodes(flow, handler_names),
+        *_check_prompts(flow),
+    ]
+    if not problems:  # the graph checks assume every target exists
+        problems.extend(_unreachable(flow))
+        problems.extend(_loops_without_waiting(flow))
+        problems.extend(_no_way_out(flow))
+    return problems
 
-    def missing(where: str, what: str, target: str) -> None:
-        problems.append(
-            Problem(f"{what} '{target}', which does not exist{_suggest(target, names)}", yaml_path=where)
-        )
 
+def _missing(flow: Flow, where: str, what: str, target: str) -> Problem:
+    return Problem(
+        f"{what} '{target}', which does not exist{_suggest(target, sorted(flow.nodes))}", yaml_path=where
+    )
+
+
+def _check_header(flow: Flow) -> Iterator[Problem]:
     if flow.start not in flow.nodes:
-        missing("flow.start", "the flow starts at", flow.start)
+        yield _missing(flow, "flow.start", "the flow starts at", flow.start)
     if flow.defaults.on_exhausted not in flow.nodes:
-        missing("defaults.on_exhausted", "defaults send exhausted callers to", flow.defaults.on_exhausted)
-    if flow.default_language not in flow.languages:
-        problems.append(
-            Problem(
-                f"default language '{flow.default_language}' is not under languages",
-                yaml_path="flow.default_language",
-            )
+        yield _missing(
+            flow, "defaults.on_exhausted", "defaults send exhausted callers to", flow.defaults.on_exhausted
         )
+    if flow.default_language not in flow.languages:
+        yield Problem(
+            f"default language '{flow.default_language}' is not under languages",
+            yaml_path="flow.default_language",
+        )
+    for name, command in flow.commands.items():
+        for field in ("target", "target_before_sign_in"):
+            target = getattr(command, field)
+            if target is not None and target not in flow.nodes:
+                yield _missing(
+                    flow, f"commands.{name}.{field}", f"the {name} command sends callers to", target
+                )
+        if name in ("main_menu", "representative") and command.target is None:
+            yield Problem(f"the {name} command needs a target node", yaml_path=f"commands.{name}")
 
+
+def _check_nodes(flow: Flow, handler_names: set[str] | None) -> Iterator[Problem]:
     for node_id, node in flow.nodes.items():
+        base = f"nodes.{node_id}"
         for where, target in targets(node):
             if target not in flow.nodes:
-                missing(f"nodes.{node_id}.{where}", f"node '{node_id}' sends callers to", target)
+                yield _missing(flow, f"{base}.{where}", f"node '{node_id}' sends callers to", target)
         if isinstance(node, ActionNode) and handler_names is not None and node.handler not in handler_names:
-            problems.append(
-                Problem(
-                    f"node '{node_id}' runs handler '{node.handler}', which the service does not have"
-                    f"{_suggest(node.handler, sorted(handler_names))}",
-                    yaml_path=f"nodes.{node_id}.handler",
-                )
+            yield Problem(
+                f"node '{node_id}' runs handler '{node.handler}', which the service does not have"
+                f"{_suggest(node.handler, sorted(handler_names))}",
+                yaml_path=f"{base}.handler",
             )
         if isinstance(node, InputNode) and node.min_length > node.max_length:
-            problems.append(
-                Problem(
-                    f"node '{node_id}' asks for at least {node.min_length} digits but at most "
-                    f"{node.max_length}",
-                    yaml_path=f"nodes.{node_id}.min_length",
-                )
+            yield Problem(
+                f"node '{node_id}' asks for at least {node.min_length} digits but at most {node.max_length}",
+                yaml_path=f"{base}.min_length",
             )
         if isinstance(node, MenuNode):
-            problems.extend(_check_options(flow, node_id, node))
+            yield from _check_options(flow, node_id, node)
+        if isinstance(node, TransferNode):
+            yield from _check_transfer(flow, node_id, node)
 
+
+def _check_prompts(flow: Flow) -> Iterator[Problem]:
     for where, prompt_id in _prompt_refs(flow):
         for lang, catalogue in flow.prompts.items():
             if prompt_id not in catalogue:
-                problems.append(
-                    Problem(
-                        f"prompt '{prompt_id}' has no {flow.languages[lang].name} text in prompts/{lang}.yaml"
-                        f"{_suggest(prompt_id, sorted(catalogue))}",
-                        yaml_path=where,
-                    )
+                yield Problem(
+                    f"prompt '{prompt_id}' has no {flow.languages[lang].name} text in prompts/{lang}.yaml"
+                    f"{_suggest(prompt_id, sorted(catalogue))}",
+                    yaml_path=where,
                 )
 
-    problems.extend(_unreachable(flow))
-    return problems
+
+def _check_transfer(flow: Flow, node_id: str, node: TransferNode) -> Iterator[Problem]:
+    base = f"nodes.{node_id}"
+    if (node.to is None) == (node.queue is None):
+        yield Problem(
+            f"transfer '{node_id}' needs either 'to' (a number) or 'queue', not both", yaml_path=base
+        )
+    if node.to is not None and not _E164.match(node.to):
+        yield Problem(
+            f"transfer '{node_id}' number '{node.to}' is not in E.164 form, e.g. +18005550100",
+            yaml_path=f"{base}.to",
+        )
+    if node.hours and flow.hours is None:
+        yield Problem(
+            f"transfer '{node_id}' follows hours of operation, but the flow has no 'hours:'",
+            yaml_path=f"{base}.hours",
+        )
 
 
 def _check_options(flow: Flow, node_id: str, node: MenuNode) -> Iterator[Problem]:
     keys: dict[str, int] = {}
     words: dict[tuple[str, str], int] = {}
+    command_keys = {
+        command.key: name
+        for name, command in flow.commands.items()
+        if command.key is not None and name not in node.without_commands
+    }
     for index, option in enumerate(node.options):
         where = f"nodes.{node_id}.options.{index}"
         if option.key is None and not option.words:
@@ -114,11 +177,21 @@ def _check_options(flow: Flow, node_id: str, node: MenuNode) -> Iterator[Problem
         if option.key is not None:
             if option.key in keys:
                 yield Problem(
-                    f"menu '{node_id}' uses key {option.key} twice (options {keys[option.key] + 1} "
-                    f"and {index + 1})",
+                    f"menu '{node_id}' uses key {option.key} twice (options {keys[option.key] + 1} and {index + 1})",
+                    yaml_path=f"{where}.key",
+                )
+            if option.key in command_keys:
+                yield Problem(
+                    f"menu '{node_id}' uses key {option.key}, which is the {command_keys[option.key]} command's key; "
+                    f"choose another key or add 'without_commands: [{command_keys[option.key]}]'",
                     yaml_path=f"{where}.key",
                 )
             keys[option.key] = index
+        if option.when is not None and flow.hours is None:
+            yield Problem(
+                f"option {index + 1} of '{node_id}' depends on hours, but the flow has no 'hours:'",
+                yaml_path=f"{where}.when",
+            )
         if option.language is not None and option.language not in flow.languages:
             yield Problem(
                 f"option switches to language '{option.language}', which is not under languages",
@@ -141,9 +214,17 @@ def _check_options(flow: Flow, node_id: str, node: MenuNode) -> Iterator[Problem
                 words[(lang, folded)] = index
 
 
+def _command_targets(flow: Flow) -> list[str]:
+    found: list[str] = []
+    for command in flow.commands.values():
+        found.extend(t for t in (command.target, command.target_before_sign_in) if t is not None)
+    return found
+
+
 def _unreachable(flow: Flow) -> Iterator[Problem]:
-    seen = {flow.start, flow.defaults.on_exhausted}
-    todo = [flow.start, flow.defaults.on_exhausted]
+    roots = [flow.start, flow.defaults.on_exhausted, *_command_targets(flow)]
+    seen = set(roots)
+    todo = list(roots)
     while todo:
         node = flow.nodes.get(todo.pop())
         if node is None:
@@ -155,3 +236,57 @@ def _unreachable(flow: Flow) -> Iterator[Problem]:
     for node_id in flow.nodes:
         if node_id not in seen:
             yield Problem(f"node '{node_id}' cannot be reached by any caller", yaml_path=f"nodes.{node_id}")
+
+
+def _loops_without_waiting(flow: Flow) -> Iterator[Problem]:
+    """Cycles made only of nodes that never wait for the caller (message, action, closed transfer)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    reported: set[frozenset[str]] = set()
+
+    def visit(node_id: str, path: list[str]) -> Iterator[Problem]:
+        state[node_id] = 1
+        path.append(node_id)
+        node = flow.nodes[node_id]
+        for _, target in targets(node, exhaustion=False):
+            if isinstance(flow.nodes[target], (*_WAITING, HangupNode)):
+                continue
+            if state.get(target) == 1:
+                cycle = path[path.index(target) :]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    loop = " -> ".join([*cycle, target])
+                    yield Problem(
+                        f"the flow loops without waiting for the caller: {loop}", yaml_path=f"nodes.{target}"
+                    )
+            elif target not in state:
+                yield from visit(target, path)
+        path.pop()
+        state[node_id] = 2
+
+    for node_id, node in flow.nodes.items():
+        if node_id not in state and not isinstance(node, _WAITING):
+            yield from visit(node_id, [])
+
+
+def _no_way_out(flow: Flow) -> Iterator[Problem]:
+    """Questions from which the caller can never end the call or reach a person, short of giving up."""
+    can_leave = {node_id for node_id, node in flow.nodes.items() if isinstance(node, _LEAVING)}
+    command_exits = any(
+        t in can_leave for t in _command_targets(flow)
+    )  # e.g. a representative command reachable everywhere
+    changed = True
+    while changed:
+        changed = False
+        for node_id, node in flow.nodes.items():
+            if node_id not in can_leave and any(t in can_leave for _, t in targets(node, exhaustion=False)):
+                can_leave.add(node_id)
+                changed = True
+    for node_id, node in flow.nodes.items():
+        if node_id in can_leave or not isinstance(node, _WAITING):
+            continue
+        if command_exits and len(node.without_commands) == 0:
+            continue
+        yield Problem(
+            f"node '{node_id}' has no way out: no answer there leads to goodbye or a transfer",
+            yaml_path=f"nodes.{node_id}",
+        )

@@ -16,7 +16,7 @@ from ivr.flow.yaml_source import Positions, YamlPath, read_yaml
 
 ROOT_FILE = "menu_tree.yaml"
 PROMPTS_DIR = "prompts"
-_NODE_KINDS = {"menu", "input", "action", "message", "hangup"}
+_NODE_KINDS = {"menu", "input", "action", "message", "hangup", "transfer"}
 
 M = TypeVar("M", bound=BaseModel)
 

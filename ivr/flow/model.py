@@ -6,12 +6,15 @@ These models are the schema operators write against (``ivr schema`` publishes th
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from ivr.flow.hours import Hours
 
 NodeId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="A node name: lower case, digits, _")]
 PromptId = Annotated[
@@ -51,12 +54,23 @@ class Defaults(_Model):
         description="Prompts said after a silence, one per attempt (the last repeats)"
     )
     no_match: PromptList = Field(description="Prompts said after an unrecognised answer, one per attempt")
+    help: PromptList = Field(
+        description="Said when a caller asks for help at a node that has no help of its own"
+    )
     apology: PromptId = Field(description="Said, in every language, when the service fails mid-call")
 
 
+CommandName = Literal["repeat", "help", "back", "main_menu", "representative"]
+COMMAND_NAMES: tuple[CommandName, ...] = ("repeat", "help", "back", "main_menu", "representative")
+
+
 class Command(_Model):
-    key: Key | None = None
+    key: Key | None = Field(None, description="The key for this command at every menu and input")
     words: dict[LanguageCode, tuple[str, ...]] = Field(default_factory=dict)
+    target: NodeId | None = Field(None, description="main_menu and representative: the node to go to")
+    target_before_sign_in: NodeId | None = Field(
+        None, description="main_menu: where a caller who has not signed in goes instead"
+    )
 
 
 class Option(_Model):
@@ -66,26 +80,41 @@ class Option(_Model):
     )
     next: NodeId
     language: LanguageCode | None = Field(None, description="Switch the call to this language")
+    when: Literal["open", "closed"] | None = Field(
+        None, description="Offer this option only while the office is open (or closed)"
+    )
 
 
-class _Retries(_Model):
+def _as_command_names(value: Any) -> Any:
+    if value == "all":
+        return COMMAND_NAMES
+    return _as_tuple(value)
+
+
+class _Gathering(_Model):
+    prompt: PromptList = Field(description="Said first")
+    short_prompt: PromptList | None = Field(None, description="Said instead of prompt on the second attempt")
+    help: PromptList | None = Field(
+        None, description="Said on the third attempt and when the caller asks for help"
+    )
     no_input: PromptList | None = None
     no_match: PromptList | None = None
     max_no_input: int | None = Field(None, ge=1, le=9)
     max_no_match: int | None = Field(None, ge=1, le=9)
     on_exhausted: NodeId | None = None
     timeout_seconds: int | None = Field(None, ge=1, le=60)
+    without_commands: Annotated[tuple[CommandName, ...], BeforeValidator(_as_command_names)] = Field(
+        (), description="Universal commands switched off here, or 'all'"
+    )
 
 
-class MenuNode(_Retries):
+class MenuNode(_Gathering):
     kind: Literal["menu"]
-    prompt: PromptList
     options: tuple[Option, ...] = Field(min_length=1)
 
 
-class InputNode(_Retries):
+class InputNode(_Gathering):
     kind: Literal["input"]
-    prompt: PromptList
     min_length: int = Field(1, ge=1, le=32)
     max_length: int = Field(ge=1, le=32)
     finish_key: Key | None = "#"
@@ -130,7 +159,22 @@ class HangupNode(_Model):
     say: SayList = ()
 
 
-Node = Annotated[MenuNode | InputNode | ActionNode | MessageNode | HangupNode, Field(discriminator="kind")]
+class TransferNode(_Model):
+    kind: Literal["transfer"]
+    say: SayList = Field((), description="Said before the transfer")
+    to: str | None = Field(None, description="A phone number in E.164 form, e.g. +18005550100")
+    queue: str | None = Field(None, description="A call queue name, instead of a number")
+    hours: bool = Field(True, description="Transfer only while the office is open")
+    closed: SayList = Field((), description="Said when the office is closed")
+    when_closed: NodeId | None = Field(
+        None, description="Where to go when closed; left out, the caller returns to the question they were at"
+    )
+
+
+Node = Annotated[
+    MenuNode | InputNode | ActionNode | MessageNode | HangupNode | TransferNode, Field(discriminator="kind")
+]
+AnyNode = MenuNode | InputNode | ActionNode | MessageNode | HangupNode | TransferNode
 GatheringNode = MenuNode | InputNode
 
 
@@ -146,7 +190,8 @@ class RootFile(_Model):
     flow: FlowHeader
     languages: dict[LanguageCode, LanguageSpec] = Field(min_length=1)
     defaults: Defaults
-    commands: dict[Literal["repeat"], Command] = Field(default_factory=dict)
+    hours: Hours | None = Field(None, description="Hours of operation, for transfers and 'when: open'")
+    commands: dict[CommandName, Command] = Field(default_factory=dict)
     include: tuple[str, ...] = ()
     nodes: dict[NodeId, Node] = Field(default_factory=dict)
 
@@ -167,16 +212,23 @@ class Flow:
     default_language: str
     languages: Mapping[str, LanguageSpec]
     defaults: Defaults
+    hours: Hours | None
     commands: Mapping[str, Command]
-    nodes: Mapping[str, MenuNode | InputNode | ActionNode | MessageNode | HangupNode]
+    nodes: Mapping[str, AnyNode]
     prompts: Mapping[str, Mapping[str, str]]
     version: str
+
+    def is_open(self, now: dt.datetime | None) -> bool:
+        """Whether the office is open; a flow without hours is always open, an unknown time never."""
+        if self.hours is None:
+            return True
+        return now is not None and self.hours.is_open(now)
 
     @classmethod
     def build(
         cls,
         root: RootFile,
-        nodes: Mapping[str, MenuNode | InputNode | ActionNode | MessageNode | HangupNode],
+        nodes: Mapping[str, AnyNode],
         prompts: Mapping[str, Mapping[str, str]],
         version: str,
     ) -> Flow:
@@ -186,6 +238,7 @@ class Flow:
             default_language=root.flow.default_language,
             languages=MappingProxyType(dict(root.languages)),
             defaults=root.defaults,
+            hours=root.hours,
             commands=MappingProxyType({str(name): command for name, command in root.commands.items()}),
             nodes=MappingProxyType(dict(nodes)),
             prompts=MappingProxyType({lang: MappingProxyType(dict(t)) for lang, t in prompts.items()}),

@@ -20,6 +20,7 @@ from ivr.channels.voice import VoiceRenderer
 from ivr.conversation import Conversation
 from ivr.flow import load_flow
 from ivr.handlers import HANDLER_NAMES, account_handlers
+from ivr.ports import FixedClock, SystemClock
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,10 +66,12 @@ def build_services(settings: Settings) -> Services:
     accounts = SqlAccountDirectory(
         make_session_factory(engine), PinHasher(settings.pin_pepper), SsnDigester(settings.ssn_key)
     )
+    clock = FixedClock(settings.fixed_time) if settings.fixed_time else SystemClock()
     conversation = Conversation(
         flow,
         RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}call:"),
         account_handlers(accounts),
+        clock,
     )
     return Services(
         settings=settings,

@@ -18,7 +18,8 @@ def test_the_first_turn(flow: Flow) -> None:
     assert VoiceRenderer(flow).render(turn, URL) == (
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
         '<Gather action="https://ivr.example.org/voice/turn?t=1" finishOnKey="" hints="yes, yeah, yes I am, no, '
-        'general information, none, other options, spanish, español, repeat, say that again" input="dtmf speech" '
+        "general information, none, other options, spanish, español, repeat, say that again, help, back, go back, "
+        'main menu, representative, agent, operator" input="dtmf speech" '
         'language="en-US" method="POST" numDigits="1" speechTimeout="auto" timeout="6">'
         '<Say language="en-US" voice="Polly.Joanna">Welcome to Customer Connect, the child support information '
         "line.</Say>"

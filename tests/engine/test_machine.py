@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,11 +20,17 @@ from ivr.engine import (
     RunHandler,
     Say,
     SpeechHeard,
+    Transfer,
     Turn,
     step,
 )
 from ivr.flow import Flow
 from ivr.values import Money
+
+# Office hours are Monday to Friday, 8 to 5 Pacific time (menu_tree.yaml).
+OPEN = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))  # a Tuesday morning
+CLOSED = dt.datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))  # a Sunday
+HOLIDAY = dt.datetime(2026, 12, 25, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))  # a Friday, Christmas
 
 
 def said(turn: Turn) -> list[str]:
@@ -106,14 +114,23 @@ def test_general_information_is_said_then_offered_again(flow: Flow) -> None:
     assert said(bye) == ["goodbye"] and isinstance(bye.actions[-1], Hangup) and bye.state.ended
 
 
-def test_silence_escalates_then_ends_politely_after_three(flow: Flow) -> None:
-    first = step(flow, start(flow).state, NoInput())
-    assert said(first) == ["no_input_first", "caller_type"]
-    second = step(flow, first.state, NoInput())
-    assert said(second) == ["no_input_again", "caller_type"]
-    third = step(flow, second.state, NoInput())
+def test_silence_escalates_short_prompt_then_help_then_goodbye_when_closed(flow: Flow) -> None:
+    first = step(flow, start(flow).state, NoInput(), CLOSED)
+    assert said(first) == ["no_input_first", "caller_type_short"]
+    second = step(flow, first.state, NoInput(), CLOSED)
+    assert said(second) == ["no_input_again", "caller_type_help"]
+    third = step(flow, second.state, NoInput(), CLOSED)
     assert said(third) == ["goodbye_no_response"]
     assert isinstance(third.actions[-1], Hangup)
+
+
+def test_attempts_run_out_to_a_representative_during_hours(flow: Flow) -> None:
+    state = start(flow).state
+    for _ in range(2):
+        state = step(flow, state, SpeechHeard("banana"), OPEN).state
+    turn = step(flow, state, SpeechHeard("banana"), OPEN)
+    assert said(turn) == ["transfer_after_trouble"]
+    assert turn.actions[-1] == Transfer(number="+18005550100") and turn.state.ended
 
 
 def test_no_input_and_no_match_are_counted_separately(flow: Flow) -> None:
@@ -126,7 +143,7 @@ def test_no_input_and_no_match_are_counted_separately(flow: Flow) -> None:
 
 def test_an_unknown_key_is_a_no_match(flow: Flow) -> None:
     turn = step(flow, start(flow).state, DigitsEntered("5"))
-    assert said(turn) == ["no_match_first", "caller_type"]
+    assert said(turn) == ["no_match_first", "caller_type_short"]
     assert turn.state.no_match == 1
 
 
@@ -187,8 +204,6 @@ def test_failed_sign_in_goes_back_to_the_id_question(flow: Flow) -> None:
 
 
 def test_payment_values_reach_the_prompts_one_line_per_payment(flow: Flow) -> None:
-    import datetime as dt
-
     state = replace(_at_ask_id(flow), node="payments", participant=2)
     payments = (
         {"amount": Money(40000), "date": dt.date(2026, 11, 2)},
@@ -240,3 +255,62 @@ def test_events_never_show_digits_or_words_in_their_repr() -> None:
     assert "2468" not in repr(DigitsEntered("2468"))
     assert "2468" not in repr(RunHandler("authenticate", "2468"))
     assert "secret words" not in repr(SpeechHeard("secret words"))
+
+
+def _signed_in_at_main_menu(flow: Flow) -> CallState:
+    at_auth = replace(_at_ask_id(flow), node="authenticate")
+    return step(flow, at_auth, HandlerFinished("ok", participant=7)).state
+
+
+def test_help_says_the_node_help_and_asks_again(flow: Flow) -> None:
+    turn = step(flow, start(flow).state, SpeechHeard("help"))
+    assert said(turn) == ["caller_type_help", "caller_type"]
+    assert (turn.state.no_input, turn.state.no_match) == (0, 0)
+    at_id = _at_ask_id(flow)
+    assert said(step(flow, at_id, SpeechHeard("help"))) == ["help_general", "ask_id"]
+
+
+def test_back_retraces_the_questions_asked(flow: Flow) -> None:
+    state = step(flow, start(flow).state, DigitsEntered("7")).state
+    assert state.node == "other_options" and state.history == ("caller_type",)
+    back = step(flow, state, SpeechHeard("go back"))
+    assert back.state.node == "caller_type" and back.state.history == ()
+    assert said(back) == ["caller_type"]
+    assert said(step(flow, back.state, SpeechHeard("back"))) == ["caller_type"]  # nowhere further back
+
+
+def test_signing_in_clears_the_way_back_into_the_sign_in_questions(flow: Flow) -> None:
+    state = _signed_in_at_main_menu(flow)
+    assert state.node == "main_menu" and state.history == ()
+    assert step(flow, state, SpeechHeard("atrás")).state.node == "main_menu"
+
+
+def test_main_menu_command_before_and_after_sign_in(flow: Flow) -> None:
+    assert step(flow, _at_ask_id(flow), SpeechHeard("main menu")).state.node == "caller_type"
+    signed_in = _signed_in_at_main_menu(flow)
+    payments = step(flow, signed_in, DigitsEntered("1")).state
+    assert payments.node == "payments"
+    at_menu = step(flow, payments, HandlerFinished("no_case")).state
+    assert step(flow, at_menu, SpeechHeard("main menu")).state.node == "main_menu"
+
+
+def test_zero_reaches_a_representative_during_hours(flow: Flow) -> None:
+    turn = step(flow, start(flow).state, DigitsEntered("0"), OPEN)
+    assert said(turn) == ["transfer_to_representative"]
+    assert turn.actions[-1] == Transfer(number="+18005550100")
+
+
+@pytest.mark.parametrize("closed_at", [CLOSED, HOLIDAY, None])
+def test_a_representative_out_of_hours_returns_the_caller_to_the_question(
+    flow: Flow, closed_at: dt.datetime | None
+) -> None:
+    state = step(flow, start(flow).state, DigitsEntered("7")).state
+    turn = step(flow, state, SpeechHeard("representative"), closed_at)
+    assert said(turn) == ["representatives_closed", "other_options"]
+    assert turn.state.node == "other_options" and not turn.state.ended
+    assert turn.state.history == ("caller_type",)
+
+
+def test_zero_at_an_input_is_the_representative_command(flow: Flow) -> None:
+    turn = step(flow, _at_ask_id(flow), DigitsEntered("0"), OPEN)
+    assert isinstance(turn.actions[-1], Transfer)

@@ -230,3 +230,25 @@ def test_no_pin_ssn_or_typed_digits_reach_redis_or_the_logs(
     for secret in secrets:
         assert secret not in stored, f"{secret} reached Redis"
         assert secret not in logged, f"{secret} reached the logs"
+
+
+def test_zero_reaches_a_representative_during_office_hours(app_config: dict[str, str]) -> None:
+    from ivr.web import create_app
+    from tests.conftest import OPEN_TIME, close_app
+
+    app = create_app({**app_config, "IVR_FIXED_TIME": OPEN_TIME})
+    call = phone(app.test_client())
+    call.dial()
+    heard = call.press("0")
+    assert text(heard) == "Please hold while I connect you with a representative."
+    assert call.ended
+    close_app(app)
+
+
+def test_zero_out_of_hours_says_when_and_asks_again(client: FlaskClient) -> None:
+    call = phone(client)
+    call.dial()
+    heard = text(call.press("0"))
+    assert heard.startswith("Our representatives are available Monday through Friday")
+    assert heard.endswith("For other options, press 7 or say None.")
+    assert not call.ended
