@@ -55,3 +55,26 @@ class RedisCallStore:
 
     def delete(self, call_id: str) -> None:
         self._client.delete(self.key(call_id))
+
+
+class MemoryCallStore:
+    """Call state in a dict, for offline tools only (`ivr test`, `ivr chat`): one process, no Redis needed.
+
+    The service itself always uses RedisCallStore; this keeps the same compare-and-set contract.
+    """
+
+    def __init__(self) -> None:
+        self._states: dict[str, CallState] = {}
+
+    def load(self, call_id: str) -> CallState | None:
+        return self._states.get(call_id)
+
+    def save(self, state: CallState, expected_turn: int | None) -> bool:
+        current = self._states.get(state.call_id)
+        if (current.turn if current else None) != expected_turn:
+            return False
+        self._states[state.call_id] = state
+        return True
+
+    def delete(self, call_id: str) -> None:
+        self._states.pop(call_id, None)

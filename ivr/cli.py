@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from ivr.operator_cli import graph, test_command, validate
 from ivr.settings import Settings, development_secrets
 from ivr.web.signature import is_loopback
 
@@ -16,6 +17,11 @@ from ivr.web.signature import is_loopback
 def main() -> None:
     """Customer Connect IVR: serve the webhook, load demo data, and try calls from a terminal."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+main.add_command(validate)
+main.add_command(graph)
+main.add_command(test_command)
 
 
 @main.command()

@@ -73,14 +73,16 @@ class Conversation:
             "turn", extra={"call_id": caller.call_id, "event": type(event).__name__, "node": turn.state.node}
         )
         actions = list(turn.actions)
+        visited = list(turn.visited)
         for _ in range(MAX_HANDLERS_PER_TURN):
             request = actions[-1] if actions else None
             if not isinstance(request, RunHandler):
-                return Turn(turn.state, tuple(actions))
+                return Turn(turn.state, tuple(actions), tuple(visited))
             actions.pop()
             finished = self._call_handler(caller, turn.state, request)
             turn = step(self.flow, turn.state, finished, now)
             actions.extend(turn.actions)
+            visited.extend(turn.visited)
         raise RuntimeError(f"more than {MAX_HANDLERS_PER_TURN} handlers in one turn at {turn.state.node}")
 
     def _call_handler(self, caller: Caller, state: CallState, request: RunHandler) -> HandlerFinished:

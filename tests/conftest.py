@@ -8,6 +8,7 @@ a fresh PostgreSQL schema per test as well; tests that take ``database_url`` run
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,3 +150,22 @@ def signed_post(client: FlaskClient, path: str, form: dict[str, str], token: str
     url = path if path.startswith("http") else f"http://localhost{path}"
     signature = RequestValidator(token).compute_signature(url, form)
     return client.post(url, data=form, headers={"X-Twilio-Signature": signature})
+
+
+@pytest.fixture
+def flow_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped flow that a test may break."""
+    for name in ("menu_tree.yaml", "menus", "prompts/en.yaml", "prompts/es.yaml"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, tmp_path / name)
+    return tmp_path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))

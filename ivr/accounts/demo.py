@@ -31,10 +31,15 @@ DEMO_PARTICIPANTS = (
     DemoParticipant("1000000001", "123-45-6789", "2468", False, "es"),
     DemoParticipant("1000000002", "987-65-4321", "1357", False, "en"),
     DemoParticipant("1000000003", "111-22-3333", "9999", True, "en"),
+    # Edge cases for operators' call scripts: a new case with no payment yet on either side, and no case.
+    DemoParticipant("1000000004", "222-33-4444", "3579", False, "en"),
+    DemoParticipant("1000000005", "333-44-5555", "8642", False, "es"),
+    DemoParticipant("1000000006", "444-55-6666", "1122", False, "en"),
     # The other parents on the demo cases: on file, but without a PIN they cannot sign in.
     DemoParticipant("1000000011", None, None, False, "en"),
     DemoParticipant("1000000012", None, None, False, "en"),
     DemoParticipant("1000000013", None, None, False, "es"),
+    DemoParticipant("1000000014", None, None, False, "en"),
 )
 
 
@@ -84,7 +89,17 @@ def seed_demo(sessions: sessionmaker[Session], pins: PinHasher, ssns: SsnDigeste
             monthly_support=Decimal("250.00"),
             balance=Decimal("0.00"),
         )
-        session.add_all([received, paid, temporary])
+        new_payer = Case(
+            case_number="2026000404",
+            county="Kern",
+            status="open",
+            office_phone="18005550100",
+            payer=people["1000000004"],
+            receiver=people["1000000005"],
+            monthly_support=Decimal("300.00"),
+            balance=Decimal("0.00"),
+        )
+        session.add_all([received, paid, temporary, new_payer])
         session.add_all(
             [
                 Payment(case=received, paid_on=dt.date(2026, 9, 1), amount=Decimal("350.00")),

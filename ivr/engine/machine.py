@@ -60,6 +60,7 @@ class FlowLoopError(RuntimeError):
 class Turn:
     state: CallState
     actions: tuple[Action, ...]
+    visited: tuple[str, ...] = ()  # the nodes entered this turn, in order (for coverage and metrics)
 
 
 def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | None = None) -> Turn:
@@ -284,8 +285,10 @@ class _Walk:
         if remember and isinstance(origin_node, MenuNode | InputNode) and origin != node_id:
             state = replace(state, history=(*state.history, origin)[-MAX_HISTORY:])
         actions: list[Action] = []
+        visited: list[str] = []
         for _ in range(MAX_HOPS_PER_TURN):
             node = self.flow.nodes[node_id]
+            visited.append(node_id)
             state = replace(state, node=node_id, no_input=0, no_match=0)
             if isinstance(node, MessageNode):
                 actions.extend(self.says(node.say, values))
@@ -294,12 +297,12 @@ class _Walk:
             if isinstance(node, HangupNode):
                 actions.extend(self.says(node.say, values))
                 actions.append(Hangup())
-                return Turn(replace(state, ended=True), tuple(actions))
+                return Turn(replace(state, ended=True), tuple(actions), tuple(visited))
             if isinstance(node, TransferNode):
                 if self.open or not node.hours:
                     actions.extend(self.says(node.say, values))
                     actions.append(Transfer(number=node.to, queue=node.queue))
-                    return Turn(replace(state, ended=True), tuple(actions))
+                    return Turn(replace(state, ended=True), tuple(actions), tuple(visited))
                 actions.extend(self.says(node.closed, values))
                 if node.when_closed is not None:
                     node_id = node.when_closed
@@ -309,12 +312,12 @@ class _Walk:
                         state, node=origin, history=state.history[:-1] if remember else state.history
                     )
                     actions.append(self.gather(state, origin_node, attempt=1))
-                    return Turn(state, tuple(actions))
+                    return Turn(state, tuple(actions), tuple(visited))
                 node_id = self.flow.defaults.on_exhausted
                 continue
             if isinstance(node, ActionNode):
                 actions.append(RunHandler(node.handler, digits))
-                return Turn(state, tuple(actions))
+                return Turn(state, tuple(actions), tuple(visited))
             actions.append(self.gather(state, node, attempt=1, values=values))
-            return Turn(state, tuple(actions))
+            return Turn(state, tuple(actions), tuple(visited))
         raise FlowLoopError(f"the flow passed {MAX_HOPS_PER_TURN} nodes without waiting for the caller")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,26 +10,9 @@ from ivr.flow import FlowError, load_flow
 from ivr.flow.model import InputNode, MenuNode
 from ivr.flow.yaml_source import read_yaml
 from ivr.handlers import HANDLER_NAMES
+from tests.conftest import edit
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def flow_dir(tmp_path: Path) -> Path:
-    """A copy of the shipped flow that a test may break."""
-    for name in ("menu_tree.yaml", "menus", "prompts"):
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
-        else:
-            shutil.copy(source, tmp_path / name)
-    return tmp_path
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def problems(flow_dir: Path) -> list[str]:

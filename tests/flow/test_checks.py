@@ -1,0 +1,104 @@
+"""The checks an operator's edit must pass before any caller hears it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ivr.flow import FlowError, load_flow
+from ivr.flow.hours import Hours
+from ivr.handlers import HANDLER_NAMES
+from tests.conftest import edit
+
+
+def problems(flow_dir: Path) -> list[str]:
+    with pytest.raises(FlowError) as caught:
+        load_flow(flow_dir, HANDLER_NAMES)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_loop_that_never_waits_for_the_caller(flow_dir: Path) -> None:
+    edit(
+        flow_dir / "menus" / "sign_in.yaml",
+        "    say: [signed_in]\n    next: main_menu",
+        "    say: [signed_in]\n    next: signed_in",
+    )
+    found = problems(flow_dir)
+    assert any("the flow loops without waiting for the caller: signed_in -> signed_in" in m for m in found), (
+        found
+    )
+
+
+def test_a_question_with_no_way_out(flow_dir: Path) -> None:
+    path = flow_dir / "menus" / "information.yaml"
+    text = path.read_text()
+    end = text.index("  other_options:")
+    # every answer at general_information_end leads back to general information, and no command is on
+    trapped = (
+        text[:end]
+        .replace("next: caller_type", "next: general_information")
+        .replace("next: goodbye", "next: general_information")
+    )
+    trapped = trapped.replace(
+        "    prompt: general_information_end\n",
+        "    prompt: general_information_end\n    without_commands: all\n",
+    )
+    path.write_text(trapped + text[end:])
+    found = problems(flow_dir)
+    assert any("node 'general_information_end' has no way out" in m for m in found), found
+
+
+def test_a_transfer_number_must_be_e164(flow_dir: Path) -> None:
+    edit(flow_dir / "menus" / "representative.yaml", 'to: "+18005550100"', 'to: "800-555-0100"')
+    found = problems(flow_dir)
+    assert any(
+        "number '800-555-0100' is not in E.164 form" in m and "representative.yaml:7:5" in m for m in found
+    ), found
+
+
+def test_an_option_key_that_is_a_command_key(flow_dir: Path) -> None:
+    edit(flow_dir / "menus" / "main_menu.yaml", 'key: "9"', 'key: "0"')
+    found = problems(flow_dir)
+    assert any("uses key 0, which is the representative command's key" in m for m in found), found
+
+
+def test_hours_that_do_not_parse(flow_dir: Path) -> None:
+    edit(flow_dir / "menu_tree.yaml", "    mon: 08:00-17:00", "    mon: 8am-5pm")
+    edit(flow_dir / "menu_tree.yaml", "America/Los_Angeles", "Pacific/Nowhere")
+    found = problems(flow_dir)
+    assert any(
+        "'8am-5pm' is not a time range like 08:00-17:00" in m and "menu_tree.yaml:" in m for m in found
+    ), found
+    assert any("'Pacific/Nowhere' is not a time zone name" in m for m in found), found
+
+
+def test_a_command_target_that_does_not_exist(flow_dir: Path) -> None:
+    edit(flow_dir / "menu_tree.yaml", "    target: representative\n", "    target: represntative\n")
+    found = problems(flow_dir)
+    assert any(
+        "the representative command sends callers to 'represntative', which does not exist; did you mean "
+        "'representative'?" in m
+        for m in found
+    ), found
+
+
+def test_hours_follow_the_time_zone_weekdays_and_holidays() -> None:
+    hours = Hours.model_validate(
+        {
+            "timezone": "America/Los_Angeles",
+            "weekly": {"mon": "08:00-17:00", "sat": ["09:00-12:00", "13:00-24:00"]},
+            "holidays": ["2026-12-28"],
+        }
+    )
+    pacific = ZoneInfo("America/Los_Angeles")
+    assert hours.is_open(dt.datetime(2026, 11, 23, 8, 0, tzinfo=pacific))
+    assert not hours.is_open(dt.datetime(2026, 11, 23, 17, 0, tzinfo=pacific))
+    assert not hours.is_open(dt.datetime(2026, 11, 23, 7, 59, tzinfo=pacific))
+    assert hours.is_open(dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC))  # 08:30 in Los Angeles
+    assert not hours.is_open(dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC))  # Sunday evening there
+    assert not hours.is_open(dt.datetime(2026, 11, 28, 12, 30, tzinfo=pacific))
+    assert hours.is_open(dt.datetime(2026, 11, 28, 23, 59, tzinfo=pacific))
+    assert not hours.is_open(dt.datetime(2026, 12, 28, 10, 0, tzinfo=pacific))  # a Monday holiday

@@ -1,0 +1,78 @@
+"""`ivr validate`, `ivr graph` and `ivr test` as an operator runs them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+from tests.conftest import edit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_validate_accepts_the_shipped_flow() -> None:
+    code, output = run("validate", str(ROOT))
+    assert code == 0 and output.startswith("The flow is valid:")
+
+
+def test_validate_names_the_line_of_a_broken_edit(flow_dir: Path) -> None:
+    edit(flow_dir / "menus" / "main_menu.yaml", "next: payments", "next: paymets")
+    code, output = run("validate", str(flow_dir))
+    assert code == 1
+    assert "menus/main_menu.yaml:14:9: node 'main_menu' sends callers to 'paymets'" in output
+    assert "the flow would not be used" in output
+
+
+def test_graph_as_mermaid_and_dot(tmp_path: Path) -> None:
+    code, output = run("graph", str(ROOT))
+    assert code == 0 and output.startswith("flowchart LR\n")
+    assert "  main_menu -->|1 / payments| payments" in output
+    code, _ = run("graph", str(ROOT), "-o", str(tmp_path / "flow.dot"))
+    dot = (tmp_path / "flow.dot").read_text()
+    assert code == 0 and dot.startswith("digraph flow {") and "caller_type -> ask_id" in dot
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_graph_as_svg(tmp_path: Path) -> None:
+    code, _ = run("graph", str(ROOT), "-o", str(tmp_path / "flow.svg"))
+    svg = (tmp_path / "flow.svg").read_text()
+    assert code == 0 and "<svg" in svg and "main_menu" in svg
+
+
+def test_the_shipped_scripts_pass_and_cover_every_node_and_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, output = run("test")
+    assert "Not covered" not in output, output
+    assert code == 0, output
+    assert output.rstrip().endswith(
+        f"{len(list((ROOT / 'tests' / 'calls').glob('*.yaml')))} passed, 0 failed"
+    )
+
+
+def test_a_failing_step_shows_what_was_heard_instead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    script = tmp_path / "wrong.yaml"
+    script.write_text(
+        "name: expects the wrong thing\nsteps:\n  - hear: [welcome]\n  - press: '2'\n    hear_text: Adiós\n"
+    )
+    code, output = run("test", str(script), "--no-coverage")
+    assert code == 1
+    assert "step 1: expected to hear ['welcome'], heard ['welcome', 'offer_spanish', 'caller_type']" in output
+    assert "step 2: expected to hear 'Adiós'; heard: 'Customer Connect is available by phone" in output
+    assert output.rstrip().endswith("0 passed, 1 failed")
+
+
+def test_one_script_leaves_paths_uncovered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, output = run("test", "tests/calls/temporary_pin.yaml")
+    assert code == 1
+    assert "Not covered by any script" in output and "node 'payments'" in output
