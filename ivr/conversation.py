@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ivr.call_store import CallStore, StaleWrite
 from ivr.engine import CallStarted, CallState, Event, HandlerFinished, RunHandler, Turn, step
+from ivr.flow.library import FlowLibrary
 from ivr.flow.model import Flow
 from ivr.handlers import Handler, HandlerRequest
 from ivr.ports import Clock, SystemClock
@@ -33,15 +34,28 @@ class Caller:
 
 class Conversation:
     def __init__(
-        self, flow: Flow, store: CallStore, handlers: Mapping[str, Handler], clock: Clock | None = None
+        self,
+        flows: FlowLibrary | Flow,
+        store: CallStore,
+        handlers: Mapping[str, Handler],
+        clock: Clock | None = None,
     ) -> None:
-        self.flow = flow
+        self.flows = flows if isinstance(flows, FlowLibrary) else FlowLibrary(flows)
         self._store = store
         self._handlers = handlers
         self._clock = clock or SystemClock()
 
+    @property
+    def flow(self) -> Flow:
+        """The live flow, which new calls start on."""
+        return self.flows.current
+
+    def flow_of(self, state: CallState) -> Flow:
+        """The flow version a call started on, while it is kept; otherwise the live one."""
+        return self.flows.get(state.flow_version) or self.flows.current
+
     def start(self, caller: Caller, language: str | None = None) -> Turn:
-        turn = self._run(caller, None, CallStarted(caller.call_id, language))
+        turn = self._run(self.flows.current, caller, None, CallStarted(caller.call_id, language))
         self._store.delete(caller.call_id)  # a new call with a reused id starts afresh
         self._save(turn.state, None)
         return turn
@@ -52,7 +66,11 @@ class Conversation:
         if state is None:
             log.info("call state missing, starting again", extra={"call_id": caller.call_id})
             return self.start(caller)
-        turn = self._run(caller, state, event)
+        flow = self.flow_of(state)
+        if state.node not in flow.nodes:  # its version is gone and the live one lacks its node
+            log.warning("call's flow version is gone, starting again", extra={"call_id": caller.call_id})
+            return self.start(caller, state.language)
+        turn = self._run(flow, caller, state, event)
         self._save(turn.state, state.turn)
         return turn
 
@@ -66,9 +84,9 @@ class Conversation:
         if not self._store.save(state, expected_turn):
             raise StaleWrite(state.call_id)
 
-    def _run(self, caller: Caller, state: CallState | None, event: Event) -> Turn:
+    def _run(self, flow: Flow, caller: Caller, state: CallState | None, event: Event) -> Turn:
         now = self._clock.now()
-        turn = step(self.flow, state, event, now)
+        turn = step(flow, state, event, now)
         log.info(
             "turn", extra={"call_id": caller.call_id, "event": type(event).__name__, "node": turn.state.node}
         )
@@ -80,7 +98,7 @@ class Conversation:
                 return Turn(turn.state, tuple(actions), tuple(visited))
             actions.pop()
             finished = self._call_handler(caller, turn.state, request)
-            turn = step(self.flow, turn.state, finished, now)
+            turn = step(flow, turn.state, finished, now)
             actions.extend(turn.actions)
             visited.extend(turn.visited)
         raise RuntimeError(f"more than {MAX_HANDLERS_PER_TURN} handlers in one turn at {turn.state.node}")
