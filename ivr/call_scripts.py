@@ -9,19 +9,21 @@ records which nodes and menu options the scripts went through, so `ivr test` can
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.accounts.database import create_schema, make_engine, make_session_factory
 from ivr.accounts.demo import seed_demo
-from ivr.accounts.directory import SqlAccountDirectory
 from ivr.accounts.secrets import PinHasher, SsnDigester
+from ivr.accounts.wiring import agency_zone, sql_handler_ports
 from ivr.call_store import MemoryCallStore
 from ivr.channels.prompts import prompt_text
 from ivr.channels.spoken import spoken
@@ -40,8 +42,9 @@ from ivr.engine import (
 from ivr.flow.errors import FlowError, Problem
 from ivr.flow.model import Flow, MenuNode
 from ivr.flow.yaml_source import read_yaml
-from ivr.handlers import account_handlers
-from ivr.ports import FixedClock, PaymentSummary, PinCheck
+from ivr.handlers import Handler, account_handlers
+from ivr.limits import MemoryAttemptLimiter
+from ivr.ports import Clock, FixedClock
 
 # Scripts that do not say when they call run on a weekday morning, when the office is open.
 DEFAULT_TIME = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=-8)))
@@ -78,6 +81,7 @@ class Script(BaseModel):
     accounts: Literal["demo", "unavailable"] = Field(
         "demo", description="'unavailable': the database is down"
     )
+    caller: str = Field("+15555550123", description="The calling number; empty for a withheld number")
     steps: tuple[Step, ...] = Field(min_length=1)
 
 
@@ -130,39 +134,64 @@ def load_script(path: Path) -> Script:
         raise FlowError(problems) from None
 
 
-class _SwitchableAccounts:
-    """The demo accounts, or, while ``down`` is set, a database that cannot be reached (every call fails)."""
+class _SwitchableSessions:
+    """The demo database's sessions, or, while ``down`` is set, a database that cannot be reached."""
 
-    def __init__(self, live: SqlAccountDirectory) -> None:
-        self.live = live
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
         self.down = False
 
-    def _up(self) -> SqlAccountDirectory:
+    def _up(self) -> sessionmaker[Session]:
         if self.down:
             raise ConnectionError("the account database is unavailable (script setting)")
-        return self.live
+        return self._sessions
 
-    def identify(self, participant_number: str | None = None, ssn: str | None = None) -> int | None:
-        return self._up().identify(participant_number, ssn)
+    def __call__(self) -> Session:
+        return self._up()()
 
-    def verify_pin(self, participant: int | None, pin: str) -> PinCheck:
-        return self._up().verify_pin(participant, pin)
-
-    def payment_summary(self, participant: int, latest: int) -> PaymentSummary | None:
-        return self._up().payment_summary(participant, latest)
+    def begin(self) -> AbstractContextManager[Session]:
+        return self._up().begin()
 
 
-@contextmanager
-def demo_accounts() -> Iterator[SqlAccountDirectory]:
-    """The demo data in a throwaway SQLite database, with throwaway keys."""
-    with tempfile.TemporaryDirectory(prefix="ivr-test-") as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'demo.sqlite3'}")
+_PEPPER, _SSN_KEY = b"call-scripts-pepper-0123", b"call-scripts-ssn-key-0123"
+
+
+@dataclass
+class DemoLine:
+    """One script's own copy of the demo data (SQLite, throwaway keys), its own attempt limits, and a
+    switch to take the database down."""
+
+    sessions: _SwitchableSessions
+    limiter: MemoryAttemptLimiter
+
+    def handlers(self, flow: Flow, clock: Clock) -> Mapping[str, Handler]:
+        pins, ssns = PinHasher(_PEPPER), SsnDigester(_SSN_KEY)
+        sessions = cast("sessionmaker[Session]", self.sessions)
+        return account_handlers(
+            sql_handler_ports(sessions, pins, ssns, self.limiter, agency_zone(flow), clock)
+        )
+
+
+class DemoData:
+    """The demo database, seeded once; every script gets a fresh copy, so scripts cannot affect each other."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._template = folder / "demo.sqlite3"
+        engine = make_engine(f"sqlite:///{self._template}")
         create_schema(engine)
-        pins, ssns = PinHasher(b"call-scripts-pepper-0123"), SsnDigester(b"call-scripts-ssn-key-0123")
-        sessions = make_session_factory(engine)
-        seed_demo(sessions, pins, ssns)
+        seed_demo(make_session_factory(engine), PinHasher(_PEPPER), SsnDigester(_SSN_KEY))
+        engine.dispose()
+        self._copies = 0
+
+    @contextmanager
+    def line(self) -> Iterator[DemoLine]:
+        self._copies += 1
+        copy = self._folder / f"script-{self._copies}.sqlite3"
+        shutil.copyfile(self._template, copy)
+        engine = make_engine(f"sqlite:///{copy}")
         try:
-            yield SqlAccountDirectory(sessions, pins, ssns)
+            yield DemoLine(_SwitchableSessions(make_session_factory(engine)), MemoryAttemptLimiter())
         finally:
             engine.dispose()
 
@@ -214,17 +243,16 @@ def _event(step: Step) -> Event | None:
     return None
 
 
-def run_script(
-    flow: Flow, script: Script, path: str, coverage: Coverage, accounts: _SwitchableAccounts
-) -> ScriptResult:
-    accounts.down = script.accounts == "unavailable"
-    conversation = Conversation(flow, MemoryCallStore(), account_handlers(accounts), FixedClock(script.at))
-    caller = Caller(call_id=f"script-{abs(hash(path))}", channel="test", number="+15555550123")
+def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: DemoLine) -> ScriptResult:
+    line.sessions.down = script.accounts == "unavailable"
+    clock = FixedClock(script.at)
+    conversation = Conversation(flow, MemoryCallStore(), line.handlers(flow, clock), clock)
+    caller = Caller(call_id=f"script-{abs(hash(path))}", channel="test", number=script.caller or None)
     result = ScriptResult(path, script.name)
     ended = False
     for number, step in enumerate(script.steps, start=1):
         if step.accounts is not None:
-            accounts.down = step.accounts == "unavailable"
+            line.sessions.down = step.accounts == "unavailable"
         event = _event(step)
         problems: list[str] = []
         if number == 1:
@@ -264,8 +292,10 @@ def run_script(
 def run_scripts(flow: Flow, paths: Iterable[Path]) -> tuple[list[ScriptResult], Coverage]:
     coverage = Coverage()
     results = []
-    with demo_accounts() as live:
-        accounts = _SwitchableAccounts(live)
+    with tempfile.TemporaryDirectory(prefix="ivr-test-") as folder:
+        demo = DemoData(Path(folder))
         for path in paths:
-            results.append(run_script(flow, load_script(path), str(path), coverage, accounts))
+            script = load_script(path)
+            with demo.line() as line:
+                results.append(run_script(flow, script, str(path), coverage, line))
     return results, coverage

@@ -107,3 +107,12 @@ def schema(output: str | None) -> None:
         Path(output).write_text(menu_schema_text(), encoding="utf-8")
     else:
         click.echo(menu_schema_text(), nl=False)
+
+
+from ivr.audio.cli import prompts  # noqa: E402 - registered after the main group is defined
+
+main.add_command(prompts)
+
+from ivr.tty.cli import tty  # noqa: E402 - registered after the main group is defined
+
+main.add_command(tty)

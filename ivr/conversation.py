@@ -6,6 +6,7 @@ handlers. It never logs digits or speech, only the call id, the node and the kin
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -97,19 +98,21 @@ class Conversation:
             if not isinstance(request, RunHandler):
                 return Turn(turn.state, tuple(actions), tuple(visited))
             actions.pop()
-            finished = self._call_handler(caller, turn.state, request)
+            finished = self._call_handler(caller, turn.state, request, now)
             turn = step(flow, turn.state, finished, now)
             actions.extend(turn.actions)
             visited.extend(turn.visited)
         raise RuntimeError(f"more than {MAX_HANDLERS_PER_TURN} handlers in one turn at {turn.state.node}")
 
-    def _call_handler(self, caller: Caller, state: CallState, request: RunHandler) -> HandlerFinished:
+    def _call_handler(
+        self, caller: Caller, state: CallState, request: RunHandler, now: dt.datetime
+    ) -> HandlerFinished:
         handler = self._handlers.get(request.handler)
         if handler is None:
             log.error("no handler registered", extra={"call_id": caller.call_id, "handler": request.handler})
             return HandlerFinished("error")
         try:
-            return handler(HandlerRequest(state, request.digits, caller.channel, caller.number))
+            return handler(HandlerRequest(state, request.digits, caller.channel, caller.number, now))
         except Exception:
             log.exception("handler failed", extra={"call_id": caller.call_id, "handler": request.handler})
             return HandlerFinished("error")

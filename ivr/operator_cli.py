@@ -6,6 +6,8 @@ import logging
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -22,10 +24,10 @@ def _flow_folder(path: str | None) -> Path:
 def validate(path: str | None) -> None:
     """Check the call flow (menu_tree.yaml or its folder): exit 0 when callers can use it, 1 otherwise."""
     from ivr.flow import FlowError, load_flow
-    from ivr.handlers import HANDLER_NAMES
+    from ivr.handlers import HANDLER_NAMES, HANDLER_PROMPTS
 
     try:
-        flow = load_flow(_flow_folder(path), HANDLER_NAMES)
+        flow = load_flow(_flow_folder(path), HANDLER_NAMES, HANDLER_PROMPTS)
     except FlowError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -71,6 +73,20 @@ def graph(path: str | None, output: str | None, language: str | None) -> None:
     click.echo(f"Wrote {target}")
 
 
+@contextmanager
+def _quiet(*levels: tuple[str, int]) -> Iterator[None]:
+    """Scripts may take the database down on purpose, and each script's copy of the demo data is migrated:
+    those logs are noise while scripts run. The levels are put back afterwards."""
+    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name, _ in levels]
+    for name, level in levels:
+        logging.getLogger(name).setLevel(level)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.setLevel(level)
+
+
 @click.command("test")
 @click.argument("scripts", nargs=-1, type=click.Path(exists=True))
 @click.option("--flow", "flow_path", type=click.Path(exists=True), help="The flow's folder (default: here)")
@@ -81,12 +97,10 @@ def test_command(scripts: tuple[str, ...], flow_path: str | None, coverage: bool
     """Run call scripts (default: tests/calls/*.yaml) against the flow with the demo data."""
     from ivr.call_scripts import run_scripts
     from ivr.flow import FlowError, load_flow
-    from ivr.handlers import HANDLER_NAMES
+    from ivr.handlers import HANDLER_NAMES, HANDLER_PROMPTS
 
-    # Scripts may take the database down on purpose; the traceback of each expected failure is noise here.
-    logging.getLogger("ivr.conversation").setLevel(logging.CRITICAL)
     try:
-        flow = load_flow(_flow_folder(flow_path), HANDLER_NAMES)
+        flow = load_flow(_flow_folder(flow_path), HANDLER_NAMES, HANDLER_PROMPTS)
     except FlowError as exc:
         raise click.ClickException(f"the flow has problems; run `ivr validate`:\n{exc}") from None
     paths: list[Path] = []
@@ -96,7 +110,8 @@ def test_command(scripts: tuple[str, ...], flow_path: str | None, coverage: bool
     if not paths:
         raise click.ClickException("no call scripts found")
     try:
-        results, covered = run_scripts(flow, paths)
+        with _quiet(("ivr.conversation", logging.CRITICAL), ("alembic", logging.WARNING)):
+            results, covered = run_scripts(flow, paths)
     except FlowError as exc:
         raise click.ClickException(str(exc)) from None
     failed = 0

@@ -34,6 +34,34 @@ class PaymentSummary:
     latest: tuple[Payment, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class CourtDate:
+    """A court hearing ("hearing") or an appointment at the agency ("appointment")."""
+
+    kind: str
+    starts_at: dt.datetime  # aware, in UTC
+    place: str
+    description: dict[str, str]  # by language code
+
+
+@dataclass(frozen=True, slots=True)
+class CaseInfo:
+    case_number: str
+    county: str
+    status: str  # "open" or "closed"
+    office_phone: str
+
+
+class PinRule(Enum):
+    """Why a new PIN is refused."""
+
+    LENGTH = "length"
+    SAME_DIGITS = "same_digits"
+    SEQUENCE = "sequence"
+    CURRENT_PIN = "current_pin"
+    SSN_DIGITS = "ssn_digits"
+
+
 class AccountDirectory(Protocol):
     """What the sign-in and account handlers may ask of the account data."""
 
@@ -43,8 +71,57 @@ class AccountDirectory(Protocol):
     def verify_pin(self, participant: int | None, pin: str) -> PinCheck:
         """Check a PIN. Runs a full verification even for ``None`` so that timing reveals nothing."""
 
-    def payment_summary(self, participant: int, latest: int) -> PaymentSummary | None:
-        """Balance and the ``latest`` payments, newest first; None when the participant has no case."""
+    def roles(self, participant: int) -> frozenset[Role]:
+        """Whether the participant pays support, receives it, or both (on different cases)."""
+
+    def payment_summary(
+        self, participant: int, latest: int, role: Role | None = None, skip: int = 0
+    ) -> PaymentSummary | None:
+        """Balance and ``latest`` payments after the newest ``skip``, newest first, for ``role`` (or the
+        participant's only role); None when the participant has no case in that role."""
+
+    def court_dates(self, participant: int, after: dt.datetime, limit: int) -> tuple[CourtDate, ...]:
+        """Hearings and appointments on the participant's cases from ``after`` on, soonest first."""
+
+    def cases(self, participant: int) -> tuple[CaseInfo, ...]:
+        """The participant's cases, as payer or receiver."""
+
+
+class PinManager(Protocol):
+    """The PIN lifecycle: choosing a new PIN (entered twice) and asking for one by mail."""
+
+    def pin_problem(self, participant: int, new_pin: str) -> PinRule | None:
+        """Why ``new_pin`` may not be used (current or temporary PIN, the SSN's last four digits), if so."""
+
+    def hold_new_pin(self, participant: int, new_pin: str, now: dt.datetime) -> None:
+        """Keep the first entry of a new PIN (hashed) until it is entered again, for a few minutes."""
+
+    def confirm_new_pin(self, participant: int, pin: str, now: dt.datetime) -> bool:
+        """The second entry: if it matches the held one, it becomes the PIN (no longer temporary)."""
+
+    def request_pin_by_mail(self, participant: int, channel: str, now: dt.datetime) -> bool:
+        """Queue a new PIN in the mail outbox, if a valid address is on file and none was queued in the
+        last days. Returns whether a request was queued."""
+
+
+class ContactBook(Protocol):
+    def set_phone(self, participant: int, number: str) -> None: ...
+
+
+class AuditLog(Protocol):
+    def record(self, event: str, participant: int | None, channel: str, calling_number: str | None) -> None:
+        """Note a sign-in, failure, lockout, PIN change or PIN request. Never a PIN or an SSN."""
+
+
+class AttemptLimiter(Protocol):
+    """Counts failed sign-ins per participant and per calling number, across calls and channels."""
+
+    def blocked(self, key: str) -> bool: ...
+
+    def failed(self, key: str) -> bool:
+        """Count a failure; True when this one reached the limit and the key is now blocked."""
+
+    def clear(self, key: str) -> None: ...
 
 
 class Clock(Protocol):

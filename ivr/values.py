@@ -39,6 +39,17 @@ class DigitString:
     digits: str
 
 
-Scalar = str | int | Money | DigitString | dt.date | dt.datetime | dt.time
+@dataclass(frozen=True, slots=True)
+class PromptRef:
+    """A value that is itself a prompt: said as that prompt's text in the caller's language.
+
+    Handlers use it for words that depend on data ("hearing" or "appointment", "open" or "closed"),
+    so that the words stay in prompts/ with everything else callers hear.
+    """
+
+    prompt: str
+
+
+Scalar = str | int | Money | DigitString | PromptRef | dt.date | dt.datetime | dt.time
 Value = Scalar | tuple[Mapping[str, Scalar], ...]
 Values = Mapping[str, Value]

@@ -73,7 +73,7 @@ def _call(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_ivr_call_in_spanish_by_speech(server: str, cli_env: dict[str, str]) -> None:
-    result = _call("9\nsay: Sí\n1000000001#\n2468#\nsay: Pagos\n9\n", cli_env)
+    result = _call("9\nsay: Sí\n1000000001#\n2468#\nsay: Pagos\n2\n9\n", cli_env)
     assert result.returncode == 0, result.stderr
     assert (
         "[es-US] El saldo que se le debe es de mil veinticuatro dólares con setenta y cinco centavos."
@@ -88,7 +88,7 @@ def test_ivr_call_in_spanish_by_speech(server: str, cli_env: dict[str, str]) -> 
 
 
 def test_ivr_call_in_english_with_keys(server: str, cli_env: dict[str, str]) -> None:
-    result = _call("1\n1000000002#\n1357#\n1\n9\n", cli_env)
+    result = _call("1\n1000000002#\n1357#\n1\n2\n9\n", cli_env)
     assert result.returncode == 0, result.stderr
     assert "one thousand two hundred thirty-four dollars and fifty-six cents" in result.stdout
     assert "four hundred dollars, paid on November 2, 2026." in result.stdout

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.accounts.models import Case, Participant
+from ivr.accounts.models import Case, CourtEvent, Participant
 from ivr.accounts.models import Payment as PaymentRow
 from ivr.accounts.secrets import PinHasher, SsnDigester
-from ivr.ports import Payment, PaymentSummary, PinCheck, Role
+from ivr.ports import CaseInfo, CourtDate, Payment, PaymentSummary, PinCheck, Role
 from ivr.values import Money
 
 
@@ -46,9 +47,21 @@ class SqlAccountDirectory:
             return PinCheck.WRONG
         return PinCheck.TEMPORARY if temporary else PinCheck.OK
 
-    def payment_summary(self, participant: int, latest: int) -> PaymentSummary | None:
+    def roles(self, participant: int) -> frozenset[Role]:
         with self._sessions() as session:
-            for role, column in ((Role.PAYER, Case.payer_id), (Role.RECEIVER, Case.receiver_id)):
+            pays = session.scalar(select(Case.id).where(Case.payer_id == participant).limit(1))
+            receives = session.scalar(select(Case.id).where(Case.receiver_id == participant).limit(1))
+        return frozenset(
+            role for role, present in ((Role.PAYER, pays), (Role.RECEIVER, receives)) if present is not None
+        )
+
+    def payment_summary(
+        self, participant: int, latest: int, role: Role | None = None, skip: int = 0
+    ) -> PaymentSummary | None:
+        roles = [role] if role is not None else [Role.PAYER, Role.RECEIVER]
+        with self._sessions() as session:
+            for candidate in roles:
+                column = Case.payer_id if candidate is Role.PAYER else Case.receiver_id
                 cases = session.scalars(select(Case).where(column == participant)).all()
                 if not cases:
                     continue
@@ -56,11 +69,56 @@ class SqlAccountDirectory:
                     select(PaymentRow)
                     .where(PaymentRow.case_id.in_([case.id for case in cases]))
                     .order_by(PaymentRow.paid_on.desc(), PaymentRow.id.desc())
+                    .offset(skip)
                     .limit(latest)
                 ).all()
                 return PaymentSummary(
-                    role=role,
+                    role=candidate,
                     balance=Money.from_decimal(sum((case.balance for case in cases), start=Decimal(0))),
                     latest=tuple(Payment(row.paid_on, Money.from_decimal(row.amount)) for row in rows),
                 )
         return None
+
+    def _case_ids(self, session: Session, participant: int) -> list[int]:
+        return list(
+            session.scalars(
+                select(Case.id).where(or_(Case.payer_id == participant, Case.receiver_id == participant))
+            )
+        )
+
+    def court_dates(self, participant: int, after: dt.datetime, limit: int) -> tuple[CourtDate, ...]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(CourtEvent)
+                .where(CourtEvent.case_id.in_(self._case_ids(session, participant)))
+                .where(CourtEvent.starts_at >= _stored(after))
+                .order_by(CourtEvent.starts_at, CourtEvent.id)
+                .limit(limit)
+            ).all()
+            return tuple(
+                CourtDate(
+                    kind=row.kind,
+                    starts_at=_aware(row.starts_at),
+                    place=row.place,
+                    description={"en": row.description_en, "es": row.description_es},
+                )
+                for row in rows
+            )
+
+    def cases(self, participant: int) -> tuple[CaseInfo, ...]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Case)
+                .where(or_(Case.payer_id == participant, Case.receiver_id == participant))
+                .order_by(Case.case_number)
+            ).all()
+            return tuple(CaseInfo(row.case_number, row.county, row.status, row.office_phone) for row in rows)
+
+
+def _stored(moment: dt.datetime) -> dt.datetime:
+    """Times are kept in UTC; SQLite keeps no offset, so compare in UTC without one there."""
+    return moment.astimezone(dt.UTC)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

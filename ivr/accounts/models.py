@@ -19,9 +19,23 @@ class Participant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_number: Mapped[str] = mapped_column(String(10), unique=True)
     ssn_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # HMAC of the SSN's last four digits: lets a new PIN be refused if it equals them, without storing them.
+    ssn_last4_digest: Mapped[str | None] = mapped_column(String(64))
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     pin_is_temporary: Mapped[bool] = mapped_column(default=False)
+    pin_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # A new PIN entered once and waiting to be entered again (argon2id hash; expires in minutes).
+    pending_pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pending_pin_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     preferred_language: Mapped[str] = mapped_column(String(2), default="en")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    address_line1: Mapped[str | None] = mapped_column(String(100))
+    address_line2: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str | None] = mapped_column(String(60))
+    state: Mapped[str | None] = mapped_column(String(2))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    # False when mail came back undeliverable: no PIN is mailed to an address known to be bad.
+    address_valid: Mapped[bool] = mapped_column(default=False)
 
     cases_paid: Mapped[list[Case]] = relationship(back_populates="payer", foreign_keys="Case.payer_id")
     cases_received: Mapped[list[Case]] = relationship(
@@ -70,6 +84,34 @@ class CourtEvent(Base):
     kind: Mapped[str] = mapped_column(String(20))  # "hearing" or "appointment"
     starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     place: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(String(200))
+    description_en: Mapped[str] = mapped_column(String(200))
+    description_es: Mapped[str] = mapped_column(String(200))
 
     case: Mapped[Case] = relationship(back_populates="court_events")
+
+
+class AuditEvent(Base):
+    """Who did what, when, through which channel and from which number. Never a PIN or an SSN."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    event: Mapped[str] = mapped_column(String(32), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    calling_number: Mapped[str | None] = mapped_column(String(32))
+
+
+class PinMailRequest(Base):
+    """The outbox a mail process reads: one row per new PIN to print and mail."""
+
+    __tablename__ = "pin_mail_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending -> mailed, by the mail process

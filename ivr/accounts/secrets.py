@@ -61,3 +61,9 @@ class SsnDigester:
     def digest(self, ssn: str) -> str:
         digits = "".join(ch for ch in ssn if ch.isdigit())
         return hmac.new(self._key, digits.encode(), hashlib.sha256).hexdigest()
+
+    def digest_last4(self, digits: str) -> str:
+        """Digest of an SSN's last four digits (or of four digits to compare with it), kept apart from the
+        full SSN's by a prefix. Only used to refuse a new PIN equal to them."""
+        last4 = "".join(ch for ch in digits if ch.isdigit())[-4:]
+        return hmac.new(self._key, b"last4:" + last4.encode(), hashlib.sha256).hexdigest()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ivr.flow.model import Flow
-from ivr.values import Scalar, Values
+from ivr.values import PromptRef, Scalar, Values
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,12 @@ def prompt_text(flow: Flow, prompt_id: str, language: str, values: Values, say_v
     locale = flow.languages[language].locale
     filled = _Filled()
     for name, value in values.items():
-        if not isinstance(value, tuple):
+        if isinstance(value, PromptRef):
+            table = flow.prompts[language]
+            filled[name] = table.get(value.prompt) or flow.prompts[flow.default_language].get(
+                value.prompt, ""
+            )
+        elif not isinstance(value, tuple):
             filled[name] = say_value(value, language, locale)
     try:
         return _FORMATTER.vformat(template, (), filled)

@@ -97,4 +97,6 @@ def spoken(value: Scalar, language: str, locale: str) -> str:
         return time(value, language)
     if isinstance(value, int):
         return cardinal(value, language)
-    return value
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"{type(value).__name__} is said through its prompt, not here")

@@ -2,7 +2,8 @@
 
 Everything said before a <Gather> is said inside it, so a caller who knows the menu can press a key or
 speak at once. Consecutive prompts in one language become one <Say>. Money, dates and identifiers are
-spoken as words in the caller's language (ivr.channels.spoken).
+spoken as words in the caller's language (ivr.channels.spoken). A prompt with a built recording in the
+language it is said in is played (<Play>) instead, unless its text holds values (ivr.audio).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Mapping
 from twilio.twiml.voice_response import Gather as TwimlGather
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.audio.lookup import PromptAudio
+from ivr.audio.texts import has_values
 from ivr.channels.prompts import prompt_text
 from ivr.channels.spoken import spoken
 from ivr.engine import DigitsEntered, Event, Gather, Hangup, NoInput, Say, SpeechHeard, Transfer, Turn
@@ -43,16 +46,29 @@ def event_from_twilio(form: Mapping[str, str]) -> Event:
 
 
 class VoiceRenderer:
-    def __init__(self, flow: Flow) -> None:
+    def __init__(self, flow: Flow, audio: PromptAudio | None = None) -> None:
         self._flow = flow
+        self._audio = audio
 
     def _text(self, say: Say, language: str) -> str:
         return prompt_text(self._flow, say.prompt, language, say.values, spoken)
 
-    def _add_says(self, target: VoiceResponse | TwimlGather, says: list[Say], language: str) -> None:
-        runs: list[tuple[str, list[str]]] = []
+    def _recording(self, say: Say, language: str) -> str | None:
+        template = self._flow.prompts[language].get(say.prompt)
+        if self._audio is None or template is None or has_values(template):
+            return None
+        return self._audio.url_for(language, say.prompt)
+
+    def _add_says(
+        self, target: VoiceResponse | TwimlGather, says: list[Say], language: str, audio_base: str = ""
+    ) -> None:
+        runs: list[tuple[str | None, list[str]]] = []  # (language, texts), or (None, [recording URL])
         for say in says:
             lang = say.language or language
+            recording = self._recording(say, lang)
+            if recording is not None:
+                runs.append((None, [audio_base + recording]))
+                continue
             text = self._text(say, lang)
             if not text:
                 continue
@@ -60,11 +76,15 @@ class VoiceRenderer:
                 runs[-1][1].append(text)
             else:
                 runs.append((lang, [text]))
-        for lang, texts in runs:
-            spec = self._flow.languages[lang]
+        for run_language, texts in runs:
+            if run_language is None:
+                target.play(texts[0])
+                continue
+            spec = self._flow.languages[run_language]
             target.say(" ".join(texts), voice=spec.voice, language=spec.recognizer)
 
-    def render(self, turn: Turn, action_url: str) -> str:
+    def render(self, turn: Turn, action_url: str, audio_base: str = "") -> str:
+        """``audio_base``: the service's base URL, which recordings' paths are joined to (Twilio needs it)."""
         response = VoiceResponse()
         language = turn.state.language
         spec = self._flow.languages[language]
@@ -74,30 +94,30 @@ class VoiceRenderer:
                 pending.append(action)
             elif isinstance(action, Gather):
                 gather = self._gather(action, action_url, spec.recognizer)
-                self._add_says(gather, [*pending, *action.prompts], language)
+                self._add_says(gather, [*pending, *action.prompts], language, audio_base)
                 pending = []
                 response.append(gather)
                 # Reached only when the caller stays silent: the next request carries no input.
                 response.redirect(action_url, method="POST")
             elif isinstance(action, Hangup):
-                self._add_says(response, pending, language)
+                self._add_says(response, pending, language, audio_base)
                 pending = []
                 response.hangup()
             elif isinstance(action, Transfer):
-                self._add_says(response, pending, language)
+                self._add_says(response, pending, language, audio_base)
                 pending = []
                 if action.number:
                     response.dial(action.number)
                 elif action.queue:
                     response.enqueue(action.queue)
-        self._add_says(response, pending, language)
+        self._add_says(response, pending, language, audio_base)
         return str(response)
 
-    def render_apology(self) -> str:
+    def render_apology(self, audio_base: str = "") -> str:
         """Said when the service failed: in every language, since the caller's may be unknown."""
         response = VoiceResponse()
         for language in self._flow.languages:
-            self._add_says(response, [Say(self._flow.defaults.apology)], language)
+            self._add_says(response, [Say(self._flow.defaults.apology)], language, audio_base)
         response.hangup()
         return str(response)
 

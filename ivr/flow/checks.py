@@ -68,11 +68,13 @@ def _prompt_refs(flow: Flow) -> Iterator[tuple[str, str]]:
             yield from _say_refs(f"{base}.closed", node.closed)
 
 
-def check_flow(flow: Flow, handler_names: set[str] | None) -> list[Problem]:
+def check_flow(
+    flow: Flow, handler_names: set[str] | None, handler_prompts: set[str] | None = None
+) -> list[Problem]:
     problems = [
         *_check_header(flow),
         *_check_nodes(flow, handler_names),
-        *_check_prompts(flow),
+        *_check_prompts(flow, handler_prompts or set()),
     ]
     if not problems:  # the graph checks assume every target exists
         problems.extend(_unreachable(flow))
@@ -133,8 +135,12 @@ def _check_nodes(flow: Flow, handler_names: set[str] | None) -> Iterator[Problem
             yield from _check_transfer(flow, node_id, node)
 
 
-def _check_prompts(flow: Flow) -> Iterator[Problem]:
-    for where, prompt_id in _prompt_refs(flow):
+def _check_prompts(flow: Flow, handler_prompts: set[str]) -> Iterator[Problem]:
+    refs = [
+        *_prompt_refs(flow),
+        *(("prompts said by the service's handlers", p) for p in sorted(handler_prompts)),
+    ]
+    for where, prompt_id in refs:
         for lang, catalogue in flow.prompts.items():
             if prompt_id not in catalogue:
                 yield Problem(

@@ -51,10 +51,12 @@ class FlowLibrary:
             self._current = flow
             return True
 
-    def reload(self, location: Path, handler_names: Iterable[str]) -> bool:
+    def reload(
+        self, location: Path, handler_names: Iterable[str], handler_prompts: Iterable[str] = ()
+    ) -> bool:
         """Load the flow from disk; install it if it is valid and new. Returns True when a new version went live."""
         try:
-            flow = load_flow(location, handler_names)
+            flow = load_flow(location, handler_names, handler_prompts)
         except FlowError as exc:
             with self._lock:
                 self.last_error = str(exc)

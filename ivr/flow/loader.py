@@ -168,11 +168,14 @@ def _version(paths: Iterable[Path], base: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def load_flow(location: Path | str, handler_names: Iterable[str] | None = None) -> Flow:
+def load_flow(
+    location: Path | str, handler_names: Iterable[str] | None = None, handler_prompts: Iterable[str] = ()
+) -> Flow:
     """Load and check the flow whose root is ``location`` (menu_tree.yaml or the folder holding it).
 
     Raises FlowError listing every problem found. ``handler_names``, when given, are the handlers the
-    running service registers; an action node naming any other handler is an error.
+    running service registers; an action node naming any other handler is an error. ``handler_prompts``
+    are prompt ids the handlers put in their values: each must exist in every language.
     """
     path = Path(location)
     root_path = path / ROOT_FILE if path.is_dir() else path
@@ -192,7 +195,7 @@ def load_flow(location: Path | str, handler_names: Iterable[str] | None = None) 
 
     nodes = {node_id: node for node_id, node in collector.nodes.items()}
     flow = Flow.build(root, nodes, prompts, _version([*collector.files, *prompt_files], base))
-    problems = check_flow(flow, None if handler_names is None else set(handler_names))
+    problems = check_flow(flow, None if handler_names is None else set(handler_names), set(handler_prompts))
     if problems:
         raise FlowError([_place(p, collector, base) for p in problems])
     return flow

@@ -39,12 +39,14 @@ class FlowWatcher:
         library: FlowLibrary,
         root: Path,
         handler_names: Iterable[str],
+        handler_prompts: Iterable[str] = (),
         interval_seconds: float = 2.0,
         on_reload: Callable[[Flow], None] | None = None,
     ) -> None:
         self._library = library
         self._root = root
         self._handler_names = frozenset(handler_names)
+        self._handler_prompts = frozenset(handler_prompts)
         self._interval = interval_seconds
         self._on_reload = on_reload
         self._seen = fingerprint(root)
@@ -57,7 +59,7 @@ class FlowWatcher:
         if current == self._seen:
             return False
         self._seen = current
-        installed = self._library.reload(self._root, self._handler_names)
+        installed = self._library.reload(self._root, self._handler_names, self._handler_prompts)
         if self._on_reload is not None:
             self._on_reload(self._library.current)
         return installed

@@ -1,30 +1,62 @@
-"""Payments: the balance and the latest payments of the signed-in participant."""
+"""Payments: the balance and the latest payments, a page at a time, for the role the caller chose."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from ivr.engine.events import HandlerFinished
+from ivr.handlers.ports import HandlerPorts
 from ivr.handlers.request import HandlerRequest
-from ivr.ports import AccountDirectory
+from ivr.ports import Role
 from ivr.values import Scalar
 
-LATEST_PAYMENTS = 3
+PAGE = 3
+ROLE, SEEN = "payments_role", "payments_seen"
+_ROLE_CODES = {Role.PAYER: 1, Role.RECEIVER: 2}
 
 
 class NotSignedIn(RuntimeError):
     """An account handler ran for a call that has not signed in; the flow is wired wrongly."""
 
 
-def read_payments(accounts: AccountDirectory, request: HandlerRequest) -> HandlerFinished:
-    participant = request.state.participant
-    if participant is None:
+def signed_in(request: HandlerRequest) -> int:
+    if request.participant is None:
         raise NotSignedIn(request.state.node)
-    summary = accounts.payment_summary(participant, latest=LATEST_PAYMENTS)
+    return request.participant
+
+
+def _page(ports: HandlerPorts, participant: int, role: Role | None, skip: int) -> HandlerFinished:
+    summary = ports.accounts.payment_summary(participant, latest=PAGE, role=role, skip=skip)
     if summary is None:
         return HandlerFinished("no_case")
     payments: tuple[Mapping[str, Scalar], ...] = tuple(
         {"amount": payment.amount, "date": payment.paid_on} for payment in summary.latest
     )
+    if skip and not payments:
+        return HandlerFinished("no_more")
     outcome = summary.role.value if payments else f"{summary.role.value}_no_payments"
-    return HandlerFinished(outcome, values={"balance": summary.balance, "payments": payments})
+    counters = ((ROLE, _ROLE_CODES[summary.role]), (SEEN, skip + len(payments)))
+    return HandlerFinished(
+        outcome, values={"balance": summary.balance, "payments": payments}, counters=counters
+    )
+
+
+def read_payments(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
+    """The caller's only role; a caller who both pays and receives chooses first ("choose")."""
+    participant = signed_in(request)
+    if len(ports.accounts.roles(participant)) > 1:
+        return HandlerFinished("choose")
+    return _page(ports, participant, None, 0)
+
+
+def read_payments_made(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
+    return _page(ports, signed_in(request), Role.PAYER, 0)
+
+
+def read_payments_received(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
+    return _page(ports, signed_in(request), Role.RECEIVER, 0)
+
+
+def read_more_payments(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
+    role = {code: role for role, code in _ROLE_CODES.items()}.get(request.state.counter(ROLE))
+    return _page(ports, signed_in(request), role, request.state.counter(SEEN))

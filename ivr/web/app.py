@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, jsonify
 
 from ivr.settings import Settings
+from ivr.web.audio import audio
 from ivr.web.services import Services, build_services, services
 from ivr.web.voice import voice
 
@@ -30,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None, built: Services | None =
             settings.instance_path / "dev-secrets.json",
         )
     app.register_blueprint(voice)
+    app.register_blueprint(audio)
 
     @app.get("/healthz")
     def healthz() -> tuple[Any, int]:

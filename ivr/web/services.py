@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -13,13 +13,16 @@ from sqlalchemy import Engine
 from twilio.request_validator import RequestValidator
 
 from ivr.accounts.database import create_schema, make_engine, make_session_factory
-from ivr.accounts.directory import SqlAccountDirectory
 from ivr.accounts.secrets import PinHasher, SsnDigester
+from ivr.accounts.wiring import agency_zone, sql_handler_ports
+from ivr.audio.lookup import PromptAudio
+from ivr.audio.sources import build_dir
 from ivr.call_store import RedisCallStore
 from ivr.channels.voice import VoiceRenderer
 from ivr.conversation import Conversation
 from ivr.flow import load_flow
-from ivr.handlers import HANDLER_NAMES, account_handlers
+from ivr.handlers import HANDLER_NAMES, HANDLER_PROMPTS, account_handlers
+from ivr.limits import RedisAttemptLimiter
 from ivr.ports import FixedClock, SystemClock
 from ivr.settings import Settings
 
@@ -35,6 +38,7 @@ class Services:
     redis: redis.Redis
     database: Engine
     embedded_redis: Any = None
+    audio: PromptAudio = field(default_factory=PromptAudio)  # built recordings; none: every prompt spoken
 
     def init_app(self, app: Flask) -> None:
         app.extensions["ivr"] = self
@@ -57,28 +61,35 @@ def connect_redis(settings: Settings) -> tuple[redis.Redis, Any]:
 
 
 def build_services(settings: Settings) -> Services:
-    flow = load_flow(settings.flow_path, HANDLER_NAMES)
+    flow = load_flow(settings.flow_path, HANDLER_NAMES, HANDLER_PROMPTS)
     client, embedded = connect_redis(settings)
     if settings.database_url.startswith("sqlite"):
         settings.instance_path.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    accounts = SqlAccountDirectory(
-        make_session_factory(engine), PinHasher(settings.pin_pepper), SsnDigester(settings.ssn_key)
-    )
     clock = FixedClock(settings.fixed_time) if settings.fixed_time else SystemClock()
+    ports = sql_handler_ports(
+        make_session_factory(engine),
+        PinHasher(settings.pin_pepper),
+        SsnDigester(settings.ssn_key),
+        RedisAttemptLimiter(client, settings.redis_prefix),
+        agency_zone(flow),
+        clock,
+    )
     conversation = Conversation(
         flow,
         RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}call:"),
-        account_handlers(accounts),
+        account_handlers(ports),
         clock,
     )
+    audio = PromptAudio.load(build_dir(settings.flow_path))  # read once; load again to pick up a rebuild
     return Services(
         settings=settings,
         conversation=conversation,
-        voice=VoiceRenderer(flow),
+        voice=VoiceRenderer(flow, audio),
         validator=RequestValidator(settings.twilio_auth_token),
         redis=client,
         database=engine,
         embedded_redis=embedded,
+        audio=audio,
     )

@@ -33,7 +33,7 @@ def _twiml(turn: Turn) -> Response:
     ivr = services()
     path = url_for("voice.turn", t=turn.state.turn)
     base = ivr.settings.public_base_url or request.host_url.rstrip("/")
-    return Response(ivr.voice.render(turn, f"{base}{path}"), mimetype=TWIML)
+    return Response(ivr.voice.render(turn, f"{base}{path}", audio_base=base), mimetype=TWIML)
 
 
 @voice.errorhandler(Exception)
@@ -42,7 +42,8 @@ def apologise(error: Exception) -> ResponseReturnValue:
     if isinstance(error, HTTPException):
         return error.get_response()
     log.exception("voice turn failed", extra={"call_id": request.form.get("CallSid", "")[:64]})
-    return Response(services().voice.render_apology(), mimetype=TWIML)
+    base = services().settings.public_base_url or request.host_url.rstrip("/")
+    return Response(services().voice.render_apology(audio_base=base), mimetype=TWIML)
 
 
 @voice.post("")

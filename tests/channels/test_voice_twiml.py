@@ -59,7 +59,7 @@ def test_payments_are_spoken_in_words_then_the_menu(flow: Flow) -> None:
     assert (
         '<Say language="es-US" voice="Polly.Lupe">El saldo que se le debe es de mil veinticuatro dólares con '
         "setenta y cinco centavos. Los pagos más recientes enviados a usted: ciento setenta y cinco dólares con "
-        "veinticinco centavos, enviado el 3 de noviembre de 2026. Menú principal."
+        "veinticinco centavos, enviado el 3 de noviembre de 2026. Para escuchar pagos anteriores, marque 1"
     ) in xml
 
 

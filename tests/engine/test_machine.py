@@ -199,7 +199,7 @@ def test_handler_outcomes_map_to_nodes_and_carry_ids_not_digits(flow: Flow) -> N
 def test_failed_sign_in_goes_back_to_the_id_question(flow: Flow) -> None:
     at_auth = replace(_at_ask_id(flow), node="authenticate")
     turn = step(flow, at_auth, HandlerFinished("failed", counters=(("sign_in_failures", 1),)))
-    assert said(turn) == ["sign_in_failed", "ask_id"]
+    assert said(turn) == ["sign_in_failed", "sign_in_retry"]
     assert turn.state.counter("sign_in_failures") == 1
 
 
@@ -217,7 +217,7 @@ def test_payment_values_reach_the_prompts_one_line_per_payment(flow: Flow) -> No
         "payments_made_intro",
         "payment_made_item",
         "payment_made_item",
-        "main_menu",
+        "payments_end",
     ]
     items = [a for a in turn.actions if isinstance(a, Say) and a.prompt == "payment_made_item"]
     assert [item.values["date"] for item in items] == [dt.date(2026, 11, 2), dt.date(2026, 10, 3)]

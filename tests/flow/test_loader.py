@@ -104,7 +104,7 @@ def test_a_prompt_missing_in_one_language_is_reported(flow_dir: Path) -> None:
 
 
 def test_an_unregistered_handler_is_reported(flow_dir: Path) -> None:
-    edit(flow_dir / "menus" / "main_menu.yaml", "handler: read_payments", "handler: read_paymnts")
+    edit(flow_dir / "menus" / "payments.yaml", "handler: read_payments\n", "handler: read_paymnts\n")
     found = problems(flow_dir)
     assert any(
         "handler 'read_paymnts', which the service does not have; did you mean 'read_payments'?" in m

@@ -88,11 +88,65 @@ def test_three_failed_sign_ins_end_the_call(client: FlaskClient) -> None:
     call.press("1")
     for _ in range(2):
         call.press("1000000002#")
-        call.press("0000#")
+        assert text(call.press("0000#")).endswith("To have a new PIN mailed to you, press 2.")
+        call.press("1")
     call.press("1000000002#")
     heard = text(call.press("0000#"))
-    assert "We still could not sign you in." in heard and heard.endswith("Goodbye.")
+    assert heard.startswith(
+        "We still could not sign you in. For your security, you can try again in 30 minutes"
+    )
+    assert text(call.press("2")).endswith("Goodbye.")
     assert call.ended
+
+
+def test_three_wrong_pins_lock_the_participant_across_calls(
+    client: FlaskClient, app_config: dict[str, str]
+) -> None:
+    for wrong in ("1111", "2222", "3333"):
+        call = phone(
+            client, caller=f"+1555555{wrong}"
+        )  # three different phones: the lock follows the account
+        call.dial()
+        call.press("1")
+        call.press("1000000002#")
+        assert text(call.press(f"{wrong}#")).startswith("We could not sign you in")
+        call.hang_up()
+    locked = phone(client, caller="+15555554444")
+    locked.dial()
+    locked.press("1")
+    locked.press("1000000002#")
+    assert text(locked.press("1357#")).startswith("We could not sign you in")  # the right PIN, while locked
+    other = phone(client)
+    other.dial()
+    other.press("1")
+    other.press("1000000001#")
+    assert "Main menu" in text(other.press("2468#"))  # other participants are not affected
+
+
+def test_a_pin_request_lands_in_the_outbox_once(client: FlaskClient, app_config: dict[str, str]) -> None:
+    from sqlalchemy import text as sql
+
+    from ivr.accounts.database import make_engine
+
+    for _ in range(2):
+        call = phone(client)
+        call.dial()
+        call.press("7")
+        call.press("1")
+        assert "up to 10 working days" in text(call.press("987654321#"))
+        call.hang_up()
+    unknown = phone(client)
+    unknown.dial()
+    unknown.press("7")
+    unknown.press("1")
+    assert "up to 10 working days" in text(unknown.press("1999999999#"))  # the same words for an unknown ID
+    engine = make_engine(app_config["DATABASE_URL"])
+    with engine.connect() as connection:
+        rows = connection.execute(sql("SELECT participant_id, channel, status FROM pin_mail_requests")).all()
+        audit = connection.execute(sql("SELECT event FROM audit_events WHERE event = 'pin_requested'")).all()
+    engine.dispose()
+    assert len(rows) == 1 and rows[0].channel == "voice" and rows[0].status == "pending"
+    assert len(audit) == 1
 
 
 def test_a_temporary_pin_is_not_a_sign_in(client: FlaskClient) -> None:
@@ -137,9 +191,10 @@ def test_general_information_and_other_options(client: FlaskClient) -> None:
     assert "To hear this again" in heard
     assert text(call.press("2")).startswith("If you are a parent or legal guardian")
     heard = text(call.say("None"))
-    assert "To learn how to get a new PIN by mail" in heard
+    assert "To have a new PIN mailed to you, press 1" in heard
     assert "outside the United States" in text(call.press("2"))
-    assert "up to 10 working days" in text(call.press("1"))
+    call.press("1")
+    assert "up to 10 working days" in text(call.press("1000000002#"))
     call.press("4")
     assert call.ended
 
@@ -196,6 +251,7 @@ def test_no_pin_ssn_or_typed_digits_reach_redis_or_the_logs(
             snapshots.append(key + b"=" + (redis_client.get(key) or b""))
 
     ssn_call = phone(client)
+    ssn_call.call_sid = "CA" + "ab" * 16  # no digits, so a call id can never look like a secret by chance
     ssn_call.dial()
     ssn_call.press("1")
     snapshot()
@@ -203,6 +259,7 @@ def test_no_pin_ssn_or_typed_digits_reach_redis_or_the_logs(
     snapshot()
     ssn_call.press("0000#")
     snapshot()
+    ssn_call.press("1")
     ssn_call.press("987654321#")
     snapshot()
     ssn_call.press("1357#")
@@ -211,6 +268,7 @@ def test_no_pin_ssn_or_typed_digits_reach_redis_or_the_logs(
     snapshot()
 
     id_call = phone(client)
+    id_call.call_sid = "CA" + "cd" * 16
     id_call.dial()
     id_call.press("1")
     id_call.press("1000000001#")

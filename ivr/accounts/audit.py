@@ -1,0 +1,53 @@
+"""SqlAuditLog and SqlContactBook: the audit trail and contact details, on the account database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.accounts.models import AuditEvent, Participant
+from ivr.ports import Clock, SystemClock
+
+AUDITED_EVENTS = frozenset(
+    {
+        "sign_in",
+        "sign_in_failed",
+        "sign_in_blocked",
+        "lockout",
+        "pin_changed",
+        "pin_requested",
+        "phone_updated",
+    }
+)
+
+
+class SqlAuditLog:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock | None = None) -> None:
+        self._sessions = sessions
+        self._clock = clock or SystemClock()
+
+    def record(self, event: str, participant: int | None, channel: str, calling_number: str | None) -> None:
+        if event not in AUDITED_EVENTS:
+            raise ValueError(f"unknown audit event {event!r}")
+        with self._sessions.begin() as session:
+            session.add(
+                AuditEvent(
+                    occurred_at=self._clock.now().astimezone(dt.UTC),
+                    event=event,
+                    participant_id=participant,
+                    channel=channel,
+                    calling_number=calling_number,
+                )
+            )
+
+
+class SqlContactBook:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def set_phone(self, participant: int, number: str) -> None:
+        with self._sessions.begin() as session:
+            row = session.get(Participant, participant)
+            if row is not None:
+                row.phone = number

@@ -1,0 +1,40 @@
+"""The handlers' ports on the account database, the attempt limiter and the agency's time zone."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.accounts.audit import SqlAuditLog, SqlContactBook
+from ivr.accounts.directory import SqlAccountDirectory
+from ivr.accounts.pin_manager import SqlPinManager
+from ivr.accounts.secrets import PinHasher, SsnDigester
+from ivr.flow.model import Flow
+from ivr.handlers.ports import HandlerPorts
+from ivr.ports import AttemptLimiter, Clock
+
+DEFAULT_ZONE = "America/Los_Angeles"
+
+
+def agency_zone(flow: Flow) -> ZoneInfo:
+    """The time zone of the flow's hours of operation: dates and times are said there."""
+    return ZoneInfo(flow.hours.timezone if flow.hours else DEFAULT_ZONE)
+
+
+def sql_handler_ports(
+    sessions: sessionmaker[Session],
+    pins: PinHasher,
+    ssns: SsnDigester,
+    limiter: AttemptLimiter,
+    zone: ZoneInfo,
+    clock: Clock,
+) -> HandlerPorts:
+    return HandlerPorts(
+        accounts=SqlAccountDirectory(sessions, pins, ssns),
+        pins=SqlPinManager(sessions, pins, ssns),
+        contacts=SqlContactBook(sessions),
+        audit=SqlAuditLog(sessions, clock),
+        limiter=limiter,
+        zone=zone,
+    )

@@ -1,0 +1,35 @@
+"""Contact information: the calling number as the phone number on file."""
+
+from __future__ import annotations
+
+from ivr.engine.events import HandlerFinished
+from ivr.handlers.payments import signed_in
+from ivr.handlers.ports import HandlerPorts
+from ivr.handlers.request import HandlerRequest
+from ivr.values import DigitString
+
+_DIALLABLE = 7
+
+
+def _number(request: HandlerRequest) -> str | None:
+    number = request.caller or ""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return number if len(digits) >= _DIALLABLE else None  # withheld or anonymous numbers are not offered
+
+
+def offer_phone_update(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
+    signed_in(request)
+    number = _number(request)
+    if number is None:
+        return HandlerFinished("no_number")
+    return HandlerFinished("offer", values={"last_four": DigitString(number[-4:])})
+
+
+def save_phone(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
+    participant = signed_in(request)
+    number = _number(request)
+    if number is None:
+        return HandlerFinished("no_number")
+    ports.contacts.set_phone(participant, number)
+    ports.audit.record("phone_updated", participant, request.channel, request.caller)
+    return HandlerFinished("saved")
