@@ -116,3 +116,42 @@ main.add_command(prompts)
 from ivr.tty.cli import tty  # noqa: E402 - registered after the main group is defined
 
 main.add_command(tty)
+
+
+@main.command()
+@click.option("--plain", is_flag=True, help="Ordinary text (as SMS shows it) instead of the TTY style")
+@click.option("--language", help="Start in this language (en, es)")
+def chat(plain: bool, language: str | None) -> None:
+    """The text channel in a terminal: the same menu a TTY or SMS caller gets (type SK to end)."""
+    import getpass
+    import secrets as random
+
+    from ivr.conversation import Caller
+    from ivr.text_session import TextSession
+    from ivr.web.services import build_services
+
+    logging.getLogger().setLevel(logging.WARNING)
+    built = build_services(Settings.load())
+    session = TextSession(
+        built.conversation, Caller("chat-" + random.token_hex(8), "chat", None), tty=not plain
+    )
+    interactive = sys.stdin.isatty()
+    reply = session.start(language)
+    click.echo(reply.as_text())
+    while not reply.ended:
+        secret = session.expects_secret()
+        try:
+            if interactive:
+                line = getpass.getpass("> (not shown) ") if secret else input("> ")
+            else:
+                line = sys.stdin.readline()
+        except EOFError:
+            line = ""
+        if not interactive and line == "":
+            session.reply("SK")
+            break
+        if not interactive:
+            click.echo(f"> {'*' * len(line.strip()) if secret else line.rstrip()}")
+        reply = session.reply(line)
+        click.echo(reply.as_text())
+    built.database.dispose()

@@ -23,11 +23,11 @@ def _flow_folder(path: str | None) -> Path:
 @click.argument("path", required=False, type=click.Path(exists=True))
 def validate(path: str | None) -> None:
     """Check the call flow (menu_tree.yaml or its folder): exit 0 when callers can use it, 1 otherwise."""
-    from ivr.flow import FlowError, load_flow
-    from ivr.handlers import HANDLER_NAMES, HANDLER_PROMPTS
+    from ivr.flow import FlowError
+    from ivr.service_flow import load_service_flow
 
     try:
-        flow = load_flow(_flow_folder(path), HANDLER_NAMES, HANDLER_PROMPTS)
+        flow = load_service_flow(_flow_folder(path))
     except FlowError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -96,11 +96,11 @@ def _quiet(*levels: tuple[str, int]) -> Iterator[None]:
 def test_command(scripts: tuple[str, ...], flow_path: str | None, coverage: bool) -> None:
     """Run call scripts (default: tests/calls/*.yaml) against the flow with the demo data."""
     from ivr.call_scripts import run_scripts
-    from ivr.flow import FlowError, load_flow
-    from ivr.handlers import HANDLER_NAMES, HANDLER_PROMPTS
+    from ivr.flow import FlowError
+    from ivr.service_flow import load_service_flow
 
     try:
-        flow = load_flow(_flow_folder(flow_path), HANDLER_NAMES, HANDLER_PROMPTS)
+        flow = load_service_flow(_flow_folder(flow_path))
     except FlowError as exc:
         raise click.ClickException(f"the flow has problems; run `ivr validate`:\n{exc}") from None
     paths: list[Path] = []

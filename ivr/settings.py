@@ -46,6 +46,7 @@ class Settings:
     secret_key: str
     public_base_url: str | None
     call_ttl_seconds: int
+    sms_session_seconds: int
     redis_prefix: str
     fixed_time: dt.datetime | None  # IVR_FIXED_TIME: the service's clock stands still (not in production)
     production: bool
@@ -79,6 +80,7 @@ class Settings:
             secret_key=source["SECRET_KEY"],
             public_base_url=(source.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             call_ttl_seconds=int(source.get("IVR_CALL_TTL_SECONDS") or 4 * 3600),
+            sms_session_seconds=60 * int(source.get("IVR_SMS_SESSION_MINUTES") or 15),
             redis_prefix=source.get("IVR_REDIS_PREFIX") or "ivr:",
             fixed_time=_fixed_time(source.get("IVR_FIXED_TIME"), production),
             production=production,

@@ -5,12 +5,15 @@ Statement parameters are hidden from every error message: they can hold a partic
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -51,17 +54,44 @@ def alembic_config() -> Config:
     return config
 
 
+# The schema the first release created without migrations is exactly revision 0001.
+UNVERSIONED_SCHEMA = "0001"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` with the project's Alembic migrations."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with _migration_connection(engine) as connection:
         config.attributes["connection"] = connection
+        unversioned = MigrationContext.configure(connection).get_current_revision() is None
+        if unversioned and "participants" in inspect(connection).get_table_names():
+            command.stamp(config, UNVERSIONED_SCHEMA)
         command.upgrade(config, revision)
+
+
+@contextmanager
+def _migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction for migrations. SQLite rebuilds a table to alter it, which its foreign
+    key checks forbid while other rows refer to it: they are off during the migration and checked after."""
+    with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # the pragma only works outside a transaction
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise RuntimeError("the migration left rows that refer to missing rows")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     config = alembic_config()
-    with engine.begin() as connection:
+    with _migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 

@@ -11,6 +11,7 @@ from flask import Flask, jsonify
 from ivr.settings import Settings
 from ivr.web.audio import audio
 from ivr.web.services import Services, build_services, services
+from ivr.web.sms import sms
 from ivr.web.voice import voice
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None, built: Services | None =
             settings.instance_path / "dev-secrets.json",
         )
     app.register_blueprint(voice)
+    app.register_blueprint(sms)
     app.register_blueprint(audio)
 
     @app.get("/healthz")

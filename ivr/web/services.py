@@ -20,10 +20,10 @@ from ivr.audio.sources import build_dir
 from ivr.call_store import RedisCallStore
 from ivr.channels.voice import VoiceRenderer
 from ivr.conversation import Conversation
-from ivr.flow import load_flow
-from ivr.handlers import HANDLER_NAMES, HANDLER_PROMPTS, account_handlers
+from ivr.handlers import account_handlers
 from ivr.limits import RedisAttemptLimiter
 from ivr.ports import FixedClock, SystemClock
+from ivr.service_flow import load_service_flow
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 class Services:
     settings: Settings
     conversation: Conversation
+    text_conversation: Conversation  # SMS sessions: the same flow and handlers, a shorter lifetime
     voice: VoiceRenderer
     validator: RequestValidator
     redis: redis.Redis
@@ -61,7 +62,7 @@ def connect_redis(settings: Settings) -> tuple[redis.Redis, Any]:
 
 
 def build_services(settings: Settings) -> Services:
-    flow = load_flow(settings.flow_path, HANDLER_NAMES, HANDLER_PROMPTS)
+    flow = load_service_flow(settings.flow_path)
     client, embedded = connect_redis(settings)
     if settings.database_url.startswith("sqlite"):
         settings.instance_path.mkdir(parents=True, exist_ok=True)
@@ -76,16 +77,24 @@ def build_services(settings: Settings) -> Services:
         agency_zone(flow),
         clock,
     )
+    handlers = account_handlers(ports)
     conversation = Conversation(
         flow,
         RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}call:"),
-        account_handlers(ports),
+        handlers,
+        clock,
+    )
+    text_conversation = Conversation(
+        conversation.flows,
+        RedisCallStore(client, settings.sms_session_seconds, f"{settings.redis_prefix}text:"),
+        handlers,
         clock,
     )
     audio = PromptAudio.load(build_dir(settings.flow_path))  # read once; load again to pick up a rebuild
     return Services(
         settings=settings,
         conversation=conversation,
+        text_conversation=text_conversation,
         voice=VoiceRenderer(flow, audio),
         validator=RequestValidator(settings.twilio_auth_token),
         redis=client,

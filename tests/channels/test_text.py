@@ -1,0 +1,98 @@
+"""The text channel: what TTY, SMS and chat callers type, and exactly what they read back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+
+from ivr.channels.text import TextRenderer, text_event, written
+from ivr.engine import (
+    CallEnded,
+    CallStarted,
+    DigitsEntered,
+    HandlerFinished,
+    NoInput,
+    SpeechHeard,
+    step,
+)
+from ivr.flow import Flow
+from ivr.tty.baudot import TTY_CHARACTERS
+from ivr.values import DigitString, Money
+
+
+@pytest.mark.parametrize(
+    ("line", "event"),
+    [
+        ("1", DigitsEntered("1")),
+        ("1000000002 GA", DigitsEntered("1000000002")),
+        ("1000 0000 02", DigitsEntered("1000000002")),
+        ("2468#", DigitsEntered("2468#")),
+        ("si ga", SpeechHeard("si")),
+        ("PAGOS GA", SpeechHeard("PAGOS")),
+        ("WHAT IS MY BALANCE Q GA", SpeechHeard("WHAT IS MY BALANCE ?")),
+        ("Q", SpeechHeard("help")),
+        ("QQ GA", SpeechHeard("help")),
+        ("", NoInput()),
+        ("GA", NoInput()),
+        ("THANKS SK", CallEnded()),
+        ("SKSK", CallEnded()),
+    ],
+)
+def test_typed_lines(line: str, event: object) -> None:
+    assert text_event(line) == event
+
+
+def test_values_are_written_as_figures() -> None:
+    assert written(Money(123456), "en", "en_US") == "$1,234.56"
+    assert written(Money(100), "es", "es_US") == "$1.00"
+    assert written(dt.date(2026, 11, 3), "en", "en_US") == "Nov 3 2026"
+    assert written(dt.date(2026, 11, 3), "es", "es_US") == "3 nov 2026"
+    assert written(dt.datetime(2026, 12, 15, 9, 30), "en", "en_US") == "Dec 15 2026 9:30 AM"
+    assert written(DigitString("2026000101"), "en", "en_US") == "2026000101"
+
+
+def test_the_first_turn_in_tty_style(flow: Flow) -> None:
+    reply = TextRenderer(flow).render(step(flow, None, CallStarted("T1")))
+    assert reply.lines == (
+        "WELCOME TO CUSTOMER CONNECT, THE CHILD",
+        "SUPPORT INFORMATION LINE.",
+        "PARA ESPANOL, MARQUE 9.",
+        "IF YOU ARE A PARENT OR LEGAL GUARDIAN,",
+        "PRESS 1 OR TYPE YES. IF NOT, PRESS 2 OR",
+        "TYPE NO. FOR OTHER OPTIONS, PRESS 7 OR",
+        "TYPE NONE.",
+        "GA",
+    )
+    assert not reply.ended
+    assert all(len(line) <= 40 and set(line) <= TTY_CHARACTERS for line in reply.lines)
+
+
+def test_spanish_in_tty_style_and_plain_style(flow: Flow) -> None:
+    state = step(flow, None, CallStarted("T1")).state
+    turn = step(flow, state, DigitsEntered("9"))
+    tty = TextRenderer(flow).render(turn)
+    assert tty.lines[0] == "SI USTED ES PADRE O TUTOR LEGAL, MARQUE"
+    assert "O ESCRIBA SI." in " ".join(tty.lines)
+    plain = TextRenderer(flow, tty=False).render(turn)
+    assert plain.lines == (
+        "Si usted es padre o tutor legal, marque 1 o escriba Sí. Si no lo es, marque 2 o escriba No. "
+        "Para otras opciones, marque 7 o escriba Ninguno.",
+    )
+
+
+def test_payments_in_figures_and_the_end_of_the_call(flow: Flow) -> None:
+    state = replace(step(flow, None, CallStarted("T1")).state, node="payments", participant=2)
+    values = {"balance": Money(123456), "payments": ({"amount": Money(40000), "date": dt.date(2026, 11, 2)},)}
+    reply = TextRenderer(flow).render(step(flow, state, HandlerFinished("payer", values=values)))
+    text = " ".join(reply.lines)
+    assert "YOUR CURRENT BALANCE DUE IS $1,234.56." in text and "$400.00, PAID ON NOV 2 2026." in text
+    goodbye = TextRenderer(flow).render(step(flow, replace(state, node="main_menu"), DigitsEntered("9")))
+    assert goodbye.ended and goodbye.lines[-1] == "SK"
+
+
+def test_a_pin_question_has_no_pound_key_on_a_tty(flow: Flow) -> None:
+    state = step(flow, None, CallStarted("T1")).state
+    reply = TextRenderer(flow).render(step(flow, state, DigitsEntered("1")))
+    assert reply.lines == ("ENTER YOUR PARTICIPANT ID OR SOCIAL", "SECURITY NUMBER.", "GA")
