@@ -155,3 +155,17 @@ def chat(plain: bool, language: str | None) -> None:
         reply = session.reply(line)
         click.echo(reply.as_text())
     built.database.dispose()
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the account database to the newest schema (run once per release, before the app servers)."""
+    from ivr.accounts.database import create_schema, make_engine
+
+    settings = Settings.load()
+    if settings.database_url.startswith("sqlite"):
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    engine.dispose()
+    click.echo("The account database is up to date.")

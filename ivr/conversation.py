@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ivr.call_store import CallStore, StaleWrite
-from ivr.engine import CallStarted, CallState, Event, HandlerFinished, RunHandler, Turn, step
+from ivr.engine import CallStarted, CallState, Event, HandlerFinished, RunHandler, Turn, replay, step
 from ivr.flow.library import FlowLibrary
 from ivr.flow.model import Flow
 from ivr.handlers import Handler, HandlerRequest
@@ -44,7 +44,7 @@ class Conversation:
         self.flows = flows if isinstance(flows, FlowLibrary) else FlowLibrary(flows)
         self._store = store
         self._handlers = handlers
-        self._clock = clock or SystemClock()
+        self.clock = clock or SystemClock()
 
     @property
     def flow(self) -> Flow:
@@ -61,8 +61,10 @@ class Conversation:
         self._save(turn.state, None)
         return turn
 
-    def answer(self, caller: Caller, event: Event) -> Turn:
-        """Apply the caller's answer. A call whose state expired starts again from the top."""
+    def answer(self, caller: Caller, event: Event, answering_turn: int | None = None) -> Turn:
+        """Apply the caller's answer. ``answering_turn`` is the turn the answer was asked for: an answer to
+        an earlier turn (a webhook delivered twice, or late) changes nothing and hears where the call is.
+        A call whose state expired starts again from the top."""
         state = self._store.load(caller.call_id)
         if state is None:
             log.info("call state missing, starting again", extra={"call_id": caller.call_id})
@@ -71,9 +73,24 @@ class Conversation:
         if state.node not in flow.nodes:  # its version is gone and the live one lacks its node
             log.warning("call's flow version is gone, starting again", extra={"call_id": caller.call_id})
             return self.start(caller, state.language)
+        if answering_turn is not None and answering_turn != state.turn:
+            log.info("repeated or late answer, replaying", extra={"call_id": caller.call_id})
+            return replay(flow, state)
         turn = self._run(flow, caller, state, event)
-        self._save(turn.state, state.turn)
+        try:
+            self._save(turn.state, state.turn)
+        except StaleWrite:  # another request for this call got there first: its answer stands
+            log.warning("concurrent answer for the same call, replaying", extra={"call_id": caller.call_id})
+            current = self._store.load(caller.call_id)
+            return replay(self.flow_of(current), current) if current else self.start(caller)
         return turn
+
+    def resume(self, caller: Caller) -> Turn:
+        """Where the call stands, said again (after an outage), or a new start if its state is gone."""
+        state = self._store.load(caller.call_id)
+        if state is None or state.node not in self.flow_of(state).nodes:
+            return self.start(caller, state.language if state else None)
+        return replay(self.flow_of(state), state)
 
     def current(self, call_id: str) -> CallState | None:
         return self._store.load(call_id)
@@ -86,7 +103,7 @@ class Conversation:
             raise StaleWrite(state.call_id)
 
     def _run(self, flow: Flow, caller: Caller, state: CallState | None, event: Event) -> Turn:
-        now = self._clock.now()
+        now = self.clock.now()
         turn = step(flow, state, event, now)
         log.info(
             "turn", extra={"call_id": caller.call_id, "event": type(event).__name__, "node": turn.state.node}

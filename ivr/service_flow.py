@@ -6,12 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from ivr.channels.text import TRANSFER_PROMPT
+from ivr.channels.voice import OUTAGE_OFFER_PROMPT, OUTAGE_WAIT_PROMPT, TRANSFERRING_PROMPT
 from ivr.flow import Flow, load_flow
 from ivr.handlers import HANDLER_NAMES, HANDLER_PROMPTS
 
 # The SMS webhook's own answers to HELP and STOP (ivr.web.sms).
 SMS_PROMPTS = frozenset({"sms_help", "sms_stopped"})
-SERVICE_PROMPTS = HANDLER_PROMPTS | SMS_PROMPTS | {TRANSFER_PROMPT}
+SERVICE_PROMPTS = (
+    HANDLER_PROMPTS
+    | SMS_PROMPTS
+    | {
+        TRANSFER_PROMPT,
+        OUTAGE_OFFER_PROMPT,
+        OUTAGE_WAIT_PROMPT,
+        TRANSFERRING_PROMPT,
+    }
+)
 
 
 def load_service_flow(location: Path | str) -> Flow:

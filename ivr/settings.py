@@ -47,6 +47,8 @@ class Settings:
     public_base_url: str | None
     call_ttl_seconds: int
     sms_session_seconds: int
+    watch_flow: bool  # IVR_WATCH_FLOW: reload saved, valid edits to the flow while running
+    auto_migrate: bool  # IVR_AUTO_MIGRATE: migrate the database at start-up (development); else `ivr migrate`
     redis_prefix: str
     fixed_time: dt.datetime | None  # IVR_FIXED_TIME: the service's clock stands still (not in production)
     production: bool
@@ -81,11 +83,19 @@ class Settings:
             public_base_url=(source.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             call_ttl_seconds=int(source.get("IVR_CALL_TTL_SECONDS") or 4 * 3600),
             sms_session_seconds=60 * int(source.get("IVR_SMS_SESSION_MINUTES") or 15),
+            watch_flow=_flag(source.get("IVR_WATCH_FLOW"), default=True),
+            auto_migrate=_flag(source.get("IVR_AUTO_MIGRATE"), default=not production),
             redis_prefix=source.get("IVR_REDIS_PREFIX") or "ivr:",
             fixed_time=_fixed_time(source.get("IVR_FIXED_TIME"), production),
             production=production,
             dev_token=dev_token,
         )
+
+
+def _flag(text: object, default: bool) -> bool:
+    if text is None or text == "":
+        return default
+    return str(text).lower() not in ("0", "false", "no", "off")
 
 
 def _fixed_time(text: str | None, production: bool) -> dt.datetime | None:

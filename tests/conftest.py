@@ -123,6 +123,7 @@ def app_config(seeded_database: str, redis_url: str, redis_prefix: str, tmp_path
         "IVR_SSN_KEY": SSN_KEY,
         "SECRET_KEY": "test-secret-key",
         "IVR_FIXED_TIME": CLOSED_TIME,
+        "IVR_WATCH_FLOW": "0",  # tests/web/test_hot_reload.py turns it on where it is the point
     }
 
 

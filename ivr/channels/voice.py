@@ -22,6 +22,10 @@ from ivr.engine import DigitsEntered, Event, Gather, Hangup, NoInput, Say, Speec
 from ivr.flow.model import Flow
 
 MAX_DIGITS = 32
+# Said by the service itself when call state is out of reach (see ivr.web.voice).
+OUTAGE_OFFER_PROMPT = "outage_offer"
+OUTAGE_WAIT_PROMPT = "outage_wait"
+TRANSFERRING_PROMPT = "transfer_to_representative"
 MAX_SPEECH_CHARS = 300
 _KEYS = frozenset("0123456789*#")
 
@@ -119,6 +123,30 @@ class VoiceRenderer:
         for language in self._flow.languages:
             self._add_says(response, [Say(self._flow.defaults.apology)], language, audio_base)
         response.hangup()
+        return str(response)
+
+    def render_outage(self, offer_url: str | None, retry_url: str, audio_base: str = "") -> str:
+        """While call state cannot be reached: an apology in every language, a representative on 0 when
+        ``offer_url`` is given (office hours), and, on silence, another try at ``retry_url``."""
+        response = VoiceResponse()
+        prompt = OUTAGE_OFFER_PROMPT if offer_url else OUTAGE_WAIT_PROMPT
+        if offer_url:
+            gather = TwimlGather(action=offer_url, method="POST", input="dtmf", num_digits=1, timeout=5)
+            for language in self._flow.languages:
+                self._add_says(gather, [Say(prompt)], language, audio_base)
+            response.append(gather)
+        else:
+            for language in self._flow.languages:
+                self._add_says(response, [Say(prompt)], language, audio_base)
+            response.pause(length=3)
+        response.redirect(retry_url, method="POST")
+        return str(response)
+
+    def render_transfer(self, number: str) -> str:
+        response = VoiceResponse()
+        for language in self._flow.languages:
+            self._add_says(response, [Say(TRANSFERRING_PROMPT)], language)
+        response.dial(number)
         return str(response)
 
     @staticmethod

@@ -14,7 +14,7 @@ from ivr.engine.events import (
     NoInput,
     SpeechHeard,
 )
-from ivr.engine.machine import Turn, step
+from ivr.engine.machine import Turn, replay, step
 from ivr.engine.state import CallState
 
 __all__ = [
@@ -33,5 +33,6 @@ __all__ = [
     "SpeechHeard",
     "Transfer",
     "Turn",
+    "replay",
     "step",
 ]

@@ -321,3 +321,14 @@ class _Walk:
             actions.append(self.gather(state, node, attempt=1, values=values))
             return Turn(state, tuple(actions), tuple(visited))
         raise FlowLoopError(f"the flow passed {MAX_HOPS_PER_TURN} nodes without waiting for the caller")
+
+
+def replay(flow: Flow, state: CallState) -> Turn:
+    """What the caller should hear again where the call stands, changing nothing: for a webhook that was
+    delivered twice, arrived late, or lost a race with another request for the same call."""
+    if state.ended:
+        return Turn(state, (Hangup(),))
+    node = flow.nodes.get(state.node)
+    if isinstance(node, MenuNode | InputNode):
+        return Turn(state, (_Walk(flow, None).gather(state, node, attempt=1),))
+    return Turn(state, ())

@@ -6,11 +6,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask
 
 from ivr.settings import Settings
 from ivr.web.audio import audio
-from ivr.web.services import Services, build_services, services
+from ivr.web.health import health
+from ivr.web.services import Services, build_services
 from ivr.web.sms import sms
 from ivr.web.voice import voice
 
@@ -24,7 +25,10 @@ def create_app(config: Mapping[str, Any] | None = None, built: Services | None =
     settings = built.settings if built else Settings.load(config)
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
-    (built or build_services(settings)).init_app(app)
+    ivr = built or build_services(settings)
+    ivr.init_app(app)
+    if settings.watch_flow:
+        ivr.watch_flow()
     if settings.dev_token:
         log.warning(
             "DEVELOPMENT MODE: TWILIO_AUTH_TOKEN is not set; using a generated token from %s and serving "
@@ -34,17 +38,6 @@ def create_app(config: Mapping[str, Any] | None = None, built: Services | None =
     app.register_blueprint(voice)
     app.register_blueprint(sms)
     app.register_blueprint(audio)
-
-    @app.get("/healthz")
-    def healthz() -> tuple[Any, int]:
-        ivr = services()
-        checks = {"flow_version": ivr.conversation.flow.version}
-        try:
-            ivr.redis.ping()
-            checks["redis"] = "ok"
-        except Exception as exc:  # health reports any failure rather than raising
-            checks["redis"] = f"error: {type(exc).__name__}"
-        ok = checks["redis"] == "ok"
-        return jsonify(status="ok" if ok else "degraded", **checks), 200 if ok else 503
+    app.register_blueprint(health)
 
     return app

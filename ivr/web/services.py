@@ -10,6 +10,7 @@ from typing import Any, cast
 import redis
 from flask import Flask, current_app
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from ivr.accounts.database import create_schema, make_engine, make_session_factory
@@ -20,10 +21,13 @@ from ivr.audio.sources import build_dir
 from ivr.call_store import RedisCallStore
 from ivr.channels.voice import VoiceRenderer
 from ivr.conversation import Conversation
-from ivr.handlers import account_handlers
+from ivr.flow.library import FlowLibrary
+from ivr.flow.model import Flow
+from ivr.flow.watcher import FlowWatcher
+from ivr.handlers import HANDLER_NAMES, account_handlers
 from ivr.limits import RedisAttemptLimiter
 from ivr.ports import FixedClock, SystemClock
-from ivr.service_flow import load_service_flow
+from ivr.service_flow import SERVICE_PROMPTS, load_service_flow
 from ivr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,15 +38,47 @@ class Services:
     settings: Settings
     conversation: Conversation
     text_conversation: Conversation  # SMS sessions: the same flow and handlers, a shorter lifetime
-    voice: VoiceRenderer
     validator: RequestValidator
     redis: redis.Redis
     database: Engine
     embedded_redis: Any = None
     audio: PromptAudio = field(default_factory=PromptAudio)  # built recordings; none: every prompt spoken
+    watcher: FlowWatcher | None = None
+    _renderers: dict[str, VoiceRenderer] = field(default_factory=dict)
 
     def init_app(self, app: Flask) -> None:
         app.extensions["ivr"] = self
+
+    @property
+    def flows(self) -> FlowLibrary:
+        return self.conversation.flows
+
+    def voice_for(self, version: str | None = None) -> VoiceRenderer:
+        """The voice renderer of a call's flow version (the live one when unknown)."""
+        flow = (self.flows.get(version) if version else None) or self.flows.current
+        renderer = self._renderers.get(flow.version)
+        if renderer is None:
+            renderer = VoiceRenderer(flow, self.audio)
+            kept = {v: r for v, r in self._renderers.items() if self.flows.get(v) is not None}
+            self._renderers = {**kept, flow.version: renderer}
+        return renderer
+
+    def flow_reloaded(self, _flow: Flow) -> None:
+        """After a reload: read the recordings' manifest again, which the new prompts may use."""
+        self.audio = PromptAudio.load(build_dir(self.settings.flow_path))
+        self._renderers = {}
+
+    def watch_flow(self) -> None:
+        """Pick up saved, valid edits to the flow within a few seconds (IVR_WATCH_FLOW)."""
+        if self.watcher is None:
+            self.watcher = FlowWatcher(
+                self.flows,
+                self.settings.flow_path,
+                HANDLER_NAMES,
+                SERVICE_PROMPTS,
+                on_reload=self.flow_reloaded,
+            )
+            self.watcher.start()
 
 
 def services() -> Services:
@@ -67,7 +103,11 @@ def build_services(settings: Settings) -> Services:
     if settings.database_url.startswith("sqlite"):
         settings.instance_path.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    if settings.auto_migrate:
+        try:
+            create_schema(engine)
+        except SQLAlchemyError:  # the service still answers; the steps that need data take their error paths
+            log.exception("the account database could not be migrated at start-up")
     clock = FixedClock(settings.fixed_time) if settings.fixed_time else SystemClock()
     ports = sql_handler_ports(
         make_session_factory(engine),
@@ -95,7 +135,6 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         conversation=conversation,
         text_conversation=text_conversation,
-        voice=VoiceRenderer(flow, audio),
         validator=RequestValidator(settings.twilio_auth_token),
         redis=client,
         database=engine,

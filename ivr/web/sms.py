@@ -26,7 +26,9 @@ sms = Blueprint("sms", __name__)
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ALTO", "PARAR"})
 START_WORDS = frozenset({"START", "UNSTOP", "INICIO"})
-RESUME_WORDS = START_WORDS | {"YES"}  # "yes" also answers the first menu: it restarts only an opted-out number
+RESUME_WORDS = START_WORDS | {
+    "YES"
+}  # "yes" also answers the first menu: it restarts only an opted-out number
 HELP_WORDS = frozenset({"HELP", "INFO", "AYUDA"})
 MAX_MESSAGE = 1500  # Twilio joins up to 1,600 characters into one message on the phone
 TWIML = "application/xml"

