@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from ivr.log_config import configure_logging
 from ivr.operator_cli import graph, test_command, validate
 from ivr.settings import Settings, development_secrets
 from ivr.web.signature import is_loopback
@@ -16,7 +17,7 @@ from ivr.web.signature import is_loopback
 @click.group()
 def main() -> None:
     """Customer Connect IVR: serve the webhook, load demo data, and try calls from a terminal."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(as_json=os.environ.get("IVR_LOG_FORMAT", "text") == "json")
 
 
 main.add_command(validate)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from ivr.engine import CallStarted, CallState, Event, HandlerFinished, RunHandle
 from ivr.flow.library import FlowLibrary
 from ivr.flow.model import Flow
 from ivr.handlers import Handler, HandlerRequest
-from ivr.ports import Clock, SystemClock
+from ivr.ports import Clock, SystemClock, TurnObserver
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,13 @@ class Conversation:
         store: CallStore,
         handlers: Mapping[str, Handler],
         clock: Clock | None = None,
+        observer: TurnObserver | None = None,
     ) -> None:
         self.flows = flows if isinstance(flows, FlowLibrary) else FlowLibrary(flows)
         self._store = store
         self._handlers = handlers
         self.clock = clock or SystemClock()
+        self._observer = observer
 
     @property
     def flow(self) -> Flow:
@@ -103,16 +106,22 @@ class Conversation:
             raise StaleWrite(state.call_id)
 
     def _run(self, flow: Flow, caller: Caller, state: CallState | None, event: Event) -> Turn:
+        started = time.perf_counter()
         now = self.clock.now()
         turn = step(flow, state, event, now)
-        log.info(
-            "turn", extra={"call_id": caller.call_id, "event": type(event).__name__, "node": turn.state.node}
-        )
         actions = list(turn.actions)
         visited = list(turn.visited)
         for _ in range(MAX_HANDLERS_PER_TURN):
             request = actions[-1] if actions else None
             if not isinstance(request, RunHandler):
+                log.info(
+                    "turn",
+                    extra={"call_id": caller.call_id, "event": type(event).__name__, "node": turn.state.node},
+                )
+                if self._observer is not None:
+                    self._observer.turn(
+                        caller.channel, type(event).__name__, tuple(visited), time.perf_counter() - started
+                    )
                 return Turn(turn.state, tuple(actions), tuple(visited))
             actions.pop()
             finished = self._call_handler(caller, turn.state, request, now)
@@ -132,4 +141,6 @@ class Conversation:
             return handler(HandlerRequest(state, request.digits, caller.channel, caller.number, now))
         except Exception:
             log.exception("handler failed", extra={"call_id": caller.call_id, "handler": request.handler})
+            if self._observer is not None:
+                self._observer.handler_failed(request.handler)
             return HandlerFinished("error")

@@ -124,6 +124,14 @@ class AttemptLimiter(Protocol):
     def clear(self, key: str) -> None: ...
 
 
+class TurnObserver(Protocol):
+    """Told about every turn, for metrics. Never given digits, speech or values."""
+
+    def turn(self, channel: str, event: str, visited: tuple[str, ...], seconds: float) -> None: ...
+
+    def handler_failed(self, handler: str) -> None: ...
+
+
 class Clock(Protocol):
     def now(self) -> dt.datetime: ...
 

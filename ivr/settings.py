@@ -48,6 +48,7 @@ class Settings:
     call_ttl_seconds: int
     sms_session_seconds: int
     watch_flow: bool  # IVR_WATCH_FLOW: reload saved, valid edits to the flow while running
+    proxy_hops: int  # IVR_PROXY_HOPS: trusted proxies in front (X-Forwarded-*); 0 trusts none
     auto_migrate: bool  # IVR_AUTO_MIGRATE: migrate the database at start-up (development); else `ivr migrate`
     redis_prefix: str
     fixed_time: dt.datetime | None  # IVR_FIXED_TIME: the service's clock stands still (not in production)
@@ -84,6 +85,7 @@ class Settings:
             call_ttl_seconds=int(source.get("IVR_CALL_TTL_SECONDS") or 4 * 3600),
             sms_session_seconds=60 * int(source.get("IVR_SMS_SESSION_MINUTES") or 15),
             watch_flow=_flag(source.get("IVR_WATCH_FLOW"), default=True),
+            proxy_hops=int(source.get("IVR_PROXY_HOPS") or 0),
             auto_migrate=_flag(source.get("IVR_AUTO_MIGRATE"), default=not production),
             redis_prefix=source.get("IVR_REDIS_PREFIX") or "ivr:",
             fixed_time=_fixed_time(source.get("IVR_FIXED_TIME"), production),

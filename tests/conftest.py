@@ -110,14 +110,29 @@ def seeded_database(database_url: str) -> str:
     return database_url
 
 
+@pytest.fixture(scope="session")
+def flow_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped flow's files without a local prompts/build: recordings an operator built in this checkout
+    would otherwise turn the <Say> that tests read into <Play>."""
+    target = tmp_path_factory.mktemp("flow")
+    shutil.copy(ROOT / "menu_tree.yaml", target / "menu_tree.yaml")
+    shutil.copytree(ROOT / "menus", target / "menus")
+    (target / "prompts").mkdir()
+    for catalogue in (ROOT / "prompts").glob("*.yaml"):
+        shutil.copy(catalogue, target / "prompts" / catalogue.name)
+    return target
+
+
 @pytest.fixture
-def app_config(seeded_database: str, redis_url: str, redis_prefix: str, tmp_path: Path) -> dict[str, str]:
+def app_config(
+    seeded_database: str, redis_url: str, redis_prefix: str, tmp_path: Path, flow_copy: Path
+) -> dict[str, str]:
     return {
         "DATABASE_URL": seeded_database,
         "REDIS_URL": redis_url,
         "IVR_REDIS_PREFIX": redis_prefix,
         "IVR_INSTANCE": str(tmp_path / "instance"),
-        "IVR_FLOW": str(ROOT),
+        "IVR_FLOW": str(flow_copy),
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "IVR_PIN_PEPPER": PEPPER,
         "IVR_SSN_KEY": SSN_KEY,

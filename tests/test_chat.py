@@ -11,10 +11,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_chat_signs_in_and_reads_the_balance_without_showing_the_pin(
-    tmp_path: Path, redis_url: str, redis_prefix: str
+    tmp_path: Path, redis_url: str, redis_prefix: str, flow_copy: Path
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_AUTH_TOKEN", "DATABASE_URL")}
-    env.update(IVR_INSTANCE=str(tmp_path / "instance"), REDIS_URL=redis_url, IVR_REDIS_PREFIX=redis_prefix)
+    env.update(
+        IVR_INSTANCE=str(tmp_path / "instance"),
+        IVR_FLOW=str(flow_copy),
+        REDIS_URL=redis_url,
+        IVR_REDIS_PREFIX=redis_prefix,
+    )
     subprocess.run(
         [sys.executable, "-m", "ivr", "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True
     )

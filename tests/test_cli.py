@@ -24,10 +24,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, redis_url: str, redis_prefix: str) -> dict[str, str]:
+def cli_env(tmp_path: Path, redis_url: str, redis_prefix: str, flow_copy: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_AUTH_TOKEN", "DATABASE_URL")}
     env.update(
         IVR_INSTANCE=str(tmp_path / "instance"),
+        IVR_FLOW=str(flow_copy),
         REDIS_URL=redis_url,
         IVR_REDIS_PREFIX=redis_prefix,
         PORT=str(_free_port()),

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.settings import Settings
 from ivr.web.audio import audio
 from ivr.web.health import health
+from ivr.web.metrics import metrics
 from ivr.web.services import Services, build_services
 from ivr.web.sms import sms
 from ivr.web.voice import voice
@@ -25,6 +27,10 @@ def create_app(config: Mapping[str, Any] | None = None, built: Services | None =
     settings = built.settings if built else Settings.load(config)
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    if settings.proxy_hops:
+        # Trust X-Forwarded-For/Proto/Host/Port from exactly this many proxies, never by default.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     ivr = built or build_services(settings)
     ivr.init_app(app)
     if settings.watch_flow:
@@ -39,5 +45,6 @@ def create_app(config: Mapping[str, Any] | None = None, built: Services | None =
     app.register_blueprint(sms)
     app.register_blueprint(audio)
     app.register_blueprint(health)
+    app.register_blueprint(metrics)
 
     return app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -29,6 +29,7 @@ from ivr.limits import RedisAttemptLimiter
 from ivr.ports import FixedClock, SystemClock
 from ivr.service_flow import SERVICE_PROMPTS, load_service_flow
 from ivr.settings import Settings
+from ivr.web.metrics import CountingAuditLog, PrometheusObserver
 
 log = logging.getLogger(__name__)
 
@@ -117,18 +118,22 @@ def build_services(settings: Settings) -> Services:
         agency_zone(flow),
         clock,
     )
+    ports = replace(ports, audit=CountingAuditLog(ports.audit))
+    observer = PrometheusObserver()
     handlers = account_handlers(ports)
     conversation = Conversation(
         flow,
         RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}call:"),
         handlers,
         clock,
+        observer,
     )
     text_conversation = Conversation(
         conversation.flows,
         RedisCallStore(client, settings.sms_session_seconds, f"{settings.redis_prefix}text:"),
         handlers,
         clock,
+        observer,
     )
     audio = PromptAudio.load(build_dir(settings.flow_path))  # read once; load again to pick up a rebuild
     return Services(

@@ -11,7 +11,9 @@ import hashlib
 import logging
 
 from flask import Blueprint, Response, abort, request
+from flask.typing import ResponseReturnValue
 from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.exceptions import HTTPException
 
 from ivr.channels.prompts import prompt_text
 from ivr.channels.text import written
@@ -26,9 +28,8 @@ sms = Blueprint("sms", __name__)
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ALTO", "PARAR"})
 START_WORDS = frozenset({"START", "UNSTOP", "INICIO"})
-RESUME_WORDS = START_WORDS | {
-    "YES"
-}  # "yes" also answers the first menu: it restarts only an opted-out number
+# "yes" also answers the first menu: it restarts only a number that opted out
+RESUME_WORDS = START_WORDS | {"YES"}
 HELP_WORDS = frozenset({"HELP", "INFO", "AYUDA"})
 MAX_MESSAGE = 1500  # Twilio joins up to 1,600 characters into one message on the phone
 TWIML = "application/xml"
@@ -58,6 +59,15 @@ def _reply(texts: list[str]) -> Response:
     if chunk:
         response.message(chunk[:MAX_MESSAGE])
     return Response(str(response), mimetype=TWIML)
+
+
+@sms.errorhandler(Exception)
+def apologise(error: Exception) -> ResponseReturnValue:
+    """A failure (Redis or the database out of reach, or anything else) is answered with an apology."""
+    if isinstance(error, HTTPException):
+        return error.get_response()
+    log.exception("SMS turn failed")
+    return _reply([_both_languages(services().flows.current.defaults.apology)])
 
 
 @sms.post("/sms")

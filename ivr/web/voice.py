@@ -20,6 +20,7 @@ from ivr.channels.voice import event_from_twilio
 from ivr.conversation import Caller
 from ivr.engine import Turn
 from ivr.flow.model import Flow, TransferNode
+from ivr.web.metrics import VOICE_ERRORS
 from ivr.web.services import services
 from ivr.web.signature import twilio_signed
 
@@ -79,6 +80,7 @@ def call_state_unreachable(error: redis.RedisError) -> ResponseReturnValue:
         type(error).__name__,
         extra={"call_id": request.form.get("CallSid", "")[:64]},
     )
+    VOICE_ERRORS.labels("call_state").inc()
     return _outage(int(request.args.get("retry", "0") or 0) + 1)
 
 
@@ -88,6 +90,7 @@ def apologise(error: Exception) -> ResponseReturnValue:
     if isinstance(error, HTTPException):
         return error.get_response()
     log.exception("voice turn failed", extra={"call_id": request.form.get("CallSid", "")[:64]})
+    VOICE_ERRORS.labels("unexpected").inc()
     return Response(services().voice_for().render_apology(audio_base=_base()), mimetype=TWIML)
 
 

@@ -1,0 +1,52 @@
+"""/metrics and /healthz as an operator's monitoring sees them; the proxy setting for signatures."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from ivr.web import create_app
+from tests.conftest import close_app, signed_post
+from tests.web.phone import phone
+
+
+def test_metrics_count_turns_node_visits_and_sign_in_failures(client: FlaskClient) -> None:
+    call = phone(client)
+    call.dial()
+    call.press("1")
+    call.press("1000000002#")
+    call.press("0000#")
+    body = client.get("/metrics").data.decode()
+    assert 'ivr_turns_total{channel="voice",event="DigitsEntered"}' in body
+    assert 'ivr_node_visits_total{node="ask_pin"}' in body
+    assert 'ivr_account_events_total{event="sign_in_failed"}' in body
+    assert "ivr_turn_seconds_bucket" in body
+
+
+def test_healthz_reports_each_part(client: FlaskClient) -> None:
+    report = client.get("/healthz").get_json()
+    assert report["status"] == "ok" and report["redis"] == "ok" and report["database"] == "ok"
+    assert len(report["flow_version"]) == 12 and "flow_error" not in report
+
+
+def test_forwarded_headers_count_only_from_the_configured_proxies(app_config: dict[str, str]) -> None:
+    form = {"CallSid": "CA" + "7" * 32}
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ivr.example.org"}
+    from twilio.request_validator import RequestValidator
+
+    signature = RequestValidator(app_config["TWILIO_AUTH_TOKEN"]).compute_signature(
+        "https://ivr.example.org/voice", form
+    )
+    untrusting = create_app(app_config)
+    response = untrusting.test_client().post(
+        "/voice", data=form, headers={**headers, "X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403  # X-Forwarded-* ignored by default
+    close_app(untrusting)
+    behind_proxy = create_app({**app_config, "IVR_PROXY_HOPS": "1"})
+    response = behind_proxy.test_client().post(
+        "/voice", data=form, headers={**headers, "X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 200
+    assert b"https://ivr.example.org/voice/turn?t=1" in response.data
+    close_app(behind_proxy)
+    assert signed_post  # the plain helper signs for http://localhost; this test signs the public URL itself
