@@ -1,0 +1,68 @@
+"""Alembic migrations on SQLite and PostgreSQL: they build the models' schema, go down and up again,
+and adopt a database the first release created without them."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from ivr.accounts.database import create_schema, downgrade, make_engine, upgrade
+from ivr.accounts.models import Base
+
+
+def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> None:
+    engine = make_engine(database_url)
+    create_schema(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        revision = MigrationContext.configure(connection).get_current_revision()
+    engine.dispose()
+    assert differences == []
+    assert revision == "0002"
+
+
+def test_down_to_the_first_revision_and_up_again_keeps_the_data(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO participants (id, participant_number, pin_is_temporary, preferred_language) "
+                "VALUES (1, '1000000099', false, 'en')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO cases (id, case_number, county, status, office_phone, payer_id, receiver_id, "
+                "monthly_support, balance) VALUES (1, '9', 'Kern', 'open', '1', 1, 1, 1, 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO court_events (case_id, kind, starts_at, place, description) "
+                "VALUES (1, 'hearing', '2027-01-01 10:00:00', 'Court', 'a hearing')"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT description_en, description_es FROM court_events")).one()
+        kept = connection.execute(text("SELECT participant_number, address_valid FROM participants")).one()
+    assert tuple(row) == ("a hearing", "a hearing")
+    assert kept[0] == "1000000099" and not kept[1]
+    downgrade(engine, "0001")
+    columns = {column["name"] for column in inspect(engine).get_columns("participants")}
+    assert "pending_pin_hash" not in columns and "audit_events" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    engine.dispose()
+
+
+def test_a_database_made_without_migrations_is_adopted(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))  # as the first release's create_all left it
+    create_schema(engine)
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+    engine.dispose()
