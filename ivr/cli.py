@@ -46,14 +46,12 @@ def serve(port: int, host: str) -> None:
 @main.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the demo participants, cases and payments into the database (once)."""
-    from ivr.accounts.database import create_schema, make_engine, make_session_factory
+    from ivr.accounts.database import create_schema, make_session_factory, open_database
     from ivr.accounts.demo import seed_demo
     from ivr.accounts.secrets import PinHasher, SsnDigester
 
     settings = Settings.load()
-    if settings.database_url.startswith("sqlite"):
-        settings.instance_path.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings.database_url, settings.instance_path)
     create_schema(engine)
     loaded = seed_demo(
         make_session_factory(engine), PinHasher(settings.pin_pepper), SsnDigester(settings.ssn_key)
@@ -161,12 +159,10 @@ def chat(plain: bool, language: str | None) -> None:
 @main.command()
 def migrate() -> None:
     """Bring the account database to the newest schema (run once per release, before the app servers)."""
-    from ivr.accounts.database import create_schema, make_engine
+    from ivr.accounts.database import create_schema, open_database
 
     settings = Settings.load()
-    if settings.database_url.startswith("sqlite"):
-        settings.instance_path.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings.database_url, settings.instance_path)
     create_schema(engine)
     engine.dispose()
     click.echo("The account database is up to date.")

@@ -110,15 +110,15 @@ class TwilioSimulator:
         heard: list[Heard] = []
         self.gather, self.redirect = None, None
         for element in document:
-            if element.tag == "Say":
-                heard.append(Heard(element.get("language", ""), (element.text or "").strip()))
+            if element.tag in ("Say", "Play"):
+                heard.append(_heard(element))
             elif element.tag == "Gather":
-                heard.extend(
-                    Heard(child.get("language", ""), (child.text or "").strip())
-                    for child in element
-                    if child.tag == "Say"
-                )
+                heard.extend(_heard(child) for child in element if child.tag in ("Say", "Play"))
                 self.gather = element
+            elif element.tag in ("Dial", "Enqueue"):
+                heard.append(Heard("transfer", (element.text or "").strip()))
+                self.ended = True
+                break
             elif element.tag == "Redirect":
                 self.redirect = (element.text or "").strip()
                 if self.gather is None:  # a plain redirect: Twilio follows it at once
@@ -130,6 +130,13 @@ class TwilioSimulator:
         if self.gather is None and not self.ended:
             self.ended = True  # TwiML that runs out of verbs ends the call
         return heard
+
+
+def _heard(element: ET.Element) -> Heard:
+    """A <Say> as its language and text; a <Play> as "recording" and the recording's URL."""
+    if element.tag == "Play":
+        return Heard("recording", (element.text or "").strip())
+    return Heard(element.get("language", ""), (element.text or "").strip())
 
 
 def run_console_call(

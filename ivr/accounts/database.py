@@ -41,6 +41,13 @@ def make_engine(url: str, **options: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, **options)
 
 
+def open_database(url: str, instance_path: Path) -> Engine:
+    """The engine for DATABASE_URL; the default SQLite file's folder is made when it does not exist yet."""
+    if normalise_url(url).startswith("sqlite"):
+        instance_path.mkdir(parents=True, exist_ok=True)
+    return make_engine(url)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

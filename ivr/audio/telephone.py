@@ -1,61 +1,34 @@
 """The telephone format: 8 kHz mono G.711 mu-law WAV, written and read with the standard library alone.
 
 G.711 mu-law is what the telephone network carries, so a prompt in this format is played as recorded,
-without another conversion. The codec below is the G.711 reference algorithm; a
-65,536-entry table makes encoding a whole prompt one pass over its samples.
+without another conversion. The codec itself is ivr.g711, shared with the TTY modem.
 """
 
 from __future__ import annotations
 
 import struct
-from array import array
 from dataclasses import dataclass
+
+from ivr.g711 import mulaw_decode, mulaw_encode
+
+__all__ = [
+    "RATE",
+    "WAVE_FORMAT_MULAW",
+    "WAVE_FORMAT_PCM",
+    "WavError",
+    "mulaw_decode",
+    "mulaw_encode",
+    "mulaw_wav",
+    "read_wav",
+]
 
 RATE = 8000
 WAVE_FORMAT_PCM = 1
 WAVE_FORMAT_MULAW = 7
-_BIAS = 0x84
-_CLIP = 8159  # of the 14-bit magnitude G.711 encodes
-_SEGMENT_ENDS = (0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF)
 
 
 class WavError(ValueError):
     """The bytes are not a WAV file this module can read."""
-
-
-def _encode_sample(sample: int) -> int:
-    value = sample >> 2  # G.711 mu-law encodes 14 bits
-    mask = 0x7F if value < 0 else 0xFF
-    value = min(abs(value), _CLIP) + (_BIAS >> 2)
-    for segment, end in enumerate(_SEGMENT_ENDS):
-        if value <= end:
-            return ((segment << 4) | ((value >> (segment + 1)) & 0x0F)) ^ mask
-    return 0x7F ^ mask  # pragma: no cover - the clip above keeps every value inside the last segment
-
-
-def _decode_byte(code: int) -> int:
-    code = ~code & 0xFF
-    magnitude = ((((code & 0x0F) << 3) + _BIAS) << ((code & 0x70) >> 4)) - _BIAS
-    return -magnitude if code & 0x80 else magnitude
-
-
-# index: a 16-bit sample as an unsigned number (sample & 0xFFFF)
-_ENCODE = bytes(_encode_sample(u - 0x10000 if u & 0x8000 else u) for u in range(0x10000))
-_DECODE = tuple(_decode_byte(code) for code in range(256))
-
-
-def mulaw_encode(pcm16: bytes) -> bytes:
-    """Little-endian signed 16-bit PCM to mu-law, one byte per sample."""
-    samples = array("H")
-    samples.frombytes(pcm16)
-    if samples.itemsize != 2:  # pragma: no cover - array("H") is two bytes on every supported platform
-        raise RuntimeError("unsigned short is not 16 bits here")
-    return bytes(_ENCODE[sample] for sample in samples)
-
-
-def mulaw_decode(ulaw: bytes) -> bytes:
-    """Mu-law bytes to little-endian signed 16-bit PCM."""
-    return array("h", (_DECODE[code] for code in ulaw)).tobytes()
 
 
 def mulaw_wav(ulaw: bytes, rate: int = RATE) -> bytes:

@@ -1,4 +1,7 @@
-"""G.711 mu-law, as telephone networks and Twilio Media Streams carry 8 kHz audio, in numpy."""
+"""G.711 mu-law for numpy sample arrays, as telephone networks and Twilio Media Streams carry 8 kHz audio.
+
+The tables are ivr.g711's (the reference algorithm), shared with the recorded prompts.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,10 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-_BIAS: Final = 0x84
-_CLIP: Final = 32635
+from ivr.g711 import DECODE_TABLE, ENCODE_TABLE
 
-
-def _decode_table() -> npt.NDArray[np.int16]:
-    codes = ~np.arange(256, dtype=np.int32) & 0xFF
-    exponent = (codes >> 4) & 0x07
-    magnitude = (((codes & 0x0F) << 3) + _BIAS << exponent) - _BIAS
-    return np.where(codes & 0x80, -magnitude, magnitude).astype(np.int16)
-
-
-_DECODE: Final = _decode_table()
+_DECODE: Final = np.array(DECODE_TABLE, dtype=np.int16)
+_ENCODE: Final = np.frombuffer(ENCODE_TABLE, dtype=np.uint8)
 
 
 def ulaw_decode(data: bytes | bytearray | memoryview) -> npt.NDArray[np.int16]:
@@ -28,12 +23,6 @@ def ulaw_decode(data: bytes | bytearray | memoryview) -> npt.NDArray[np.int16]:
 
 def ulaw_encode(samples: npt.ArrayLike) -> bytes:
     """Mu-law bytes for 16-bit linear samples (values outside the int16 range are clipped)."""
-    pcm = np.clip(np.asarray(samples, dtype=np.int32), -32768, 32767)
-    sign = np.where(pcm < 0, 0x80, 0)
-    # Negative samples use their one's complement, as the G.711 reference code does.
-    magnitude = np.minimum(np.where(pcm < 0, ~pcm, pcm), _CLIP) + _BIAS
-    # Segment number: position of the highest set bit above bit 7 (magnitude is at least 0x84, below 0x8000).
-    exponent = np.floor(np.log2(magnitude >> 7 | 1)).astype(np.int32)
-    mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    codes: npt.NDArray[np.uint8] = (~(sign | exponent << 4 | mantissa) & 0xFF).astype(np.uint8)
+    pcm = np.clip(np.asarray(samples, dtype=np.int32), -32768, 32767).astype(np.int16)
+    codes: npt.NDArray[np.uint8] = _ENCODE[pcm.view(np.uint16)]
     return codes.tobytes()

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
-from ivr.accounts.database import create_schema, make_engine, make_session_factory
+from ivr.accounts.database import create_schema, make_session_factory, open_database
 from ivr.accounts.secrets import PinHasher, SsnDigester
 from ivr.accounts.wiring import agency_zone, sql_handler_ports
 from ivr.audio.lookup import PromptAudio
@@ -101,9 +101,7 @@ def connect_redis(settings: Settings) -> tuple[redis.Redis, Any]:
 def build_services(settings: Settings) -> Services:
     flow = load_service_flow(settings.flow_path)
     client, embedded = connect_redis(settings)
-    if settings.database_url.startswith("sqlite"):
-        settings.instance_path.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings.database_url, settings.instance_path)
     if settings.auto_migrate:
         try:
             create_schema(engine)

@@ -300,7 +300,8 @@ def test_zero_reaches_a_representative_during_office_hours(app_config: dict[str,
     call = phone(app.test_client())
     call.dial()
     heard = call.press("0")
-    assert text(heard) == "Please hold while I connect you with a representative."
+    assert text(heard) == "Please hold while I connect you with a representative. +18005550100"
+    assert heard[-1].language == "transfer"
     assert call.ended
     close_app(app)
 
