@@ -37,7 +37,7 @@ class SqlAuditLog:
                     event=event,
                     participant_id=participant,
                     channel=channel,
-                    calling_number=calling_number,
+                    calling_number=calling_number[:32] if calling_number else None,
                 )
             )
 

@@ -15,6 +15,7 @@ from ivr.web.health import health
 from ivr.web.metrics import metrics
 from ivr.web.services import Services, build_services
 from ivr.web.sms import sms
+from ivr.web.tty import tty
 from ivr.web.voice import voice
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None, built: Services | None =
     app.register_blueprint(voice)
     app.register_blueprint(sms)
     app.register_blueprint(audio)
+    app.register_blueprint(tty)
     app.register_blueprint(health)
     app.register_blueprint(metrics)
 

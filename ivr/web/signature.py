@@ -30,6 +30,15 @@ def public_url() -> str:
     return f"{base}{request.path}" + (f"?{query}" if query else "")
 
 
+MAX_NUMBER = 32
+
+
+def calling_number(raw: str | None) -> str | None:
+    """Twilio's From as a number worth keeping: printable, at most 32 characters, or None (withheld)."""
+    number = "".join(ch for ch in (raw or "") if ch.isprintable()).strip()[:MAX_NUMBER]
+    return number or None
+
+
 def is_loopback(address: str | None) -> bool:
     try:
         return address is not None and ipaddress.ip_address(address).is_loopback

@@ -20,7 +20,7 @@ from ivr.channels.text import written
 from ivr.conversation import Caller
 from ivr.text_session import TextSession
 from ivr.web.services import services
-from ivr.web.signature import twilio_signed
+from ivr.web.signature import calling_number, twilio_signed
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,9 @@ def apologise(error: Exception) -> ResponseReturnValue:
 @sms.post("/sms")
 @twilio_signed
 def incoming() -> Response:
-    number = (request.form.get("From") or "").strip()
-    if not number or len(number) > 32:
+    raw = (request.form.get("From") or "").strip()
+    number = calling_number(raw)
+    if not number or number != raw:
         abort(400, "From is missing or malformed")
     body = (request.form.get("Body") or "")[:500]
     keyword = body.strip().upper().rstrip(".!")

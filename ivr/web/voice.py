@@ -22,7 +22,7 @@ from ivr.engine import Turn
 from ivr.flow.model import Flow, TransferNode
 from ivr.web.metrics import VOICE_ERRORS
 from ivr.web.services import services
-from ivr.web.signature import twilio_signed
+from ivr.web.signature import calling_number, twilio_signed
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def _caller() -> Caller:
     call_id = request.form.get("CallSid", "").strip()
     if not call_id or len(call_id) > 64 or not call_id.isalnum():
         abort(400, "CallSid is missing or malformed")
-    return Caller(call_id=call_id, channel="voice", number=request.form.get("From") or None)
+    return Caller(call_id=call_id, channel="voice", number=calling_number(request.form.get("From")))
 
 
 def _base() -> str:

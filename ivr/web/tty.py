@@ -1,0 +1,132 @@
+"""The TTY phone line: POST /tty/voice answers with a Media Stream, and the WebSocket /tty/stream serves it.
+
+Twilio does not speak Baudot, so the TTY number's call is connected to a bidirectional Media Stream and
+the modem runs here (`ivr.channels.tty_stream`): the same flow, engine and call state as voice calls.
+Both are signed by Twilio: the webhook like every voice route, the WebSocket handshake over its ws(s) URL
+with no parameters. An unsigned handshake gets a 403 before it is upgraded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Protocol
+
+from flask import Blueprint, Response, abort, request
+from flask.typing import ResponseReturnValue
+from flask_sock import Sock  # type: ignore[import-untyped]  # flask-sock ships no type information
+from simple_websocket import ConnectionClosed  # type: ignore[import-untyped]  # nor does simple-websocket
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from ivr.channels.tty_stream import Message, TtyStreamSession
+from ivr.web.services import services
+from ivr.web.signature import calling_number, is_loopback, twilio_signed
+
+log = logging.getLogger(__name__)
+
+tty = Blueprint("tty", __name__, url_prefix="/tty")
+sock = Sock()
+
+STREAM_PATH = "/tty/stream"
+IDLE_SECONDS = 30.0  # Twilio sends audio every 20 ms: a stream silent this long is gone
+TWIML = "application/xml"
+
+
+class _Socket(Protocol):
+    def receive(self, timeout: float | None = None) -> str | bytes | None: ...
+
+    def send(self, data: str | bytes) -> None: ...
+
+
+def stream_url() -> str:
+    """The WebSocket URL Twilio connects to (and signs): PUBLIC_BASE_URL or this request's host, as ws(s)."""
+    base = services().settings.public_base_url or request.host_url.rstrip("/")
+    scheme, _, rest = base.partition("://")
+    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}{STREAM_PATH}"
+
+
+@tty.errorhandler(Exception)
+def hang_up(error: Exception) -> ResponseReturnValue:
+    """A failure before the stream starts: hang up rather than answer a 500 (a TTY cannot hear an apology)."""
+    if isinstance(error, HTTPException):
+        return error.get_response()
+    log.exception("tty call failed", extra={"call_id": request.form.get("CallSid", "")[:64]})
+    response = VoiceResponse()
+    response.hangup()
+    return Response(str(response), mimetype=TWIML)
+
+
+@tty.post("/voice")
+@twilio_signed
+def incoming() -> Response:
+    call_id = request.form.get("CallSid", "").strip()
+    if not call_id or len(call_id) > 64 or not call_id.isalnum():
+        abort(400, "CallSid is missing or malformed")
+    # From goes into the TwiML: XML cannot carry control characters, and a caller id has none.
+    number = calling_number(request.form.get("From")) or ""
+    response = VoiceResponse()
+    stream = response.connect().stream(url=stream_url())
+    stream.parameter(name="CallSid", value=call_id)
+    if number:
+        stream.parameter(name="From", value=number)
+    response.hangup()  # the stream closes when the call's last turn has played
+    return Response(str(response), mimetype=TWIML)
+
+
+@tty.before_request
+def signed_handshake() -> None:
+    """The WebSocket handshake must carry Twilio's signature of the stream URL, checked before upgrading."""
+    if request.endpoint != "tty.stream":
+        return
+    ivr = services()
+    if ivr.settings.dev_token and not is_loopback(request.remote_addr):
+        log.warning("development token: refusing a request from a non-loopback address")
+        abort(403)
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not ivr.validator.validate(stream_url(), {}, signature):
+        log.warning("rejected a stream without a valid Twilio signature", extra={"path": request.path})
+        abort(403)
+
+
+def stream(ws: _Socket) -> None:
+    """One TTY call: Twilio's messages in, ours out, until the call ends or the stream stops."""
+    session = TtyStreamSession(services().conversation)
+    try:
+        while not session.finished:
+            raw = ws.receive(timeout=IDLE_SECONDS)
+            if raw is None:
+                log.warning("tty stream went quiet, closing", extra={"call_id": session.call_id})
+                break
+            for message in _answer(session, raw):
+                ws.send(json.dumps(message, separators=(",", ":")))
+    except ConnectionClosed:
+        pass  # the call hung up
+    except Exception:  # a broken socket must not take the server with it
+        log.exception("tty stream failed", extra={"call_id": session.call_id})
+    finally:
+        try:
+            session.close()
+        except Exception:  # the call state expires by itself
+            log.exception("could not forget the tty call's state", extra={"call_id": session.call_id})
+
+
+sock.route("/stream", bp=tty)(stream)
+
+
+def _answer(session: TtyStreamSession, raw: str | bytes) -> list[Message]:
+    """What to send for one message; after a failure, the apology (and the session ends once it has played)."""
+    try:
+        message: Any = json.loads(raw)
+    except ValueError:
+        return []
+    try:
+        return session.handle(message)
+    except Exception:
+        log.exception("tty turn failed", extra={"call_id": session.call_id})
+    try:
+        return session.fail()
+    except Exception:
+        log.exception("could not apologise to the tty caller", extra={"call_id": session.call_id})
+        session.finished = True
+        return []
