@@ -81,7 +81,8 @@ def call_state_unreachable(error: redis.RedisError) -> ResponseReturnValue:
         extra={"call_id": request.form.get("CallSid", "")[:64]},
     )
     VOICE_ERRORS.labels("call_state").inc()
-    return _outage(int(request.args.get("retry", "0") or 0) + 1)
+    retry = request.args.get("retry", default=0, type=int)  # a malformed value counts as the first try
+    return _outage(max(retry, 0) + 1)
 
 
 @voice.errorhandler(Exception)
