@@ -1,0 +1,83 @@
+"""Production gunicorn settings: ``gunicorn app:app`` reads this file from the working directory.
+
+The numbers behind each choice are in docs/performance.md (bench/load.py measures them). Command-line
+flags override anything here, e.g. ``gunicorn --workers 8 app:app``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Any
+
+from gunicorn import glogging
+
+# Every interface, on $PORT: the service sits behind a TLS-terminating proxy or load balancer, and
+# PUBLIC_BASE_URL names the URL Twilio signs. Set BIND (e.g. 127.0.0.1:8000) to listen more narrowly.
+bind = [os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
+
+# gthread, one process per core, four threads each: measured best or level-best for throughput and for
+# tail latency among 1, 2 and 4 processes, sync and gthread (docs/performance.md). Threads overlap a
+# turn's waits on Redis and PostgreSQL, and argon2 (the sign-in) runs without the GIL; when Redis or the
+# database stalls (timeouts of 2 s), a process still has other threads, where a sync worker would be
+# stuck whole. More processes per core only added CPU per turn (context switches) and memory (about
+# 150 MiB each). WEB_CONCURRENCY overrides the process count: set it where a CPU quota, not the
+# machine's cores, is the limit (a container).
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
+threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+
+# Twilio waits 15 seconds for a webhook and then plays its own error to the caller; a worker silent for
+# twice that is stuck, and gunicorn replaces it.
+timeout = 30
+# On SIGTERM (a deploy), workers stop accepting and finish the turns they hold: a turn takes
+# milliseconds, so 20 seconds is ample and a deploy never cuts a caller off mid-answer.
+graceful_timeout = 20
+# Longer than a load balancer's usual 60-second idle timeout, so the proxy, not gunicorn, closes an idle
+# connection: otherwise the proxy may send a request on a connection gunicorn is closing (a 502).
+keepalive = 75
+
+# Each worker builds its own app after the fork: create_app opens Redis and PostgreSQL connections, and
+# connections must never be shared between processes.
+preload_app = False
+# Workers are not recycled: their memory did not grow in the benchmark. Set max_requests if a leak shows.
+max_requests = 0
+# The heartbeat file every worker touches: in memory, since a container's /tmp may be a slow overlay.
+# gunicorn creates it with mkstemp and it holds nothing but a timestamp.
+SHARED_MEMORY = "/dev/shm"  # noqa: S108  # see above: a heartbeat, nothing secret
+worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
+
+# gunicorn's error log on standard error, beside the service's own JSON lines (app.py, ivr.log_config);
+# the access log on standard output. The access log records every answer of 400 or more (a forged
+# signature is a 403) and a sample of the rest, GUNICORN_ACCESS_LOG_SAMPLE (default 1 in 100; 0 for
+# errors only): Twilio's own request log already has every webhook, and a line per turn is a cost at
+# thousands of turns a second.
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+accesslog = "-"
+ACCESS_LOG_SAMPLE = float(os.environ.get("GUNICORN_ACCESS_LOG_SAMPLE") or 0.01)
+
+
+class SampledAccessLogger(glogging.Logger):
+    """gunicorn's logger, writing every error answer and a random sample of the others to the access log."""
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        status = getattr(resp, "status_code", None) or 0
+        if status >= 400 or random.random() < ACCESS_LOG_SAMPLE:  # noqa: S311  # a log sample, not a secret
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = SampledAccessLogger
+
+
+def post_worker_init(worker: Any) -> None:
+    """Say when a worker has loaded the app and can answer (bench/load.py waits for this line)."""
+    worker.log.info("worker ready (pid %s)", worker.pid)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR set (docs/deploy.md), drop a dead worker's live metrics files."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
