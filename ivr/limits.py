@@ -47,10 +47,15 @@ class RedisAttemptLimiter:
         self._prefix = f"{prefix}attempts:"
         self._fail = client.register_script(_FAIL)
 
-    def blocked(self, key: str) -> bool:
-        limit, _ = _limits(key)
-        count = self._client.get(self._prefix + key)
-        return count is not None and int(count) >= limit
+    def blocked(self, *keys: str) -> bool:
+        """Whether any of the keys is blocked, in one round trip."""
+        if not keys:
+            return False
+        counts = self._client.mget([self._prefix + key for key in keys])
+        return any(
+            count is not None and int(count) >= _limits(key)[0]
+            for key, count in zip(keys, counts, strict=True)
+        )
 
     def failed(self, key: str) -> bool:
         limit, window = _limits(key)
@@ -58,8 +63,9 @@ class RedisAttemptLimiter:
         count = int(self._fail(keys=[self._prefix + key], args=[window, limit]))
         return count == limit
 
-    def clear(self, key: str) -> None:
-        self._client.delete(self._prefix + key)
+    def clear(self, *keys: str) -> None:
+        if keys:
+            self._client.delete(*(self._prefix + key for key in keys))
 
 
 class MemoryAttemptLimiter:
@@ -73,9 +79,9 @@ class MemoryAttemptLimiter:
         count, expires = self._counts.get(key, (0, 0.0))
         return count if expires > time.monotonic() else 0
 
-    def blocked(self, key: str) -> bool:
+    def blocked(self, *keys: str) -> bool:
         with self._lock:
-            return self._current(key) >= _limits(key)[0]
+            return any(self._current(key) >= _limits(key)[0] for key in keys)
 
     def failed(self, key: str) -> bool:
         limit, window = _limits(key)
@@ -84,6 +90,7 @@ class MemoryAttemptLimiter:
             self._counts[key] = (count, time.monotonic() + window)
             return count == limit
 
-    def clear(self, key: str) -> None:
+    def clear(self, *keys: str) -> None:
         with self._lock:
-            self._counts.pop(key, None)
+            for key in keys:
+                self._counts.pop(key, None)

@@ -116,12 +116,13 @@ class AuditLog(Protocol):
 class AttemptLimiter(Protocol):
     """Counts failed sign-ins per participant and per calling number, across calls and channels."""
 
-    def blocked(self, key: str) -> bool: ...
+    def blocked(self, *keys: str) -> bool:
+        """Whether any of these keys is blocked now."""
 
     def failed(self, key: str) -> bool:
         """Count a failure; True when this one reached the limit and the key is now blocked."""
 
-    def clear(self, key: str) -> None: ...
+    def clear(self, *keys: str) -> None: ...
 
 
 class TurnObserver(Protocol):

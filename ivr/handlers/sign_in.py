@@ -39,11 +39,10 @@ def authenticate(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinishe
     keys = [caller_key(request.caller)] if request.caller else []
     if claimed is not None:
         keys.append(participant_key(claimed))
-    blocked = any(ports.limiter.blocked(key) for key in keys)
+    blocked = ports.limiter.blocked(*keys)
     check = ports.accounts.verify_pin(claimed, request.digits or "")  # runs whether blocked or not
     if check is not PinCheck.WRONG and not blocked and claimed is not None:
-        for key in keys:
-            ports.limiter.clear(key)
+        ports.limiter.clear(*keys)
         if check is PinCheck.TEMPORARY:
             return HandlerFinished(
                 "temporary_pin", claimed=claimed, counters=((FAILURES, 0), (TEMPORARY_PIN, 1))

@@ -112,3 +112,14 @@ def test_attempt_limits_in_redis(redis_client: redis.Redis, redis_prefix: str) -
     for _ in range(9):
         assert not limiter.failed(number)
     assert limiter.failed(number) and limiter.blocked(number)
+
+
+def test_several_keys_are_checked_and_cleared_together(redis_client: redis.Redis, redis_prefix: str) -> None:
+    limiter = RedisAttemptLimiter(redis_client, redis_prefix)
+    person, phone_key = participant_key(7), caller_key("+15555550199")
+    assert not limiter.blocked(person, phone_key) and not limiter.blocked()
+    for _ in range(3):
+        limiter.failed(person)
+    assert limiter.blocked(phone_key, person) and not limiter.blocked(phone_key)
+    limiter.clear(person, phone_key)
+    assert not limiter.blocked(person, phone_key)
