@@ -12,13 +12,13 @@ import datetime as dt
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, event
 
 from ivr.accounts.database import create_schema, make_engine, make_session_factory
 from ivr.accounts.demo import seed_demo
@@ -134,23 +134,17 @@ def load_script(path: Path) -> Script:
         raise FlowError(problems) from None
 
 
-class _SwitchableSessions:
-    """The demo database's sessions, or, while ``down`` is set, a database that cannot be reached."""
+class _SwitchableDatabase:
+    """The demo database; while ``down`` is set, every statement fails as if the server were gone."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self.down = False
+        event.listen(engine, "before_cursor_execute", self._refuse_while_down)
 
-    def _up(self) -> sessionmaker[Session]:
+    def _refuse_while_down(self, *_statement: object) -> None:
         if self.down:
             raise ConnectionError("the account database is unavailable (script setting)")
-        return self._sessions
-
-    def __call__(self) -> Session:
-        return self._up()()
-
-    def begin(self) -> AbstractContextManager[Session]:
-        return self._up().begin()
 
 
 _PEPPER, _SSN_KEY = b"call-scripts-pepper-0123", b"call-scripts-ssn-key-0123"
@@ -161,14 +155,13 @@ class DemoLine:
     """One script's own copy of the demo data (SQLite, throwaway keys), its own attempt limits, and a
     switch to take the database down."""
 
-    sessions: _SwitchableSessions
+    database: _SwitchableDatabase
     limiter: MemoryAttemptLimiter
 
     def handlers(self, flow: Flow, clock: Clock) -> Mapping[str, Handler]:
         pins, ssns = PinHasher(_PEPPER), SsnDigester(_SSN_KEY)
-        sessions = cast("sessionmaker[Session]", self.sessions)
         return account_handlers(
-            sql_handler_ports(sessions, pins, ssns, self.limiter, agency_zone(flow), clock)
+            sql_handler_ports(self.database.engine, pins, ssns, self.limiter, agency_zone(flow), clock)
         )
 
 
@@ -191,7 +184,7 @@ class DemoData:
         shutil.copyfile(self._template, copy)
         engine = make_engine(f"sqlite:///{copy}")
         try:
-            yield DemoLine(_SwitchableSessions(make_session_factory(engine)), MemoryAttemptLimiter())
+            yield DemoLine(_SwitchableDatabase(engine), MemoryAttemptLimiter())
         finally:
             engine.dispose()
 
@@ -244,7 +237,7 @@ def _event(step: Step) -> Event | None:
 
 
 def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: DemoLine) -> ScriptResult:
-    line.sessions.down = script.accounts == "unavailable"
+    line.database.down = script.accounts == "unavailable"
     clock = FixedClock(script.at)
     conversation = Conversation(flow, MemoryCallStore(), line.handlers(flow, clock), clock)
     caller = Caller(call_id=f"script-{abs(hash(path))}", channel="test", number=script.caller or None)
@@ -252,7 +245,7 @@ def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: 
     ended = False
     for number, step in enumerate(script.steps, start=1):
         if step.accounts is not None:
-            line.sessions.down = step.accounts == "unavailable"
+            line.database.down = step.accounts == "unavailable"
         event = _event(step)
         problems: list[str] = []
         if number == 1:

@@ -32,6 +32,7 @@ class PaymentSummary:
     role: Role
     balance: Money
     latest: tuple[Payment, ...]
+    roles: frozenset[Role] = frozenset()  # every role the participant has, on one case or another
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +72,12 @@ class AccountDirectory(Protocol):
     def verify_pin(self, participant: int | None, pin: str) -> PinCheck:
         """Check a PIN. Runs a full verification even for ``None`` so that timing reveals nothing."""
 
-    def roles(self, participant: int) -> frozenset[Role]:
-        """Whether the participant pays support, receives it, or both (on different cases)."""
-
     def payment_summary(
         self, participant: int, latest: int, role: Role | None = None, skip: int = 0
     ) -> PaymentSummary | None:
-        """Balance and ``latest`` payments after the newest ``skip``, newest first, for ``role`` (or the
-        participant's only role); None when the participant has no case in that role."""
+        """Balance and ``latest`` payments after the newest ``skip``, newest first, for ``role`` (or, when
+        None, the participant's role: paying if they both pay and receive); None when the participant has
+        no case in that role. ``roles`` tells whether they pay support, receive it, or both."""
 
     def court_dates(self, participant: int, after: dt.datetime, limit: int) -> tuple[CourtDate, ...]:
         """Hearings and appointments on the participant's cases from ``after`` on, soonest first."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from ivr.accounts.database import autocommit, in_transaction, retry_if_dropped
 from ivr.accounts.models import AuditEvent, Participant
 from ivr.ports import Clock, SystemClock
 
@@ -23,23 +25,28 @@ AUDITED_EVENTS = frozenset(
 
 
 class SqlAuditLog:
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock | None = None) -> None:
-        self._sessions = sessions
+    """One row per event, inserted and committed in one round trip."""
+
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        self._engine = engine
         self._clock = clock or SystemClock()
 
     def record(self, event: str, participant: int | None, channel: str, calling_number: str | None) -> None:
         if event not in AUDITED_EVENTS:
             raise ValueError(f"unknown audit event {event!r}")
-        with self._sessions.begin() as session:
-            session.add(
-                AuditEvent(
-                    occurred_at=self._clock.now().astimezone(dt.UTC),
-                    event=event,
-                    participant_id=participant,
-                    channel=channel,
-                    calling_number=calling_number[:32] if calling_number else None,
-                )
-            )
+        row = insert(AuditEvent).values(
+            occurred_at=self._clock.now().astimezone(dt.UTC),
+            event=event,
+            participant_id=participant,
+            channel=channel,
+            calling_number=calling_number[:32] if calling_number else None,
+        )
+
+        def write() -> None:
+            with autocommit(self._engine) as connection:
+                connection.execute(row)
+
+        retry_if_dropped(write)
 
 
 class SqlContactBook:
@@ -47,7 +54,9 @@ class SqlContactBook:
         self._sessions = sessions
 
     def set_phone(self, participant: int, number: str) -> None:
-        with self._sessions.begin() as session:
+        def save(session: Session) -> None:
             row = session.get(Participant, participant)
             if row is not None:
                 row.phone = number
+
+        in_transaction(self._sessions, save)

@@ -1,20 +1,30 @@
 """Engine and session factory for DATABASE_URL, on SQLite or PostgreSQL.
 
 Statement parameters are hidden from every error message: they can hold a participant ID.
+
+Connections are not pinged before use (a round trip on every checkout). A connection the server dropped
+(a restart, a killed backend, an idle timeout) fails on its first statement instead; SQLAlchemy then
+replaces every pooled connection older than that, and ``retry_if_dropped`` runs the unit of work once more
+on a fresh one. Nothing was written by the failed attempt: its transaction never reached the server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
+# Pooled connections are replaced after this long, before a server or proxy idle timeout closes them.
+POOL_RECYCLE_SECONDS = 30 * 60
 
 
 def normalise_url(url: str) -> str:
@@ -38,7 +48,35 @@ def make_engine(url: str, **options: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **options)
+    return create_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, hide_parameters=True, **options)
+
+
+def retry_if_dropped(work: Callable[[], T]) -> T:
+    """Run ``work``; if it failed because the server had dropped its connection, run it once more."""
+    try:
+        return work()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    return work()
+
+
+def in_transaction(sessions: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    """``work`` in one transaction (committed when it returns), once more if the connection was dropped."""
+
+    def attempt() -> T:
+        with sessions.begin() as session:
+            return work(session)
+
+    return retry_if_dropped(attempt)
+
+
+@contextmanager
+def autocommit(engine: Engine) -> Iterator[Connection]:
+    """A connection on which every statement commits by itself: one round trip for a single read or
+    insert, where a transaction would add BEGIN and ROLLBACK or COMMIT."""
+    with engine.connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def open_database(url: str, instance_path: Path) -> Engine:

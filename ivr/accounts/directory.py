@@ -1,25 +1,40 @@
-"""SqlAccountDirectory: the AccountDirectory port on SQLAlchemy."""
+"""SqlAccountDirectory: the AccountDirectory port on SQLAlchemy Core.
+
+Every method is one unit of work on a connection of its own: single statements in autocommit (one round
+trip each), run once more when the server had dropped the connection (ivr.accounts.database).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, or_, select, update
 
+from ivr.accounts.database import autocommit, retry_if_dropped
 from ivr.accounts.models import Case, CourtEvent, Participant
 from ivr.accounts.models import Payment as PaymentRow
 from ivr.accounts.secrets import PinHasher, SsnDigester
 from ivr.ports import CaseInfo, CourtDate, Payment, PaymentSummary, PinCheck, Role
 from ivr.values import Money
 
+T = TypeVar("T")
+
 
 class SqlAccountDirectory:
-    def __init__(self, sessions: sessionmaker[Session], pins: PinHasher, ssns: SsnDigester) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: Engine, pins: PinHasher, ssns: SsnDigester) -> None:
+        self._engine = engine
         self._pins = pins
         self._ssns = ssns
+
+    def _run(self, work: Callable[[Connection], T]) -> T:
+        def attempt() -> T:
+            with autocommit(self._engine) as connection:
+                return work(connection)
+
+        return retry_if_dropped(attempt)
 
     def identify(self, participant_number: str | None = None, ssn: str | None = None) -> int | None:
         if participant_number is not None:
@@ -28,91 +43,99 @@ class SqlAccountDirectory:
             clause = Participant.ssn_digest == self._ssns.digest(ssn)
         else:
             return None
-        with self._sessions() as session:
-            return session.scalar(select(Participant.id).where(clause))
+        query = select(Participant.id).where(clause)
+        return self._run(lambda connection: connection.scalar(query))
 
     def verify_pin(self, participant: int | None, pin: str) -> PinCheck:
         stored: str | None = None
         temporary = False
         if participant is not None:
-            with self._sessions() as session:
-                row = session.execute(
-                    select(Participant.pin_hash, Participant.pin_is_temporary).where(
-                        Participant.id == participant
-                    )
-                ).first()
+            query = select(Participant.pin_hash, Participant.pin_is_temporary).where(
+                Participant.id == participant
+            )
+            row = self._run(lambda connection: connection.execute(query).first())
             if row is not None:
                 stored, temporary = row.pin_hash, row.pin_is_temporary
         if not self._pins.verify(stored, pin):
             return PinCheck.WRONG
+        if stored is not None and self._pins.needs_rehash(stored):
+            self._rehash(participant, stored, pin)
         return PinCheck.TEMPORARY if temporary else PinCheck.OK
 
-    def roles(self, participant: int) -> frozenset[Role]:
-        with self._sessions() as session:
-            pays = session.scalar(select(Case.id).where(Case.payer_id == participant).limit(1))
-            receives = session.scalar(select(Case.id).where(Case.receiver_id == participant).limit(1))
-        return frozenset(
-            role for role, present in ((Role.PAYER, pays), (Role.RECEIVER, receives)) if present is not None
+    def _rehash(self, participant: int | None, stored: str, pin: str) -> None:
+        """Store the PIN hashed with today's parameters, unless it changed since it was read."""
+        renewed = (
+            update(Participant)
+            .where(Participant.id == participant, Participant.pin_hash == stored)
+            .values(pin_hash=self._pins.hash(pin))
         )
+        self._run(lambda connection: connection.execute(renewed))
 
     def payment_summary(
         self, participant: int, latest: int, role: Role | None = None, skip: int = 0
     ) -> PaymentSummary | None:
-        roles = [role] if role is not None else [Role.PAYER, Role.RECEIVER]
-        with self._sessions() as session:
-            for candidate in roles:
-                column = Case.payer_id if candidate is Role.PAYER else Case.receiver_id
-                cases = session.scalars(select(Case).where(column == participant)).all()
-                if not cases:
-                    continue
-                rows = session.scalars(
-                    select(PaymentRow)
-                    .where(PaymentRow.case_id.in_([case.id for case in cases]))
-                    .order_by(PaymentRow.paid_on.desc(), PaymentRow.id.desc())
-                    .offset(skip)
-                    .limit(latest)
-                ).all()
-                return PaymentSummary(
-                    role=candidate,
-                    balance=Money.from_decimal(sum((case.balance for case in cases), start=Decimal(0))),
-                    latest=tuple(Payment(row.paid_on, Money.from_decimal(row.amount)) for row in rows),
-                )
-        return None
-
-    def _case_ids(self, session: Session, participant: int) -> list[int]:
-        return list(
-            session.scalars(
-                select(Case.id).where(or_(Case.payer_id == participant, Case.receiver_id == participant))
-            )
+        cases_query = select(Case.id, Case.balance, Case.payer_id == participant).where(
+            or_(Case.payer_id == participant, Case.receiver_id == participant)
         )
 
-    def court_dates(self, participant: int, after: dt.datetime, limit: int) -> tuple[CourtDate, ...]:
-        with self._sessions() as session:
-            rows = session.scalars(
-                select(CourtEvent)
-                .where(CourtEvent.case_id.in_(self._case_ids(session, participant)))
-                .where(CourtEvent.starts_at >= _stored(after))
-                .order_by(CourtEvent.starts_at, CourtEvent.id)
-                .limit(limit)
-            ).all()
-            return tuple(
-                CourtDate(
-                    kind=row.kind,
-                    starts_at=_aware(row.starts_at),
-                    place=row.place,
-                    description={"en": row.description_en, "es": row.description_es},
-                )
-                for row in rows
+        def read(connection: Connection) -> PaymentSummary | None:
+            by_role: dict[Role, list[tuple[int, Decimal]]] = {}
+            for case_id, balance, pays in connection.execute(cases_query):
+                by_role.setdefault(Role.PAYER if pays else Role.RECEIVER, []).append((case_id, balance))
+            chosen = role or next((r for r in (Role.PAYER, Role.RECEIVER) if r in by_role), None)
+            cases = by_role.get(chosen) if chosen else None
+            if chosen is None or not cases:
+                return None
+            rows = connection.execute(
+                select(PaymentRow.paid_on, PaymentRow.amount)
+                .where(PaymentRow.case_id.in_([case_id for case_id, _ in cases]))
+                .order_by(PaymentRow.paid_on.desc(), PaymentRow.id.desc())
+                .offset(skip)
+                .limit(latest)
+            )
+            return PaymentSummary(
+                role=chosen,
+                balance=Money.from_decimal(sum((balance for _, balance in cases), start=Decimal(0))),
+                latest=tuple(Payment(paid_on, Money.from_decimal(amount)) for paid_on, amount in rows),
+                roles=frozenset(by_role),
             )
 
+        return self._run(read)
+
+    def court_dates(self, participant: int, after: dt.datetime, limit: int) -> tuple[CourtDate, ...]:
+        query = (
+            select(
+                CourtEvent.kind,
+                CourtEvent.starts_at,
+                CourtEvent.place,
+                CourtEvent.description_en,
+                CourtEvent.description_es,
+            )
+            .join(Case, Case.id == CourtEvent.case_id)
+            .where(or_(Case.payer_id == participant, Case.receiver_id == participant))
+            .where(CourtEvent.starts_at >= _stored(after))
+            .order_by(CourtEvent.starts_at, CourtEvent.id)
+            .limit(limit)
+        )
+        rows = self._run(lambda connection: connection.execute(query).all())
+        return tuple(
+            CourtDate(
+                kind=row.kind,
+                starts_at=_aware(row.starts_at),
+                place=row.place,
+                description={"en": row.description_en, "es": row.description_es},
+            )
+            for row in rows
+        )
+
     def cases(self, participant: int) -> tuple[CaseInfo, ...]:
-        with self._sessions() as session:
-            rows = session.scalars(
-                select(Case)
-                .where(or_(Case.payer_id == participant, Case.receiver_id == participant))
-                .order_by(Case.case_number)
-            ).all()
-            return tuple(CaseInfo(row.case_number, row.county, row.status, row.office_phone) for row in rows)
+        query = (
+            select(Case.case_number, Case.county, Case.status, Case.office_phone)
+            .where(or_(Case.payer_id == participant, Case.receiver_id == participant))
+            .order_by(Case.case_number)
+        )
+        rows = self._run(lambda connection: connection.execute(query).all())
+        return tuple(CaseInfo(*row) for row in rows)
 
 
 def _stored(moment: dt.datetime) -> dt.datetime:

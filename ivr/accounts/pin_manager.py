@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ivr.accounts.database import in_transaction
 from ivr.accounts.models import Participant, PinMailRequest
 from ivr.accounts.secrets import PinHasher, SsnDigester
 from ivr.ports import PinRule
@@ -24,11 +25,17 @@ class SqlPinManager:
         self._ssns = ssns
 
     def pin_problem(self, participant: int, new_pin: str) -> PinRule | None:
-        with self._sessions() as session:
-            row = session.get(Participant, participant)
-            if row is None:
-                return PinRule.LENGTH
-            current, last4 = row.pin_hash, row.ssn_last4_digest
+        found = in_transaction(
+            self._sessions,
+            lambda session: session.execute(
+                select(Participant.pin_hash, Participant.ssn_last4_digest).where(
+                    Participant.id == participant
+                )
+            ).first(),
+        )
+        if found is None:
+            return PinRule.LENGTH
+        current, last4 = found
         if current is not None and self._pins.verify(current, new_pin):
             return PinRule.CURRENT_PIN
         if last4 is not None and len(new_pin) == 4 and self._ssns.digest_last4(new_pin) == last4:
@@ -36,16 +43,18 @@ class SqlPinManager:
         return None
 
     def hold_new_pin(self, participant: int, new_pin: str, now: dt.datetime) -> None:
-        with self._sessions.begin() as session:
+        held = self._pins.hash(new_pin)
+        expires = (now + dt.timedelta(minutes=PENDING_PIN_MINUTES)).astimezone(dt.UTC)
+
+        def hold(session: Session) -> None:
             row = session.get(Participant, participant)
             if row is not None:
-                row.pending_pin_hash = self._pins.hash(new_pin)
-                row.pending_pin_expires_at = (now + dt.timedelta(minutes=PENDING_PIN_MINUTES)).astimezone(
-                    dt.UTC
-                )
+                row.pending_pin_hash, row.pending_pin_expires_at = held, expires
+
+        in_transaction(self._sessions, hold)
 
     def confirm_new_pin(self, participant: int, pin: str, now: dt.datetime) -> bool:
-        with self._sessions.begin() as session:
+        def confirm(session: Session) -> bool:
             row = session.get(Participant, participant)
             if row is None or row.pending_pin_hash is None or row.pending_pin_expires_at is None:
                 return False
@@ -59,12 +68,15 @@ class SqlPinManager:
                 row.pin_changed_at = now.astimezone(dt.UTC)
             return matches
 
+        return in_transaction(self._sessions, confirm)
+
     def request_pin_by_mail(self, participant: int, channel: str, now: dt.datetime) -> bool:
-        with self._sessions.begin() as session:
+        since = (now - dt.timedelta(days=MAIL_REQUEST_DAYS)).astimezone(dt.UTC)
+
+        def request(session: Session) -> bool:
             row = session.get(Participant, participant)
             if row is None or not row.address_valid or not row.address_line1:
                 return False
-            since = (now - dt.timedelta(days=MAIL_REQUEST_DAYS)).astimezone(dt.UTC)
             recent = session.scalar(
                 select(PinMailRequest.id)
                 .where(PinMailRequest.participant_id == participant)
@@ -79,3 +91,5 @@ class SqlPinManager:
                 )
             )
             return True
+
+        return in_transaction(self._sessions, request)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
 from ivr.accounts.audit import SqlAuditLog, SqlContactBook
+from ivr.accounts.database import make_session_factory
 from ivr.accounts.directory import SqlAccountDirectory
 from ivr.accounts.pin_manager import SqlPinManager
 from ivr.accounts.secrets import PinHasher, SsnDigester
@@ -23,18 +24,19 @@ def agency_zone(flow: Flow) -> ZoneInfo:
 
 
 def sql_handler_ports(
-    sessions: sessionmaker[Session],
+    engine: Engine,
     pins: PinHasher,
     ssns: SsnDigester,
     limiter: AttemptLimiter,
     zone: ZoneInfo,
     clock: Clock,
 ) -> HandlerPorts:
+    sessions = make_session_factory(engine)
     return HandlerPorts(
-        accounts=SqlAccountDirectory(sessions, pins, ssns),
+        accounts=SqlAccountDirectory(engine, pins, ssns),
         pins=SqlPinManager(sessions, pins, ssns),
         contacts=SqlContactBook(sessions),
-        audit=SqlAuditLog(sessions, clock),
+        audit=SqlAuditLog(engine, clock),
         limiter=limiter,
         zone=zone,
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from ivr.engine.events import HandlerFinished
 from ivr.handlers.ports import HandlerPorts
 from ivr.handlers.request import HandlerRequest
-from ivr.ports import Role
+from ivr.ports import PaymentSummary, Role
 from ivr.values import Scalar
 
 PAGE = 3
@@ -26,7 +26,10 @@ def signed_in(request: HandlerRequest) -> int:
 
 
 def _page(ports: HandlerPorts, participant: int, role: Role | None, skip: int) -> HandlerFinished:
-    summary = ports.accounts.payment_summary(participant, latest=PAGE, role=role, skip=skip)
+    return _finished(ports.accounts.payment_summary(participant, latest=PAGE, role=role, skip=skip), skip)
+
+
+def _finished(summary: PaymentSummary | None, skip: int) -> HandlerFinished:
     if summary is None:
         return HandlerFinished("no_case")
     payments: tuple[Mapping[str, Scalar], ...] = tuple(
@@ -44,9 +47,10 @@ def _page(ports: HandlerPorts, participant: int, role: Role | None, skip: int) -
 def read_payments(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
     """The caller's only role; a caller who both pays and receives chooses first ("choose")."""
     participant = signed_in(request)
-    if len(ports.accounts.roles(participant)) > 1:
+    summary = ports.accounts.payment_summary(participant, latest=PAGE)
+    if summary is not None and len(summary.roles) > 1:
         return HandlerFinished("choose")
-    return _page(ports, participant, None, 0)
+    return _finished(summary, 0)
 
 
 def read_payments_made(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
-from ivr.accounts.database import create_schema, make_session_factory, open_database
+from ivr.accounts.database import create_schema, open_database
 from ivr.accounts.secrets import PinHasher, SsnDigester
 from ivr.accounts.wiring import agency_zone, sql_handler_ports
 from ivr.audio.lookup import PromptAudio
@@ -109,7 +109,7 @@ def build_services(settings: Settings) -> Services:
             log.exception("the account database could not be migrated at start-up")
     clock = FixedClock(settings.fixed_time) if settings.fixed_time else SystemClock()
     ports = sql_handler_ports(
-        make_session_factory(engine),
+        engine,
         PinHasher(settings.pin_pepper),
         SsnDigester(settings.ssn_key),
         RedisAttemptLimiter(client, settings.redis_prefix),

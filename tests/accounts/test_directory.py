@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from ivr.accounts.database import make_engine, make_session_factory
 from ivr.accounts.demo import DEMO_PARTICIPANTS
@@ -22,9 +22,7 @@ from tests.conftest import PEPPER, SSN_KEY
 @pytest.fixture
 def directory(seeded_database: str) -> Iterator[SqlAccountDirectory]:
     engine = make_engine(seeded_database)
-    yield SqlAccountDirectory(
-        make_session_factory(engine), PinHasher(PEPPER.encode()), SsnDigester(SSN_KEY.encode())
-    )
+    yield SqlAccountDirectory(engine, PinHasher(PEPPER.encode()), SsnDigester(SSN_KEY.encode()))
     engine.dispose()
 
 
@@ -62,6 +60,40 @@ def test_payment_summaries_by_role(directory: SqlAccountDirectory) -> None:
     assert payer is not None and payer.role is Role.PAYER and payer.balance == Money(123456)
     assert [p.paid_on for p in payer.latest] == [dt.date(2026, 11, 2)]
     assert directory.payment_summary(999999, latest=3) is None
+    assert receiver.roles == {Role.RECEIVER} and payer.roles == {Role.PAYER}
+
+
+def test_a_participant_who_pays_and_receives_has_both_roles(directory: SqlAccountDirectory) -> None:
+    both = directory.identify(participant_number="1000000007") or 0
+    paying = directory.payment_summary(both, latest=3)
+    receiving = directory.payment_summary(both, latest=3, role=Role.RECEIVER)
+    assert paying is not None and paying.role is Role.PAYER  # paying comes first when no role is given
+    assert receiving is not None and receiving.role is Role.RECEIVER
+    assert paying.roles == receiving.roles == {Role.PAYER, Role.RECEIVER}
+    assert paying.balance != receiving.balance
+    payer_only = directory.identify(participant_number="1000000002") or 0
+    assert directory.payment_summary(payer_only, latest=3, role=Role.RECEIVER) is None
+
+
+def test_a_pin_hashed_with_old_parameters_is_rehashed_at_sign_in(seeded_database: str) -> None:
+    engine = make_engine(seeded_database)
+    pins = PinHasher(PEPPER.encode())
+    directory = SqlAccountDirectory(engine, pins, SsnDigester(SSN_KEY.encode()))
+    payer = directory.identify(participant_number="1000000002")
+    old = PasswordHasher(time_cost=2, memory_cost=8192, parallelism=1)
+    old_hash = old.hash(pins._peppered("1357"))
+    stored = select(Participant.pin_hash).where(Participant.id == payer)
+    with engine.begin() as connection:
+        connection.execute(update(Participant).where(Participant.id == payer).values(pin_hash=old_hash))
+    assert directory.verify_pin(payer, "2468") is PinCheck.WRONG
+    with engine.connect() as connection:
+        assert connection.scalar(stored) == old_hash  # a wrong PIN changes nothing
+    assert directory.verify_pin(payer, "1357") is PinCheck.OK
+    with engine.connect() as connection:
+        renewed = connection.scalar(stored)
+    assert renewed is not None and renewed.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+    assert directory.verify_pin(payer, "1357") is PinCheck.OK
+    engine.dispose()
 
 
 def test_no_ssn_or_pin_is_stored_in_clear(seeded_database: str) -> None:
@@ -85,7 +117,7 @@ def test_no_ssn_or_pin_is_stored_in_clear(seeded_database: str) -> None:
         hashes = session.scalars(select(Participant.pin_hash).where(Participant.pin_hash.is_not(None))).all()
     engine.dispose()
     assert len(hashes) == sum(1 for demo in DEMO_PARTICIPANTS if demo.pin) and all(
-        h.startswith("$argon2id$v=19$m=8192,t=2,p=1$") for h in hashes
+        h.startswith("$argon2id$v=19$m=1024,t=1,p=1$") for h in hashes
     )
 
 
@@ -116,4 +148,4 @@ def test_an_unknown_participant_costs_a_full_verification(monkeypatch: pytest.Mo
     assert not hasher.verify(None, "2468")
     assert not hasher.verify(stored, "1111")
     assert len(verified) == 2
-    assert verified[0].startswith("$argon2id$v=19$m=8192,t=2,p=1$") and verified[0] != stored
+    assert verified[0].startswith("$argon2id$v=19$m=1024,t=1,p=1$") and verified[0] != stored

@@ -46,7 +46,7 @@ def accounts(seeded_database: str) -> Iterator[tuple[SqlPinManager, SqlAccountDi
     engine = make_engine(seeded_database)
     sessions = make_session_factory(engine)
     pins, ssns = PinHasher(PEPPER.encode()), SsnDigester(SSN_KEY.encode())
-    yield SqlPinManager(sessions, pins, ssns), SqlAccountDirectory(sessions, pins, ssns)
+    yield SqlPinManager(sessions, pins, ssns), SqlAccountDirectory(engine, pins, ssns)
     engine.dispose()
 
 
