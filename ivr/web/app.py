@@ -6,7 +6,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.settings import Settings
@@ -23,11 +24,20 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024  # a Twilio webhook is a few hundred bytes
 
 
+class NoCookieSessions(SecureCookieSessionInterface):
+    """Twilio keeps no cookies and call state lives in Redis: no request opens a cookie session (Flask's
+    default would build a signing serializer for every request)."""
+
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None
+
+
 def create_app(config: Mapping[str, Any] | None = None, built: Services | None = None) -> Flask:
     """Build the webhook app. ``config`` overrides environment settings (tests pass DATABASE_URL etc.)."""
     settings = built.settings if built else Settings.load(config)
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    app.session_interface = NoCookieSessions()
     if settings.proxy_hops:
         # Trust X-Forwarded-For/Proto/Host/Port from exactly this many proxies, never by default.
         hops = settings.proxy_hops

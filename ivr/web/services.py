@@ -11,7 +11,6 @@ import redis
 from flask import Flask, current_app
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from twilio.request_validator import RequestValidator
 
 from ivr.accounts.database import create_schema, open_database
 from ivr.accounts.secrets import PinHasher, SsnDigester
@@ -30,6 +29,7 @@ from ivr.ports import FixedClock, SystemClock
 from ivr.service_flow import SERVICE_PROMPTS, load_service_flow
 from ivr.settings import Settings
 from ivr.web.metrics import CountingAuditLog, PrometheusObserver
+from ivr.web.signing import TwilioSignature
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class Services:
     settings: Settings
     conversation: Conversation
     text_conversation: Conversation  # SMS sessions: the same flow and handlers, a shorter lifetime
-    validator: RequestValidator
+    signature: TwilioSignature
     redis: redis.Redis
     database: Engine
     embedded_redis: Any = None
@@ -138,7 +138,7 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         conversation=conversation,
         text_conversation=text_conversation,
-        validator=RequestValidator(settings.twilio_auth_token),
+        signature=TwilioSignature(settings.twilio_auth_token),
         redis=client,
         database=engine,
         embedded_redis=embedded,

@@ -2,6 +2,8 @@
 
 The URL that Twilio signed is the public one. Behind a TLS-terminating proxy set PUBLIC_BASE_URL (e.g.
 https://ivr.example.org) so the check uses it; X-Forwarded-* headers are never trusted by default.
+
+How the signature is computed: ivr.web.signing.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., object])
 
 
+def public_base() -> str:
+    """The service's base URL as Twilio addresses it: PUBLIC_BASE_URL, or this request's scheme and host."""
+    return services().settings.public_base_url or f"{request.scheme}://{request.host}{request.root_path}"
+
+
 def public_url() -> str:
-    """The URL of this request as Twilio addressed it."""
-    base = services().settings.public_base_url
-    if base is None:
-        return request.url
+    """The URL of this request as Twilio addressed it: the query string exactly as it was sent."""
     query = request.query_string.decode("latin-1")
-    return f"{base}{request.path}" + (f"?{query}" if query else "")
+    return f"{public_base()}{request.path}" + (f"?{query}" if query else "")
 
 
 MAX_NUMBER = 32
@@ -54,7 +58,7 @@ def twilio_signed(view: F) -> F:
             log.warning("development token: refusing a request from a non-loopback address")
             abort(403)
         signature = request.headers.get("X-Twilio-Signature", "")
-        if not signature or not ivr.validator.validate(public_url(), request.form, signature):
+        if not signature or not ivr.signature.valid(public_url(), request.form, signature):
             log.warning("rejected a request without a valid Twilio signature", extra={"path": request.path})
             abort(403)
         return view(*args, **kwargs)

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.channels.tty_stream import Message, TtyStreamSession
 from ivr.web.services import services
-from ivr.web.signature import calling_number, is_loopback, twilio_signed
+from ivr.web.signature import calling_number, is_loopback, public_base, twilio_signed
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,7 @@ class _Socket(Protocol):
 
 def stream_url() -> str:
     """The WebSocket URL Twilio connects to (and signs): PUBLIC_BASE_URL or this request's host, as ws(s)."""
-    base = services().settings.public_base_url or request.host_url.rstrip("/")
-    scheme, _, rest = base.partition("://")
+    scheme, _, rest = public_base().partition("://")
     return f"{'wss' if scheme == 'https' else 'ws'}://{rest}{STREAM_PATH}"
 
 
@@ -84,7 +83,7 @@ def signed_handshake() -> None:
         log.warning("development token: refusing a request from a non-loopback address")
         abort(403)
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not ivr.validator.validate(stream_url(), {}, signature):
+    if not signature or not ivr.signature.valid(stream_url(), {}, signature):
         log.warning("rejected a stream without a valid Twilio signature", extra={"path": request.path})
         abort(403)
 

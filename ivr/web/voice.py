@@ -22,7 +22,7 @@ from ivr.engine import Turn
 from ivr.flow.model import Flow, TransferNode
 from ivr.web.metrics import VOICE_ERRORS
 from ivr.web.services import services
-from ivr.web.signature import calling_number, twilio_signed
+from ivr.web.signature import calling_number, public_base, twilio_signed
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +41,9 @@ def _caller() -> Caller:
     return Caller(call_id=call_id, channel="voice", number=calling_number(request.form.get("From")))
 
 
-def _base() -> str:
-    return services().settings.public_base_url or request.host_url.rstrip("/")
-
-
 def _twiml(turn: Turn) -> Response:
     ivr = services()
-    base = _base()
+    base = public_base()
     renderer = ivr.voice_for(turn.state.flow_version)
     action = f"{base}{url_for('voice.turn', t=turn.state.turn)}"
     return Response(renderer.render(turn, action, audio_base=base), mimetype=TWIML)
@@ -65,12 +61,12 @@ def _outage(retry: int) -> Response:
     ivr = services()
     renderer = ivr.voice_for()
     if retry > MAX_OUTAGE_RETRIES:
-        return Response(renderer.render_apology(audio_base=_base()), mimetype=TWIML)
+        return Response(renderer.render_apology(audio_base=public_base()), mimetype=TWIML)
     flow = ivr.flows.current
     open_now = flow.is_open(ivr.conversation.clock.now()) and representative_number(flow) is not None
-    offer = f"{_base()}{url_for('voice.outage_offer', retry=retry)}" if open_now else None
-    again = f"{_base()}{url_for('voice.resume', retry=retry)}"
-    return Response(renderer.render_outage(offer, again, audio_base=_base()), mimetype=TWIML)
+    offer = f"{public_base()}{url_for('voice.outage_offer', retry=retry)}" if open_now else None
+    again = f"{public_base()}{url_for('voice.resume', retry=retry)}"
+    return Response(renderer.render_outage(offer, again, audio_base=public_base()), mimetype=TWIML)
 
 
 @voice.errorhandler(redis.RedisError)
@@ -92,7 +88,7 @@ def apologise(error: Exception) -> ResponseReturnValue:
         return error.get_response()
     log.exception("voice turn failed", extra={"call_id": request.form.get("CallSid", "")[:64]})
     VOICE_ERRORS.labels("unexpected").inc()
-    return Response(services().voice_for().render_apology(audio_base=_base()), mimetype=TWIML)
+    return Response(services().voice_for().render_apology(audio_base=public_base()), mimetype=TWIML)
 
 
 @voice.post("")

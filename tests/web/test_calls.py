@@ -235,6 +235,19 @@ def test_forged_missing_or_stale_signatures_are_refused(client: FlaskClient) -> 
         assert client.post(path, data=form).status_code == 403
 
 
+def test_the_signature_covers_the_query_string_as_it_was_sent(client: FlaskClient) -> None:
+    call = phone(client)
+    call.dial()
+    form = {"CallSid": call.call_sid, "Digits": "7"}
+    answered = signed_post(client, "/voice/turn?t=%31", form)  # %31 is "1": signed as sent, read as 1
+    assert answered.status_code == 200 and "To have a new PIN mailed to you" in answered.data.decode()
+    signature = signed_post.__globals__["RequestValidator"]("test-auth-token-0123456789").compute_signature(
+        "http://localhost/voice/turn?t=1", form
+    )
+    decoded = client.post("/voice/turn?t=%31", data=form, headers={"X-Twilio-Signature": signature})
+    assert decoded.status_code == 403  # Twilio signed the URL it requested, not a decoded one
+
+
 def test_a_missing_call_sid_is_a_client_error(client: FlaskClient) -> None:
     assert signed_post(client, "/voice", {"From": "+15555550123"}).status_code == 400
 

@@ -1,0 +1,58 @@
+"""X-Twilio-Signature computed by the service agrees with twilio's own RequestValidator, on random forms."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
+
+from ivr.web.signing import TwilioSignature
+from tests.conftest import AUTH_TOKEN
+
+field_name = st.text(min_size=1, max_size=12)
+field_value = st.text(max_size=20)
+forms = st.lists(st.tuples(field_name, field_value), max_size=12).map(MultiDict)
+urls = st.sampled_from(
+    [
+        "https://ivr.example.org/voice/turn?t=3",
+        "https://ivr.example.org:443/voice/turn?t=3",
+        "http://127.0.0.1:8000/voice",
+        "http://localhost/voice/turn?t=%41",
+        "wss://ivr.example.org/tty/stream",
+    ]
+)
+twilio = RequestValidator(AUTH_TOKEN)
+ours = TwilioSignature(AUTH_TOKEN)
+
+
+@given(urls, forms)
+def test_the_signature_is_twilios(url: str, form: MultiDict[str, str]) -> None:
+    assert ours.compute(url, form) == twilio.compute_signature(url, form)
+    plain = dict(form.items())  # a plain mapping, as the load generator and the phone simulator sign
+    assert ours.compute(url, plain) == twilio.compute_signature(url, plain)
+
+
+@given(urls, forms, st.booleans())
+def test_what_twilio_accepts_is_accepted_and_nothing_else(
+    url: str, form: MultiDict[str, str], tamper: bool
+) -> None:
+    signature = twilio.compute_signature(url, form)
+    if tamper:
+        form = form.copy()
+        form.add("Digits", "1")
+    assert ours.valid(url, form, signature) == twilio.validate(url, form, signature)
+
+
+def test_twilio_may_sign_the_url_with_or_without_its_port() -> None:
+    form = {"CallSid": "CA1", "Digits": "1"}
+    for signed, requested in (
+        ("https://ivr.example.org/voice/turn?t=1", "https://ivr.example.org:443/voice/turn?t=1"),
+        ("https://ivr.example.org:443/voice/turn?t=1", "https://ivr.example.org/voice/turn?t=1"),
+        ("http://example.org/voice", "http://example.org:80/voice"),
+    ):
+        assert ours.valid(requested, form, twilio.compute_signature(signed, form))
+    other_host = twilio.compute_signature("https://elsewhere.example.org/voice/turn?t=1", form)
+    assert not ours.valid("https://ivr.example.org/voice/turn?t=1", form, other_host)
+    assert not ours.valid("https://ivr.example.org/voice", form, "")
+    assert not ours.valid("https://ivr.example.org/voice", form, "ñ" * 28)  # not even base64
