@@ -9,7 +9,8 @@ language it is said in is played (<Play>) instead, unless its text holds values 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from xml.sax.saxutils import escape
 
 from twilio.twiml.voice_response import Gather as TwimlGather
 from twilio.twiml.voice_response import VoiceResponse
@@ -18,7 +19,18 @@ from ivr.audio.lookup import PromptAudio
 from ivr.audio.texts import has_values
 from ivr.channels.prompts import prompt_text
 from ivr.channels.spoken import spoken
-from ivr.engine import DigitsEntered, Event, Gather, Hangup, NoInput, Say, SpeechHeard, Transfer, Turn
+from ivr.engine import (
+    Action,
+    DigitsEntered,
+    Event,
+    Gather,
+    Hangup,
+    NoInput,
+    Say,
+    SpeechHeard,
+    Transfer,
+    Turn,
+)
 from ivr.flow.model import Flow
 
 MAX_DIGITS = 32
@@ -28,6 +40,9 @@ OUTAGE_WAIT_PROMPT = "outage_wait"
 TRANSFERRING_PROMPT = "transfer_to_representative"
 MAX_SPEECH_CHARS = 300
 _KEYS = frozenset("0123456789*#")
+# Stand-ins for the per-request URLs in cached TwiML (private-use characters: no prompt holds them).
+_ACTION_URL, _AUDIO_BASE = "\ue000action\ue000", "\ue000audio\ue000"
+MAX_CACHED_ANSWERS = 4096
 
 
 def event_from_twilio(form: Mapping[str, str]) -> Event:
@@ -49,10 +64,40 @@ def event_from_twilio(form: Mapping[str, str]) -> Event:
     return NoInput()
 
 
+def _say_key(say: Say) -> Hashable | None:
+    return None if say.values else (say.prompt, say.language)
+
+
+def _action_key(action: Action) -> Hashable | None:
+    """A hashable stand-in for an action that says no values (balances, dates), or None."""
+    if isinstance(action, Say):
+        return _say_key(action)
+    if isinstance(action, Gather):
+        prompts = tuple(_say_key(say) for say in action.prompts)
+        if None in prompts:
+            return None
+        return ("gather", prompts, action.hints, action.min_digits, action.max_digits, action.finish_key,
+                action.secret, action.timeout_seconds)  # fmt: skip
+    if isinstance(action, (Hangup, Transfer)):
+        return action
+    return None
+
+
+def answer_key(turn: Turn) -> Hashable | None:
+    """What a turn's TwiML depends on besides its URLs, when it says no values; None otherwise."""
+    keys = tuple(_action_key(action) for action in turn.actions)
+    return None if None in keys else (turn.state.language, keys)
+
+
 class VoiceRenderer:
+    """TwiML for one flow version. The TwiML of a turn that says no values is the same on every call but
+    for its URLs, so it is built once and kept (a few hundred distinct answers at most); answers that say
+    a balance or a date are built every time and never kept."""
+
     def __init__(self, flow: Flow, audio: PromptAudio | None = None) -> None:
         self._flow = flow
         self._audio = audio
+        self._answers: dict[Hashable, str] = {}
 
     def _text(self, say: Say, language: str) -> str:
         return prompt_text(self._flow, say.prompt, language, say.values, spoken)
@@ -89,6 +134,20 @@ class VoiceRenderer:
 
     def render(self, turn: Turn, action_url: str, audio_base: str = "") -> str:
         """``audio_base``: the service's base URL, which recordings' paths are joined to (Twilio needs it)."""
+        key = answer_key(turn)
+        if key is None:
+            return self._build(turn, action_url, audio_base)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._build(turn, _ACTION_URL, _AUDIO_BASE)
+            if len(self._answers) < MAX_CACHED_ANSWERS:
+                self._answers[key] = answer
+        quoted = {'"': "&quot;"}
+        return answer.replace(_ACTION_URL, escape(action_url, quoted)).replace(
+            _AUDIO_BASE, escape(audio_base, quoted)
+        )
+
+    def _build(self, turn: Turn, action_url: str, audio_base: str) -> str:
         response = VoiceResponse()
         language = turn.state.language
         spec = self._flow.languages[language]

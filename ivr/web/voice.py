@@ -26,7 +26,9 @@ from ivr.web.signature import calling_number, public_base, twilio_signed
 
 log = logging.getLogger(__name__)
 
-voice = Blueprint("voice", __name__, url_prefix="/voice")
+VOICE_PATH = "/voice"
+TURN_PATH = "/turn"  # every answer; its URL is written into every <Gather> (without url_for: once a turn)
+voice = Blueprint("voice", __name__, url_prefix=VOICE_PATH)
 
 _ENDED_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 TWIML = "application/xml"
@@ -45,7 +47,7 @@ def _twiml(turn: Turn) -> Response:
     ivr = services()
     base = public_base()
     renderer = ivr.voice_for(turn.state.flow_version)
-    action = f"{base}{url_for('voice.turn', t=turn.state.turn)}"
+    action = f"{base}{VOICE_PATH}{TURN_PATH}?t={turn.state.turn}"
     return Response(renderer.render(turn, action, audio_base=base), mimetype=TWIML)
 
 
@@ -97,7 +99,7 @@ def incoming() -> Response:
     return _twiml(services().conversation.start(_caller()))
 
 
-@voice.post("/turn")
+@voice.post(TURN_PATH)
 @twilio_signed
 def turn() -> Response:
     answering = request.args.get("t", type=int)

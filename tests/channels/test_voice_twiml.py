@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from ivr.channels.voice import VoiceRenderer, event_from_twilio
-from ivr.engine import CallStarted, DigitsEntered, HandlerFinished, NoInput, SpeechHeard, step
+from ivr.channels.voice import VoiceRenderer, answer_key, event_from_twilio
+from ivr.engine import CallStarted, DigitsEntered, HandlerFinished, NoInput, SpeechHeard, Turn, step
 from ivr.flow import Flow
 from ivr.values import Money
 
@@ -90,3 +90,45 @@ def test_form_to_event() -> None:
     assert event_from_twilio({"SpeechResult": "s\x00i\x07"}) == SpeechHeard("si")
     assert event_from_twilio({"Digits": "1" * 500}) == SpeechHeard("")
     assert event_from_twilio({"Digits": "12ab"}) == SpeechHeard("")
+
+
+def _turns_across_the_flow(flow: Flow) -> list[Turn]:
+    """The first turn, then every menu option's key from every menu node, in both languages."""
+    turns = []
+    for language in ("en", "es"):
+        first = step(flow, None, CallStarted("CA1", language=language))
+        turns.append(first)
+        for node_id, node in flow.nodes.items():
+            for option in getattr(node, "options", ()):
+                if option.key:
+                    at_node = replace(first.state, node=node_id, participant=1)
+                    turns.append(step(flow, at_node, DigitsEntered(option.key)))
+            turns.append(step(flow, replace(first.state, node=node_id, participant=1), NoInput()))
+    return turns
+
+
+def test_cached_answers_are_the_answers_built_afresh(flow: Flow) -> None:
+    """A turn that says no values is built once per renderer and then only gets its URLs filled in."""
+    renderer = VoiceRenderer(flow)
+    turns = _turns_across_the_flow(flow)
+    cacheable = [turn for turn in turns if answer_key(turn) is not None]
+    assert len(cacheable) > 50 and len(cacheable) < len(turns)  # some turns say values: never cached
+    for number, turn in enumerate(turns):
+        action, base = (
+            f"https://ivr.example.org/voice/turn?t={number}&x=\"<'>",
+            f"https://ivr{number}.example.org",
+        )
+        fresh = VoiceRenderer(flow).render(turn, action, audio_base=base)
+        assert renderer.render(turn, action, audio_base=base) == fresh
+        assert renderer.render(turn, action, audio_base=base) == fresh  # now from the cache, if cacheable
+        assert "\ue000" not in fresh
+
+
+def test_values_are_never_cached(flow: Flow) -> None:
+    first = step(flow, None, CallStarted("CA1"))
+    state = replace(first.state, node="payments", participant=1)
+    renderer = VoiceRenderer(flow)
+    for cents in (100, 200):
+        turn = step(flow, state, HandlerFinished("payer_no_payments", values={"balance": Money(cents)}))
+        assert answer_key(turn) is None
+        assert ("one dollar" if cents == 100 else "two dollars") in renderer.render(turn, URL)
