@@ -54,7 +54,7 @@ BUCKETS = (
         "TwiML building (twilio, ElementTree)",
         ("twilio/twiml", "xml/etree", "ElementTree", "channels/voice.py"),
     ),
-    ("signature check", ("request_validator", "hmac", "_hashlib", "hashlib", "base64")),
+    ("signature check", ("request_validator", "signing.py", "hmac", "_hashlib", "hashlib", "base64")),
     ("spoken words (num2words, Babel)", ("num2words", "babel", "channels/spoken.py", "channels/prompts.py")),
     ("dialog engine", ("ivr/engine/", "speech_text.py")),
     ("Flask and Werkzeug", ("flask/", "werkzeug/", "jinja2", "markupsafe", "itsdangerous", "blinker")),
