@@ -5,7 +5,8 @@ Statement parameters are hidden from every error message: they can hold a partic
 Connections are not pinged before use (a round trip on every checkout). A connection the server dropped
 (a restart, a killed backend, an idle timeout) fails on its first statement instead; SQLAlchemy then
 replaces every pooled connection older than that, and ``retry_if_dropped`` runs the unit of work once more
-on a fresh one. Nothing was written by the failed attempt: its transaction never reached the server.
+on a fresh one. A connection dropped while idle in the pool fails before its statement reaches the server,
+so the failed attempt wrote nothing.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
 
-from ivr.accounts.database import make_engine, make_session_factory
+from ivr.accounts.database import make_engine, make_session_factory, retry_if_dropped
 from ivr.accounts.demo import DEMO_PARTICIPANTS
 from ivr.accounts.directory import SqlAccountDirectory
 from ivr.accounts.models import Participant
@@ -149,3 +150,29 @@ def test_an_unknown_participant_costs_a_full_verification(monkeypatch: pytest.Mo
     assert not hasher.verify(stored, "1111")
     assert len(verified) == 2
     assert verified[0].startswith("$argon2id$v=19$m=1024,t=1,p=1$") and verified[0] != stored
+
+
+def test_only_a_dropped_connection_is_retried(seeded_database: str) -> None:
+    engine = make_engine(seeded_database)
+    attempts: list[int] = []
+
+    def broken_statement() -> None:
+        attempts.append(1)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT no_such_column FROM participants"))
+
+    with pytest.raises(DBAPIError) as raised:
+        retry_if_dropped(broken_statement)
+    assert not raised.value.connection_invalidated and len(attempts) == 1  # a real error is not hidden
+
+    def dropped_then_fine() -> int:
+        attempts.append(1)
+        if len(attempts) == 2:
+            raise DBAPIError(
+                "SELECT 1", None, Exception("server closed the connection"), connection_invalidated=True
+            )
+        with engine.connect() as connection:
+            return int(connection.scalar(text("SELECT 1")) or 0)
+
+    assert retry_if_dropped(dropped_then_fine) == 1 and len(attempts) == 3
+    engine.dispose()
