@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.accounts.database import autocommit, in_transaction, retry_if_dropped
+from ivr.accounts.database import in_autocommit, in_transaction
 from ivr.accounts.models import AuditEvent, Participant
 from ivr.ports import Clock, SystemClock
 
@@ -41,12 +41,7 @@ class SqlAuditLog:
             channel=channel,
             calling_number=calling_number[:32] if calling_number else None,
         )
-
-        def write() -> None:
-            with autocommit(self._engine) as connection:
-                connection.execute(row)
-
-        retry_if_dropped(write)
+        in_autocommit(self._engine, lambda connection: connection.execute(row))
 
 
 class SqlContactBook:

@@ -72,12 +72,15 @@ def in_transaction(sessions: sessionmaker[Session], work: Callable[[Session], T]
     return retry_if_dropped(attempt)
 
 
-@contextmanager
-def autocommit(engine: Engine) -> Iterator[Connection]:
-    """A connection on which every statement commits by itself: one round trip for a single read or
-    insert, where a transaction would add BEGIN and ROLLBACK or COMMIT."""
-    with engine.connect() as connection:
-        yield connection.execution_options(isolation_level="AUTOCOMMIT")
+def in_autocommit(engine: Engine, work: Callable[[Connection], T]) -> T:
+    """``work`` on a connection where every statement commits by itself (one round trip for a single read
+    or insert, where a transaction would add BEGIN and ROLLBACK or COMMIT), once more if it was dropped."""
+
+    def attempt() -> T:
+        with engine.connect() as connection:
+            return work(connection.execution_options(isolation_level="AUTOCOMMIT"))
+
+    return retry_if_dropped(attempt)
 
 
 def open_database(url: str, instance_path: Path) -> Engine:

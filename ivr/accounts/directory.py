@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, or_, select, update
 
-from ivr.accounts.database import autocommit, retry_if_dropped
+from ivr.accounts.database import in_autocommit
 from ivr.accounts.models import Case, CourtEvent, Participant
 from ivr.accounts.models import Payment as PaymentRow
 from ivr.accounts.secrets import PinHasher, SsnDigester
@@ -30,11 +30,7 @@ class SqlAccountDirectory:
         self._ssns = ssns
 
     def _run(self, work: Callable[[Connection], T]) -> T:
-        def attempt() -> T:
-            with autocommit(self._engine) as connection:
-                return work(connection)
-
-        return retry_if_dropped(attempt)
+        return in_autocommit(self._engine, work)
 
     def identify(self, participant_number: str | None = None, ssn: str | None = None) -> int | None:
         if participant_number is not None:
