@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, or_, select, update
 
 from ivr.accounts.database import in_autocommit
 from ivr.accounts.models import Case, CourtEvent, Participant
@@ -71,7 +71,7 @@ class SqlAccountDirectory:
         self, participant: int, latest: int, role: Role | None = None, skip: int = 0
     ) -> PaymentSummary | None:
         cases_query = select(Case.id, Case.balance, Case.payer_id == participant).where(
-            or_(Case.payer_id == participant, Case.receiver_id == participant)
+            _party_to(participant)
         )
 
         def read(connection: Connection) -> PaymentSummary | None:
@@ -108,7 +108,7 @@ class SqlAccountDirectory:
                 CourtEvent.description_es,
             )
             .join(Case, Case.id == CourtEvent.case_id)
-            .where(or_(Case.payer_id == participant, Case.receiver_id == participant))
+            .where(_party_to(participant))
             .where(CourtEvent.starts_at >= _stored(after))
             .order_by(CourtEvent.starts_at, CourtEvent.id)
             .limit(limit)
@@ -127,11 +127,16 @@ class SqlAccountDirectory:
     def cases(self, participant: int) -> tuple[CaseInfo, ...]:
         query = (
             select(Case.case_number, Case.county, Case.status, Case.office_phone)
-            .where(or_(Case.payer_id == participant, Case.receiver_id == participant))
+            .where(_party_to(participant))
             .order_by(Case.case_number)
         )
         rows = self._run(lambda connection: connection.execute(query).all())
         return tuple(CaseInfo(*row) for row in rows)
+
+
+def _party_to(participant: int) -> ColumnElement[bool]:
+    """The cases on which the participant pays or receives support."""
+    return or_(Case.payer_id == participant, Case.receiver_id == participant)
 
 
 def _stored(moment: dt.datetime) -> dt.datetime:
