@@ -2,6 +2,9 @@
 
 Every method is one unit of work on a connection of its own: single statements in autocommit (one round
 trip each), run once more when the server had dropped the connection (ivr.accounts.database).
+
+The statements are built once, here, on the tables' columns with bound parameters: building a statement
+from the mapped classes on every call cost more CPU than executing it (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Engine, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, or_, select, update
 
 from ivr.accounts.database import in_autocommit
 from ivr.accounts.models import Case, CourtEvent, Participant
@@ -21,6 +24,52 @@ from ivr.ports import CaseInfo, CourtDate, Payment, PaymentSummary, PinCheck, Ro
 from ivr.values import Money
 
 T = TypeVar("T")
+
+_PARTICIPANTS = Participant.__table__.c
+_CASES = Case.__table__.c
+_PAYMENTS = PaymentRow.__table__.c
+_COURT_EVENTS = CourtEvent.__table__.c
+# The cases on which the participant pays or receives support.
+_PARTY_TO = or_(_CASES.payer_id == bindparam("participant"), _CASES.receiver_id == bindparam("participant"))
+
+_BY_NUMBER = select(_PARTICIPANTS.id).where(_PARTICIPANTS.participant_number == bindparam("number"))
+_BY_SSN = select(_PARTICIPANTS.id).where(_PARTICIPANTS.ssn_digest == bindparam("digest"))
+_PIN = select(_PARTICIPANTS.pin_hash, _PARTICIPANTS.pin_is_temporary).where(
+    _PARTICIPANTS.id == bindparam("participant")
+)
+_REHASH = (
+    update(Participant)
+    .where(_PARTICIPANTS.id == bindparam("participant"), _PARTICIPANTS.pin_hash == bindparam("stored"))
+    .values(pin_hash=bindparam("renewed"))
+)
+_CASES_WITH_ROLE = select(
+    _CASES.id, _CASES.balance, (_CASES.payer_id == bindparam("participant")).label("pays")
+).where(_PARTY_TO)
+_PAYMENTS_PAGE = (
+    select(_PAYMENTS.paid_on, _PAYMENTS.amount)
+    .where(_PAYMENTS.case_id.in_(bindparam("cases", expanding=True)))
+    .order_by(_PAYMENTS.paid_on.desc(), _PAYMENTS.id.desc())
+    .offset(bindparam("skip"))
+    .limit(bindparam("latest"))
+)
+_COURT_DATES = (
+    select(
+        _COURT_EVENTS.kind,
+        _COURT_EVENTS.starts_at,
+        _COURT_EVENTS.place,
+        _COURT_EVENTS.description_en,
+        _COURT_EVENTS.description_es,
+    )
+    .join(Case.__table__, _CASES.id == _COURT_EVENTS.case_id)
+    .where(_PARTY_TO, _COURT_EVENTS.starts_at >= bindparam("after"))
+    .order_by(_COURT_EVENTS.starts_at, _COURT_EVENTS.id)
+    .limit(bindparam("limit"))
+)
+_CASE_INFO = (
+    select(_CASES.case_number, _CASES.county, _CASES.status, _CASES.office_phone)
+    .where(_PARTY_TO)
+    .order_by(_CASES.case_number)
+)
 
 
 class SqlAccountDirectory:
@@ -34,22 +83,18 @@ class SqlAccountDirectory:
 
     def identify(self, participant_number: str | None = None, ssn: str | None = None) -> int | None:
         if participant_number is not None:
-            clause = Participant.participant_number == participant_number
+            query, parameters = _BY_NUMBER, {"number": participant_number}
         elif ssn is not None:
-            clause = Participant.ssn_digest == self._ssns.digest(ssn)
+            query, parameters = _BY_SSN, {"digest": self._ssns.digest(ssn)}
         else:
             return None
-        query = select(Participant.id).where(clause)
-        return self._run(lambda connection: connection.scalar(query))
+        return self._run(lambda connection: connection.scalar(query, parameters))
 
     def verify_pin(self, participant: int | None, pin: str) -> PinCheck:
         stored: str | None = None
         temporary = False
         if participant is not None:
-            query = select(Participant.pin_hash, Participant.pin_is_temporary).where(
-                Participant.id == participant
-            )
-            row = self._run(lambda connection: connection.execute(query).first())
+            row = self._run(lambda connection: connection.execute(_PIN, {"participant": participant}).first())
             if row is not None:
                 stored, temporary = row.pin_hash, row.pin_is_temporary
         if not self._pins.verify(stored, pin):
@@ -60,35 +105,22 @@ class SqlAccountDirectory:
 
     def _rehash(self, participant: int | None, stored: str, pin: str) -> None:
         """Store the PIN hashed with today's parameters, unless it changed since it was read."""
-        renewed = (
-            update(Participant)
-            .where(Participant.id == participant, Participant.pin_hash == stored)
-            .values(pin_hash=self._pins.hash(pin))
-        )
-        self._run(lambda connection: connection.execute(renewed))
+        parameters = {"participant": participant, "stored": stored, "renewed": self._pins.hash(pin)}
+        self._run(lambda connection: connection.execute(_REHASH, parameters))
 
     def payment_summary(
         self, participant: int, latest: int, role: Role | None = None, skip: int = 0
     ) -> PaymentSummary | None:
-        cases_query = select(Case.id, Case.balance, Case.payer_id == participant).where(
-            _party_to(participant)
-        )
-
         def read(connection: Connection) -> PaymentSummary | None:
             by_role: dict[Role, list[tuple[int, Decimal]]] = {}
-            for case_id, balance, pays in connection.execute(cases_query):
+            for case_id, balance, pays in connection.execute(_CASES_WITH_ROLE, {"participant": participant}):
                 by_role.setdefault(Role.PAYER if pays else Role.RECEIVER, []).append((case_id, balance))
             chosen = role or next((r for r in (Role.PAYER, Role.RECEIVER) if r in by_role), None)
             cases = by_role.get(chosen) if chosen else None
             if chosen is None or not cases:
                 return None
-            rows = connection.execute(
-                select(PaymentRow.paid_on, PaymentRow.amount)
-                .where(PaymentRow.case_id.in_([case_id for case_id, _ in cases]))
-                .order_by(PaymentRow.paid_on.desc(), PaymentRow.id.desc())
-                .offset(skip)
-                .limit(latest)
-            )
+            page = {"cases": [case_id for case_id, _ in cases], "skip": skip, "latest": latest}
+            rows = connection.execute(_PAYMENTS_PAGE, page)
             return PaymentSummary(
                 role=chosen,
                 balance=Money.from_decimal(sum((balance for _, balance in cases), start=Decimal(0))),
@@ -99,21 +131,8 @@ class SqlAccountDirectory:
         return self._run(read)
 
     def court_dates(self, participant: int, after: dt.datetime, limit: int) -> tuple[CourtDate, ...]:
-        query = (
-            select(
-                CourtEvent.kind,
-                CourtEvent.starts_at,
-                CourtEvent.place,
-                CourtEvent.description_en,
-                CourtEvent.description_es,
-            )
-            .join(Case, Case.id == CourtEvent.case_id)
-            .where(_party_to(participant))
-            .where(CourtEvent.starts_at >= _stored(after))
-            .order_by(CourtEvent.starts_at, CourtEvent.id)
-            .limit(limit)
-        )
-        rows = self._run(lambda connection: connection.execute(query).all())
+        parameters = {"participant": participant, "after": _stored(after), "limit": limit}
+        rows = self._run(lambda connection: connection.execute(_COURT_DATES, parameters).all())
         return tuple(
             CourtDate(
                 kind=row.kind,
@@ -125,18 +144,10 @@ class SqlAccountDirectory:
         )
 
     def cases(self, participant: int) -> tuple[CaseInfo, ...]:
-        query = (
-            select(Case.case_number, Case.county, Case.status, Case.office_phone)
-            .where(_party_to(participant))
-            .order_by(Case.case_number)
+        rows = self._run(
+            lambda connection: connection.execute(_CASE_INFO, {"participant": participant}).all()
         )
-        rows = self._run(lambda connection: connection.execute(query).all())
         return tuple(CaseInfo(*row) for row in rows)
-
-
-def _party_to(participant: int) -> ColumnElement[bool]:
-    """The cases on which the participant pays or receives support."""
-    return or_(Case.payer_id == participant, Case.receiver_id == participant)
 
 
 def _stored(moment: dt.datetime) -> dt.datetime:
