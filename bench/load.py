@@ -13,11 +13,13 @@ What one run does, by itself, and undoes at the end:
 2. measures the load generator alone against a server that does nothing (bench/null_server.py), so its
    own limit and its CPU cost per turn are known;
 3. for each gunicorn configuration: serves the bare Flask ceiling (bench/ceiling.py) and drives it at
-   saturation, then serves the IVR (``app:app``, with the real Redis and PostgreSQL, gunicorn.conf.py plus
+   saturation, then the floor (bench/floor.py: the signature, the form and the call's state in Redis, and
+   nothing else), then serves the IVR (``app:app``, with the real Redis and PostgreSQL, gunicorn.conf.py plus
    the configuration's worker settings) and drives it at saturation and then at fixed fractions of that
    rate (Poisson arrivals);
 4. prints Markdown tables: turns per second, p50/p95/p99 turn latency (all turns, menu turns, the
-   sign-in turn), errors, the ratio to the ceiling, and the CPU each party used per turn.
+   sign-in turn), errors, the ratios to the ceiling and to the floor, and the CPU each party used per
+   turn.
 
 Every caller is a simulated Twilio: it signs each request with X-Twilio-Signature, sends the form fields
 Twilio sends, and follows the TwiML as Twilio does (a <Gather>'s action URL, the <Redirect> after a
@@ -36,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import math
 import os
@@ -51,7 +54,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -534,7 +537,7 @@ class CpuSnapshot:
 
 @dataclass
 class Phase:
-    target: str  # ivr | ceiling | null
+    target: str  # ivr | floor | ceiling | null
     config: str
     mode: str  # saturation | paced
     offered: float | None  # turns/s offered when paced
@@ -941,14 +944,29 @@ def measure_config(
     config: ServerConfig, env: dict[str, str], args: argparse.Namespace, workdir: Path
 ) -> list[Phase]:
     tag = config.tag
-    phases = []
-    with gunicorn("bench.ceiling:app", config, env, workdir / f"ceiling-{tag}.log") as server:
-        run_phase("ceiling", config.name, server.port, server.pid, args, args.warmup)
-        ceiling = best_of(
-            args.repeat,
-            lambda: run_phase("ceiling", config.name, server.port, server.pid, args, args.seconds),
-        )
-        phases.append(ceiling)
+    phases: list[Phase] = []
+    for reference in ("ceiling", "floor"):
+        log_path = workdir / f"{reference}-{tag}.log"
+        with gunicorn(f"bench.{reference}:app", config, env, log_path) as server:
+            run_phase(reference, config.name, server.port, server.pid, args, args.warmup)
+            phases.append(
+                best_of(
+                    args.repeat,
+                    functools.partial(
+                        run_phase,
+                        reference,
+                        config.name,
+                        server.port,
+                        server.pid,
+                        args,
+                        args.seconds,
+                        None,
+                        log_path,
+                    ),
+                    phases[0] if phases else None,
+                )
+            )
+    ceiling = phases[0]
     log_path = workdir / f"ivr-{tag}.log"
     with gunicorn("app:app", config, env, log_path) as server:
         run_phase("ivr", config.name, server.port, server.pid, args, args.warmup, log_path=log_path)
@@ -969,7 +987,7 @@ def measure_config(
     return phases
 
 
-def best_of(count: int, measure: Any, ceiling: Phase | None = None) -> Phase:
+def best_of(count: int, measure: Callable[[], Phase], ceiling: Phase | None = None) -> Phase:
     """The fastest of ``count`` runs (others' work on the machine only ever slows a run down).
 
     Errors are never dropped with the slower runs: the kept phase reports those of all runs.
@@ -1005,6 +1023,18 @@ def ms(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.1f}"  # NaN: no such turn in the phase
 
 
+def rate(phase: Phase | None) -> str:
+    return f"{phase.rate:.0f}" if phase else "-"
+
+
+def ratio(phase: Phase | None, reference: Phase | None) -> str:
+    return f"{phase.rate / reference.rate:.2f}" if phase and reference and reference.rate else "-"
+
+
+def server_cpu(phase: Phase | None) -> str:
+    return f"{phase.cpu_ms_per_turn.get('server', 0):.2f}" if phase else "-"
+
+
 def print_report(results: dict[str, Any], phases: list[Phase], args: argparse.Namespace) -> None:
     out = []
     machine = results["machine"]
@@ -1027,22 +1057,23 @@ def print_report(results: dict[str, Any], phases: list[Phase], args: argparse.Na
         out.append("")
     out.append("### Saturation: every connection sends its next turn as soon as the last is answered\n")
     out.append(
-        "| gunicorn | ceiling turns/s | IVR turns/s | ratio | p50 ms | p95 ms | p99 ms | sign-in p50 / p99 ms | "
-        "errors | ceiling CPU ms/turn | IVR CPU ms/turn (gunicorn + PostgreSQL + Redis) | client share |"
+        "| gunicorn | ceiling turns/s | floor turns/s | IVR turns/s | ratio to ceiling | floor to ceiling | "
+        "IVR to floor | p50 ms | p95 ms | p99 ms | sign-in p50 / p99 ms | errors | "
+        "gunicorn CPU ms/turn (ceiling; floor; IVR) | IVR PostgreSQL + Redis CPU ms/turn | client share |"
     )
-    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    out.append("| --- |" + " ---: |" * 14)
     ceilings = {p.config: p for p in phases if p.target == "ceiling"}
+    floors = {p.config: p for p in phases if p.target == "floor"}
     for p in phases:
         if p.target != "ivr" or p.mode != "saturation":
             continue
-        c = ceilings.get(p.config)
+        c, f = ceilings.get(p.config), floors.get(p.config)
         lat, sign_in, cpu = p.latency["all"], p.latency["sign_in"], p.cpu_ms_per_turn
         out.append(
-            f"| {p.config} | {c.rate if c else 0:.0f} | {p.rate:.0f} | {p.rate / c.rate if c and c.rate else 0:.2f} | "
+            f"| {p.config} | {rate(c)} | {rate(f)} | {p.rate:.0f} | {ratio(p, c)} | {ratio(f, c)} | {ratio(p, f)} | "
             f"{ms(lat['p50'])} | {ms(lat['p95'])} | {ms(lat['p99'])} | {ms(sign_in['p50'])} / {ms(sign_in['p99'])} | "
-            f"{p.error_count} | {c.cpu_ms_per_turn.get('server', 0) if c else 0:.2f} | "
-            f"{cpu.get('server', 0):.2f} + {cpu.get('postgres', 0):.2f} + {cpu.get('redis', 0):.2f} | "
-            f"{p.cpu_share.get('client', 0):.0%} |"
+            f"{p.error_count + (f.error_count if f else 0)} | {server_cpu(c)}; {server_cpu(f)}; {server_cpu(p)} | "
+            f"{cpu.get('postgres', 0):.2f} + {cpu.get('redis', 0):.2f} | {p.cpu_share.get('client', 0):.0%} |"
         )
     out.append(
         "\n### Latency by kind of turn, and at a paced load (Poisson arrivals over the same connections)\n"

@@ -18,7 +18,6 @@ import logging
 import os
 import pstats
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -136,7 +135,7 @@ def profile(rounds: int, top: int, only: str | None) -> None:
     def post(url: str, form: dict[str, str], headers: dict[str, str]) -> bytes:
         response = client.post(url, data=form, headers=headers)
         assert response.status_code in (200, 204), response.status_code
-        return response.data
+        return bytes(response.data)
 
     def phone() -> TwilioSimulator:
         return TwilioSimulator(base_url="http://127.0.0.1:8000", auth_token=BENCH_TOKEN, transport=post)
@@ -217,4 +216,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

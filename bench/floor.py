@@ -1,0 +1,66 @@
+"""The floor for bench/load.py: the least any stateful, signed Twilio webhook does with this project's parts.
+
+The ceiling (bench/ceiling.py) answers fixed bytes. The IVR must also, on every turn, parse Twilio's form,
+check X-Twilio-Signature and read and write the call's state in Redis; no flow, however simple, avoids
+these. This app does exactly that and nothing more, with the service's own pieces (the one-HMAC signer,
+the call store's compare-and-set, CallState's JSON, redis-py, Flask), then answers the ceiling's fixed
+TwiML. No flow engine, handlers, SQL, TwiML building, logging or metrics.
+
+The IVR's turns per second divided by the floor's is the share of the budget the IVR's own work takes;
+the floor's divided by the ceiling's is the most any IVR built on these parts could reach. bench/load.py
+serves it with ``gunicorn -c gunicorn.conf.py bench.floor:app`` and the bench's own environment
+(TWILIO_AUTH_TOKEN, REDIS_URL, IVR_REDIS_PREFIX).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+import redis
+from flask import Flask, Response, abort, request
+
+from bench.ceiling import TWIML
+from ivr.call_store import RedisCallStore
+from ivr.engine.state import CallState
+from ivr.web.signing import TwilioSignature
+
+app = Flask(__name__)
+signature = TwilioSignature(os.environ["TWILIO_AUTH_TOKEN"])
+store = RedisCallStore(
+    redis.Redis.from_url(os.environ["REDIS_URL"]), 600, f"{os.environ.get('IVR_REDIS_PREFIX', '')}floor:"
+)
+
+
+def signed_form() -> dict[str, str]:
+    """The form, if X-Twilio-Signature signs it with the URL as requested (as the IVR checks it)."""
+    query = request.query_string.decode("latin-1")
+    url = f"{request.scheme}://{request.host}{request.path}" + (f"?{query}" if query else "")
+    if not signature.valid(url, request.form, request.headers.get("X-Twilio-Signature", "")):
+        abort(403)
+    return request.form
+
+
+@app.post("/voice")
+@app.post("/voice/turn")
+def turn() -> Response:
+    call_id = signed_form().get("CallSid", "")
+    state = store.load(call_id)
+    if state is None:
+        saved = store.save(CallState(call_id, "floor", "welcome", "en"), None)
+    else:
+        saved = store.save(replace(state, turn=state.turn + 1), state.turn)
+    if not saved:  # each call's turns come one at a time: a refused write is a fault, and the bench counts it
+        abort(409)
+    return Response(TWIML, mimetype="application/xml")
+
+
+@app.post("/voice/status")
+def status() -> tuple[str, int]:
+    store.delete(signed_form().get("CallSid", ""))
+    return "", 204
+
+
+@app.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
