@@ -16,8 +16,9 @@ from gunicorn import glogging
 # PUBLIC_BASE_URL names the URL Twilio signs. Set BIND (e.g. 127.0.0.1:8000) to listen more narrowly.
 bind = [os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
 
-# gthread, one process per core, four threads each: level with the best for throughput among 1, 2 and 4
-# processes, sync and gthread, and the best gthread tail at half load (docs/performance.md). Threads overlap a
+# gthread, one process per core, four threads each: among 1, 2 and 4 processes, sync and gthread, the best
+# saturated rate and the fastest load within the latency goal in the last run, and level with the best in
+# the run before (docs/performance.md). Threads overlap a
 # turn's waits on Redis and PostgreSQL, and argon2 (the sign-in) runs without the GIL; when Redis or the
 # database stalls (timeouts of 2 s), a process still has other threads, where a sync worker would be
 # stuck whole. More processes per core only added CPU per turn (context switches) and memory (about

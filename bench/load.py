@@ -2,7 +2,7 @@
 
 Run from the repository root (the numbers and how to read them are in docs/performance.md):
 
-    .venv/bin/python bench/load.py --quick    # about a minute: gunicorn.conf.py as shipped
+    .venv/bin/python bench/load.py --quick    # about two minutes: gunicorn.conf.py as shipped
     .venv/bin/python bench/load.py            # about 15 minutes: 1, 2 and 4 workers, sync and gthread
 
 What one run does, by itself, and undoes at the end:
