@@ -1,13 +1,15 @@
 """The floor for bench/load.py: the least any stateful, signed Twilio webhook does with this project's parts.
 
 The ceiling (bench/ceiling.py) answers fixed bytes. The IVR must also, on every turn, parse Twilio's form,
-check X-Twilio-Signature and read and write the call's state in Redis; no flow, however simple, avoids
-these. This app does exactly that and nothing more, with the service's own pieces (the one-HMAC signer,
-the call store's compare-and-set, CallState's JSON, redis-py, Flask), then answers the ceiling's fixed
-TwiML. No flow engine, handlers, SQL, TwiML building, logging or metrics.
+check X-Twilio-Signature and keep the call's state in Redis (one SET when a call starts, a GET and a
+compare-and-set for every answer); no flow, however simple, avoids these. This app does exactly that and
+nothing more, with the service's own pieces (the one-HMAC signer, RedisCallStore, CallState's JSON,
+redis-py, Flask), then answers the ceiling's fixed TwiML. No flow engine, handlers, SQL, TwiML building,
+logging or metrics.
 
-The IVR's turns per second divided by the floor's is the share of the budget the IVR's own work takes;
-the floor's divided by the ceiling's is the most any IVR built on these parts could reach. bench/load.py
+The floor's turns per second divided by the ceiling's is the most any IVR built on these parts could
+reach; the IVR's divided by the floor's shows what the IVR's own work adds (0.5: it doubles a turn's
+cost). bench/load.py
 serves it with ``gunicorn -c gunicorn.conf.py bench.floor:app`` and the bench's own environment
 (TWILIO_AUTH_TOKEN, REDIS_URL, IVR_REDIS_PREFIX).
 """
@@ -42,15 +44,18 @@ def signed_form() -> dict[str, str]:
 
 
 @app.post("/voice")
+def start() -> Response:
+    store.begin(CallState(signed_form().get("CallSid", ""), "floor", "welcome", "en"))
+    return Response(TWIML, mimetype="application/xml")
+
+
 @app.post("/voice/turn")
 def turn() -> Response:
     call_id = signed_form().get("CallSid", "")
     state = store.load(call_id)
-    if state is None:
-        saved = store.save(CallState(call_id, "floor", "welcome", "en"), None)
-    else:
-        saved = store.save(replace(state, turn=state.turn + 1), state.turn)
-    if not saved:  # each call's turns come one at a time: a refused write is a fault, and the bench counts it
+    # Each call's turns come one at a time, after its start: a missing state or a refused write is a
+    # fault, and the bench counts the 409 as an error.
+    if state is None or not store.save(replace(state, turn=state.turn + 1), state.turn):
         abort(409)
     return Response(TWIML, mimetype="application/xml")
 

@@ -1,4 +1,8 @@
-"""RedisCallStore: one key per call, JSON CallState, a TTL, and compare-and-set writes."""
+"""RedisCallStore: one key per call, JSON CallState, a TTL, and compare-and-set writes.
+
+A call's start is one SET (it replaces whatever an earlier call with the same id left); every answer
+after it is one GET and one compare-and-set.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,12 @@ import redis
 
 from ivr.engine.state import CallState
 
-# Write the state only if the stored turn is still the one this request read (or nothing is stored
-# and nothing was expected). Two webhooks for the same call at once can then never interleave writes.
+# Write the state only if the stored turn is still the one this request read. Two webhooks for the
+# same call at once can then never interleave writes.
 _COMPARE_AND_SET = """
 local current = redis.call('GET', KEYS[1])
-if ARGV[3] == '' then
-  if current then return 0 end
-else
-  if not current then return 0 end
-  if tostring(cjson.decode(current)['turn']) ~= ARGV[3] then return 0 end
-end
+if not current then return 0 end
+if tostring(cjson.decode(current)['turn']) ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
 return 1
 """
@@ -25,7 +25,12 @@ return 1
 
 class CallStore(Protocol):
     def load(self, call_id: str) -> CallState | None: ...
-    def save(self, state: CallState, expected_turn: int | None) -> bool: ...
+    def begin(self, state: CallState) -> None:
+        """Store a call's first state, replacing whatever an earlier call with the same id left."""
+
+    def save(self, state: CallState, expected_turn: int) -> bool:
+        """Store ``state`` only if the stored turn is still ``expected_turn``; whether it was stored."""
+
     def delete(self, call_id: str) -> None: ...
 
 
@@ -49,9 +54,12 @@ class RedisCallStore:
             return None
         return CallState.from_json(raw)
 
-    def save(self, state: CallState, expected_turn: int | None) -> bool:
-        expected = "" if expected_turn is None else str(expected_turn)
-        return bool(self._cas(keys=[self.key(state.call_id)], args=[state.to_json(), self._ttl, expected]))
+    def begin(self, state: CallState) -> None:
+        self._client.set(self.key(state.call_id), state.to_json(), ex=self._ttl)
+
+    def save(self, state: CallState, expected_turn: int) -> bool:
+        arguments: list[str | int] = [state.to_json(), self._ttl, str(expected_turn)]
+        return bool(self._cas(keys=[self.key(state.call_id)], args=arguments))
 
     def delete(self, call_id: str) -> None:
         self._client.delete(self.key(call_id))
@@ -69,9 +77,12 @@ class MemoryCallStore:
     def load(self, call_id: str) -> CallState | None:
         return self._states.get(call_id)
 
-    def save(self, state: CallState, expected_turn: int | None) -> bool:
+    def begin(self, state: CallState) -> None:
+        self._states[state.call_id] = state
+
+    def save(self, state: CallState, expected_turn: int) -> bool:
         current = self._states.get(state.call_id)
-        if (current.turn if current else None) != expected_turn:
+        if current is None or current.turn != expected_turn:
             return False
         self._states[state.call_id] = state
         return True

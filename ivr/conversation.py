@@ -60,8 +60,7 @@ class Conversation:
 
     def start(self, caller: Caller, language: str | None = None) -> Turn:
         turn = self._run(self.flows.current, caller, None, CallStarted(caller.call_id, language))
-        self._store.delete(caller.call_id)  # a new call with a reused id starts afresh
-        self._save(turn.state, None)
+        self._store.begin(turn.state)  # a new call with a reused id starts afresh
         return turn
 
     def answer(self, caller: Caller, event: Event, answering_turn: int | None = None) -> Turn:
@@ -101,7 +100,7 @@ class Conversation:
     def end(self, call_id: str) -> None:
         self._store.delete(call_id)
 
-    def _save(self, state: CallState, expected_turn: int | None) -> None:
+    def _save(self, state: CallState, expected_turn: int) -> None:
         if not self._store.save(state, expected_turn):
             raise StaleWrite(state.call_id)
 

@@ -228,6 +228,31 @@ def test_a_repeated_webhook_does_not_advance_the_call(
     assert "To have a new PIN mailed to you" in late.data.decode()  # still where it was, not at sign-in
 
 
+def test_a_call_start_delivered_twice_at_once_greets_both_and_leaves_one_call(
+    app_config: dict[str, str], redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    app = create_app(app_config)
+    barrier = threading.Barrier(2)
+    answers: list[str] = []
+
+    def dial() -> None:
+        client = app.test_client()
+        barrier.wait()
+        answers.append(
+            signed_post(client, "/voice", {"CallSid": "CAtwice", "CallStatus": "ringing"}).data.decode()
+        )
+
+    threads = [threading.Thread(target=dial) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 2 and all("Welcome to Customer Connect" in answer for answer in answers)
+    state = redis_client.get(f"{redis_prefix}call:CAtwice") or b""
+    assert b'"node":"caller_type"' in state and b'"turn":1' in state  # one start, waiting at its first menu
+    close_app(app)
+
+
 def test_two_answers_at_once_leave_one_consistent_state(
     app_config: dict[str, str], redis_client: redis.Redis, redis_prefix: str
 ) -> None:
