@@ -1058,7 +1058,7 @@ def print_report(results: dict[str, Any], phases: list[Phase], args: argparse.Na
     out.append("### Saturation: every connection sends its next turn as soon as the last is answered\n")
     out.append(
         "| gunicorn | ceiling turns/s | floor turns/s | IVR turns/s | ratio to ceiling | floor to ceiling | "
-        "IVR to floor | p50 ms | p95 ms | p99 ms | sign-in p50 / p99 ms | errors | "
+        "IVR to floor | p50 ms | p95 ms | p99 ms | sign-in p50 / p99 ms | errors (floor + IVR) | "
         "gunicorn CPU ms/turn (ceiling; floor; IVR) | IVR PostgreSQL + Redis CPU ms/turn | client share |"
     )
     out.append("| --- |" + " ---: |" * 14)
