@@ -24,7 +24,7 @@ from ivr.audio.segment import (
     resampler,
     to_telephone,
 )
-from ivr.audio.telephone import RATE, mulaw_encode, mulaw_wav
+from ivr.audio.telephone import RATE, mulaw_wav
 from ivr.audio.texts import (
     MARGIN_SECONDS,
     MAX_SECONDS,
@@ -32,6 +32,7 @@ from ivr.audio.texts import (
     SECONDS_PER_WORD,
     length_warning,
 )
+from ivr.g711 import mulaw_encode
 
 ALGORITHM = 1  # raise when the processing changes, so the next build redoes every prompt
 FLOOR_DBFS = -120.0  # what digital silence is reported as

@@ -13,7 +13,8 @@ import subprocess
 import warnings
 from pathlib import Path
 
-from ivr.audio.telephone import RATE, WAVE_FORMAT_MULAW, WAVE_FORMAT_PCM, WavError, mulaw_decode, read_wav
+from ivr.audio.telephone import RATE, WAVE_FORMAT_MULAW, WAVE_FORMAT_PCM, WavError, read_wav
+from ivr.g711 import mulaw_decode
 
 with warnings.catch_warnings():
     # pydub imports the standard library's audioop, which warns that it is deprecated (Python 3.11; it

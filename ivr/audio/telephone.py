@@ -9,19 +9,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from ivr.g711 import mulaw_decode, mulaw_encode
-
-__all__ = [
-    "RATE",
-    "WAVE_FORMAT_MULAW",
-    "WAVE_FORMAT_PCM",
-    "WavError",
-    "mulaw_decode",
-    "mulaw_encode",
-    "mulaw_wav",
-    "read_wav",
-]
-
 RATE = 8000
 WAVE_FORMAT_PCM = 1
 WAVE_FORMAT_MULAW = 7

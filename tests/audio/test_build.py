@@ -18,8 +18,9 @@ from ivr.audio.manifest import Manifest
 from ivr.audio.process import BuildSettings, speech_level_dbfs
 from ivr.audio.segment import AudioSegment
 from ivr.audio.sources import build_dir, prompts_dir
-from ivr.audio.telephone import mulaw_decode, mulaw_encode, mulaw_wav, read_wav
+from ivr.audio.telephone import mulaw_wav, read_wav
 from ivr.flow import Flow, load_flow
+from ivr.g711 import mulaw_decode, mulaw_encode
 from tests.audio.conftest import run_prompts, wav_format, write_silence, write_tone
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")

@@ -7,7 +7,8 @@ from array import array
 
 import pytest
 
-from ivr.audio.telephone import WavError, mulaw_decode, mulaw_encode, mulaw_wav, read_wav
+from ivr.audio.telephone import WavError, mulaw_wav, read_wav
+from ivr.g711 import mulaw_decode, mulaw_encode
 from tests.audio.conftest import wav_format
 
 EVERY_SAMPLE = array("h", range(-32768, 32768)).tobytes()
