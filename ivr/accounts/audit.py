@@ -24,6 +24,10 @@ AUDITED_EVENTS = frozenset(
 )
 
 
+_AUDIT_ROW = insert(AuditEvent)  # built once; each record binds its values (as the directory's statements)
+_CALLING_NUMBER_CHARS = 32  # the column's width: a longer number is cut, never a failed sign-in
+
+
 class SqlAuditLog:
     """One row per event, inserted and committed in one round trip."""
 
@@ -34,14 +38,14 @@ class SqlAuditLog:
     def record(self, event: str, participant: int | None, channel: str, calling_number: str | None) -> None:
         if event not in AUDITED_EVENTS:
             raise ValueError(f"unknown audit event {event!r}")
-        row = insert(AuditEvent).values(
-            occurred_at=self._clock.now().astimezone(dt.UTC),
-            event=event,
-            participant_id=participant,
-            channel=channel,
-            calling_number=calling_number[:32] if calling_number else None,
-        )
-        in_autocommit(self._engine, lambda connection: connection.execute(row))
+        row = {
+            "occurred_at": self._clock.now().astimezone(dt.UTC),
+            "event": event,
+            "participant_id": participant,
+            "channel": channel,
+            "calling_number": calling_number[:_CALLING_NUMBER_CHARS] if calling_number else None,
+        }
+        in_autocommit(self._engine, lambda connection: connection.execute(_AUDIT_ROW, row))
 
 
 class SqlContactBook:
