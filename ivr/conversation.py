@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 # One caller turn may run several handlers in a row (sign-in, then a summary); more means a flow loop.
 MAX_HANDLERS_PER_TURN = 8
+MAX_CALLING_NUMBER = 32  # characters of a calling number kept (the audit trail's column holds as many)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,13 @@ class Caller:
     call_id: str
     channel: str
     number: str | None = None
+
+
+def calling_number(raw: object) -> str | None:
+    """A caller id as the channel gave it, made worth keeping: printable, at most 32 characters, or None
+    (withheld)."""
+    number = "".join(ch for ch in str(raw or "") if ch.isprintable()).strip()[:MAX_CALLING_NUMBER]
+    return number or None
 
 
 class Conversation:

@@ -36,7 +36,7 @@ from typing import Any, Final
 import numpy as np
 
 from ivr.channels.text import MAX_TEXT, TextRenderer, text_event
-from ivr.conversation import Caller, Conversation
+from ivr.conversation import Caller, Conversation, calling_number
 from ivr.engine import CallState, DigitsEntered, Event, Gather, Hangup, NoInput, Say, Turn
 from ivr.tty.demodulator import ECHO_GUARD_SECONDS, TtyModem
 from ivr.tty.ulaw import ulaw_decode, ulaw_encode
@@ -166,9 +166,8 @@ class TtyStreamSession:
             log.warning("tty stream started without a valid call or stream id, closing")
             self.finished = True
             return []
-        number = str(parameters.get("From") or "").strip()[:32] or None
         self.stream_sid = stream_sid
-        self.caller = Caller(call_id=call_id, channel="tty", number=number)
+        self.caller = Caller(call_id=call_id, channel="tty", number=calling_number(parameters.get("From")))
         log.info("tty stream started", extra={"call_id": call_id})
         return self._say(self._conversation.start(self.caller))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import TypeVar
 
@@ -34,15 +34,6 @@ def public_url() -> str:
     return f"{public_base()}{request.path}" + (f"?{query}" if query else "")
 
 
-MAX_NUMBER = 32
-
-
-def calling_number(raw: str | None) -> str | None:
-    """Twilio's From as a number worth keeping: printable, at most 32 characters, or None (withheld)."""
-    number = "".join(ch for ch in (raw or "") if ch.isprintable()).strip()[:MAX_NUMBER]
-    return number or None
-
-
 def is_loopback(address: str | None) -> bool:
     try:
         return address is not None and ipaddress.ip_address(address).is_loopback
@@ -50,17 +41,23 @@ def is_loopback(address: str | None) -> bool:
         return False
 
 
+def require_twilio_signature(url: str, form: Mapping[str, str]) -> None:
+    """A 403 unless X-Twilio-Signature signs ``url`` and ``form`` (and, with the development token, unless
+    the request comes from this machine)."""
+    ivr = services()
+    if ivr.settings.dev_token and not is_loopback(request.remote_addr):
+        log.warning("development token: refusing a request from a non-loopback address")
+        abort(403)
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not ivr.signature.valid(url, form, signature):
+        log.warning("rejected a request without a valid Twilio signature", extra={"path": request.path})
+        abort(403)
+
+
 def twilio_signed(view: F) -> F:
     @wraps(view)
     def checked(*args: object, **kwargs: object) -> object:
-        ivr = services()
-        if ivr.settings.dev_token and not is_loopback(request.remote_addr):
-            log.warning("development token: refusing a request from a non-loopback address")
-            abort(403)
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if not signature or not ivr.signature.valid(public_url(), request.form, signature):
-            log.warning("rejected a request without a valid Twilio signature", extra={"path": request.path})
-            abort(403)
+        require_twilio_signature(public_url(), request.form)
         return view(*args, **kwargs)
 
     return checked  # type: ignore[return-value]  # wraps keeps the signature of view

@@ -17,10 +17,10 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.channels.prompts import prompt_text
 from ivr.channels.text import written
-from ivr.conversation import Caller
+from ivr.conversation import Caller, calling_number
 from ivr.text_session import TextSession
 from ivr.web.services import services
-from ivr.web.signature import calling_number, twilio_signed
+from ivr.web.signature import twilio_signed
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any, Protocol
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from flask_sock import Sock  # type: ignore[import-untyped]  # flask-sock ships no type information
 from simple_websocket import ConnectionClosed  # type: ignore[import-untyped]  # nor does simple-websocket
@@ -21,7 +21,8 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.channels.tty_stream import Message, TtyStreamSession
 from ivr.web.services import services
-from ivr.web.signature import calling_number, is_loopback, public_base, twilio_signed
+from ivr.web.signature import public_base, require_twilio_signature, twilio_signed
+from ivr.web.voice import twilio_caller
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +60,13 @@ def hang_up(error: Exception) -> ResponseReturnValue:
 @tty.post("/voice")
 @twilio_signed
 def incoming() -> Response:
-    call_id = request.form.get("CallSid", "").strip()
-    if not call_id or len(call_id) > 64 or not call_id.isalnum():
-        abort(400, "CallSid is missing or malformed")
-    # From goes into the TwiML: XML cannot carry control characters, and a caller id has none.
-    number = calling_number(request.form.get("From")) or ""
+    # From goes into the TwiML: XML cannot carry control characters, and twilio_caller keeps none.
+    caller = twilio_caller("tty")
     response = VoiceResponse()
     stream = response.connect().stream(url=stream_url())
-    stream.parameter(name="CallSid", value=call_id)
-    if number:
-        stream.parameter(name="From", value=number)
+    stream.parameter(name="CallSid", value=caller.call_id)
+    if caller.number:
+        stream.parameter(name="From", value=caller.number)
     response.hangup()  # the stream closes when the call's last turn has played
     return Response(str(response), mimetype=TWIML)
 
@@ -76,16 +74,8 @@ def incoming() -> Response:
 @tty.before_request
 def signed_handshake() -> None:
     """The WebSocket handshake must carry Twilio's signature of the stream URL, checked before upgrading."""
-    if request.endpoint != "tty.stream":
-        return
-    ivr = services()
-    if ivr.settings.dev_token and not is_loopback(request.remote_addr):
-        log.warning("development token: refusing a request from a non-loopback address")
-        abort(403)
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not ivr.signature.valid(stream_url(), {}, signature):
-        log.warning("rejected a stream without a valid Twilio signature", extra={"path": request.path})
-        abort(403)
+    if request.endpoint == "tty.stream":
+        require_twilio_signature(stream_url(), {})
 
 
 def stream(ws: _Socket) -> None:

@@ -17,12 +17,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ivr.channels.voice import event_from_twilio
-from ivr.conversation import Caller
+from ivr.conversation import Caller, calling_number
 from ivr.engine import Turn
 from ivr.flow.model import Flow, TransferNode
 from ivr.web.metrics import VOICE_ERRORS
 from ivr.web.services import services
-from ivr.web.signature import calling_number, public_base, twilio_signed
+from ivr.web.signature import public_base, twilio_signed
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,12 @@ TWIML = "application/xml"
 MAX_OUTAGE_RETRIES = 3
 
 
-def _caller() -> Caller:
+def twilio_caller(channel: str = "voice") -> Caller:
+    """The caller of this Twilio call webhook: its CallSid (a 400 if missing or malformed) and From."""
     call_id = request.form.get("CallSid", "").strip()
     if not call_id or len(call_id) > 64 or not call_id.isalnum():
         abort(400, "CallSid is missing or malformed")
-    return Caller(call_id=call_id, channel="voice", number=calling_number(request.form.get("From")))
+    return Caller(call_id=call_id, channel=channel, number=calling_number(request.form.get("From")))
 
 
 def _twiml(turn: Turn) -> Response:
@@ -62,13 +63,14 @@ def _outage(retry: int) -> Response:
     """The answer while call state is out of reach; after the last retry, a final apology."""
     ivr = services()
     renderer = ivr.voice_for()
+    base = public_base()
     if retry > MAX_OUTAGE_RETRIES:
-        return Response(renderer.render_apology(audio_base=public_base()), mimetype=TWIML)
+        return Response(renderer.render_apology(audio_base=base), mimetype=TWIML)
     flow = ivr.flows.current
     open_now = flow.is_open(ivr.conversation.clock.now()) and representative_number(flow) is not None
-    offer = f"{public_base()}{url_for('voice.outage_offer', retry=retry)}" if open_now else None
-    again = f"{public_base()}{url_for('voice.resume', retry=retry)}"
-    return Response(renderer.render_outage(offer, again, audio_base=public_base()), mimetype=TWIML)
+    offer = f"{base}{url_for('voice.outage_offer', retry=retry)}" if open_now else None
+    again = f"{base}{url_for('voice.resume', retry=retry)}"
+    return Response(renderer.render_outage(offer, again, audio_base=base), mimetype=TWIML)
 
 
 @voice.errorhandler(redis.RedisError)
@@ -96,20 +98,20 @@ def apologise(error: Exception) -> ResponseReturnValue:
 @voice.post("")
 @twilio_signed
 def incoming() -> Response:
-    return _twiml(services().conversation.start(_caller()))
+    return _twiml(services().conversation.start(twilio_caller()))
 
 
 @voice.post(TURN_PATH)
 @twilio_signed
 def turn() -> Response:
     answering = request.args.get("t", type=int)
-    return _twiml(services().conversation.answer(_caller(), event_from_twilio(request.form), answering))
+    return _twiml(services().conversation.answer(twilio_caller(), event_from_twilio(request.form), answering))
 
 
 @voice.post("/resume")
 @twilio_signed
 def resume() -> Response:
-    return _twiml(services().conversation.resume(_caller()))
+    return _twiml(services().conversation.resume(twilio_caller()))
 
 
 @voice.post("/outage-offer")
@@ -140,7 +142,7 @@ def fallback() -> Response:
 @voice.post("/status")
 @twilio_signed
 def status() -> tuple[str, int]:
-    caller = _caller()
+    caller = twilio_caller()
     if request.form.get("CallStatus", "") in _ENDED_STATUSES:
         services().conversation.end(caller.call_id)
     return "", 204
