@@ -8,8 +8,9 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
 
-from tests.conftest import signed_post
+from tests.conftest import AUTH_TOKEN, signed_post
 from tests.web.phone import languages, phone, text
 
 SPANISH_BALANCE = "El saldo que se le debe es de mil veinticuatro dólares con setenta y cinco centavos."
@@ -241,9 +242,7 @@ def test_the_signature_covers_the_query_string_as_it_was_sent(client: FlaskClien
     form = {"CallSid": call.call_sid, "Digits": "7"}
     answered = signed_post(client, "/voice/turn?t=%31", form)  # %31 is "1": signed as sent, read as 1
     assert answered.status_code == 200 and "To have a new PIN mailed to you" in answered.data.decode()
-    signature = signed_post.__globals__["RequestValidator"]("test-auth-token-0123456789").compute_signature(
-        "http://localhost/voice/turn?t=1", form
-    )
+    signature = RequestValidator(AUTH_TOKEN).compute_signature("http://localhost/voice/turn?t=1", form)
     decoded = client.post("/voice/turn?t=%31", data=form, headers={"X-Twilio-Signature": signature})
     assert decoded.status_code == 403  # Twilio signed the URL it requested, not a decoded one
 
