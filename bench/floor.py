@@ -23,13 +23,13 @@ import redis
 from flask import Flask, Response, abort, request
 
 from bench.ceiling import TWIML
-from ivr.call_store import RedisCallStore
+from ivr.call_store import CallStore, RedisCallStore
 from ivr.engine.state import CallState
 from ivr.web.signing import TwilioSignature
 
 app = Flask(__name__)
 signature = TwilioSignature(os.environ["TWILIO_AUTH_TOKEN"])
-store = RedisCallStore(
+store: CallStore = RedisCallStore(
     redis.Redis.from_url(os.environ["REDIS_URL"]), 600, f"{os.environ.get('IVR_REDIS_PREFIX', '')}floor:"
 )
 
