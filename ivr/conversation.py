@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # One caller turn may run several handlers in a row (sign-in, then a summary); more means a flow loop.
 MAX_HANDLERS_PER_TURN = 8
 MAX_CALLING_NUMBER = 32  # characters of a calling number kept (the audit trail's column holds as many)
+MAX_SID = 64  # characters of a Twilio id (CallSid, StreamSid: 34 today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,13 @@ def calling_number(raw: object) -> str | None:
     (withheld)."""
     number = "".join(ch for ch in str(raw or "") if ch.isprintable()).strip()[:MAX_CALLING_NUMBER]
     return number or None
+
+
+def twilio_sid(raw: object) -> str | None:
+    """A Twilio id (a CallSid, a StreamSid) if it is one: ASCII letters and digits, at most 64 of them;
+    else None. It becomes a Redis key and a log field, so nothing else may pass."""
+    text = str(raw or "")
+    return text if text.isascii() and text.isalnum() and len(text) <= MAX_SID else None
 
 
 class Conversation:

@@ -36,8 +36,8 @@ from typing import Any, Final
 import numpy as np
 
 from ivr.channels.text import MAX_TEXT, TextRenderer, text_event
-from ivr.conversation import Caller, Conversation, calling_number
-from ivr.engine import CallState, DigitsEntered, Event, Gather, Hangup, NoInput, Say, Turn
+from ivr.conversation import Caller, Conversation, calling_number, twilio_sid
+from ivr.engine import PHONE_KEYS, CallState, DigitsEntered, Event, Gather, Hangup, NoInput, Say, Turn
 from ivr.tty.demodulator import ECHO_GUARD_SECONDS, TtyModem
 from ivr.tty.ulaw import ulaw_decode, ulaw_encode
 
@@ -51,9 +51,7 @@ NO_INPUT_SECONDS: Final = 30.0
 MARK_GRACE_SECONDS: Final = 5.0
 MAX_KEYS: Final = 32
 MAX_PAYLOAD_CHARS: Final = 12_000  # about a second of audio in base64; Twilio sends 20 ms (216 characters)
-MAX_SID: Final = 64
 TURN_WORDS: Final = frozenset({"GA", "SK", "SKSK"})
-KEYS: Final = frozenset("0123456789*#")
 
 Message = dict[str, Any]
 
@@ -65,11 +63,6 @@ def _seconds(seconds: float) -> int:
 def _ends_turn(line: str) -> bool:
     words = line.split()
     return bool(words) and words[-1].upper().rstrip(".?!") in TURN_WORDS
-
-
-def _sid(value: object) -> str | None:
-    text = str(value or "")
-    return text if text.isalnum() and len(text) <= MAX_SID else None
 
 
 class TtyStreamSession:
@@ -151,8 +144,8 @@ class TtyStreamSession:
         start = start if isinstance(start, Mapping) else {}
         parameters = start.get("customParameters")
         parameters = parameters if isinstance(parameters, Mapping) else {}
-        call_id = _sid(start.get("callSid") or parameters.get("CallSid"))
-        stream_sid = _sid(start.get("streamSid") or message.get("streamSid"))
+        call_id = twilio_sid(start.get("callSid") or parameters.get("CallSid"))
+        stream_sid = twilio_sid(start.get("streamSid") or message.get("streamSid"))
         media_format = start.get("mediaFormat")
         if isinstance(media_format, Mapping) and (
             media_format.get("encoding") != "audio/x-mulaw"
@@ -199,7 +192,7 @@ class TtyStreamSession:
     def _dtmf(self, message: Mapping[str, Any]) -> list[Message]:
         dtmf = message.get("dtmf")
         digit = dtmf.get("digit") if isinstance(dtmf, Mapping) else None
-        if not isinstance(digit, str) or digit not in KEYS or self._ending:
+        if not isinstance(digit, str) or digit not in PHONE_KEYS or self._ending:
             return []
         finish = self._gather.finish_key if self._gather else None
         if digit == finish and not self._keys:

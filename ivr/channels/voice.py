@@ -20,6 +20,7 @@ from ivr.audio.texts import has_values
 from ivr.channels.prompts import prompt_text
 from ivr.channels.spoken import spoken
 from ivr.engine import (
+    PHONE_KEYS,
     Action,
     DigitsEntered,
     Event,
@@ -39,7 +40,6 @@ OUTAGE_OFFER_PROMPT = "outage_offer"
 OUTAGE_WAIT_PROMPT = "outage_wait"
 TRANSFERRING_PROMPT = "transfer_to_representative"
 MAX_SPEECH_CHARS = 300
-_KEYS = frozenset("0123456789*#")
 # Stand-ins for the per-request URLs in cached TwiML (private-use characters: no prompt holds them).
 _ACTION_URL, _AUDIO_BASE = "\ue000action\ue000", "\ue000audio\ue000"
 MAX_CACHED_ANSWERS = 4096
@@ -49,7 +49,7 @@ def event_from_twilio(form: Mapping[str, str]) -> Event:
     """Turn a Gather result (or the redirect after a silent Gather) into an engine event."""
     digits = (form.get("Digits") or "").strip()
     if digits:
-        if len(digits) > MAX_DIGITS or not set(digits) <= _KEYS:
+        if len(digits) > MAX_DIGITS or not set(digits) <= PHONE_KEYS:
             return SpeechHeard("")  # keys no telephone can send: treated as an answer we don't understand
         return DigitsEntered(digits)
     speech = "".join(

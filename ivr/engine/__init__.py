@@ -6,6 +6,7 @@ I/O or imports Flask, Redis, Twilio or SQLAlchemy; ``tests/engine/test_purity.py
 
 from ivr.engine.actions import Action, Gather, Hangup, RunHandler, Say, Transfer
 from ivr.engine.events import (
+    PHONE_KEYS,
     CallEnded,
     CallStarted,
     DigitsEntered,
@@ -18,6 +19,7 @@ from ivr.engine.machine import Turn, replay, step
 from ivr.engine.state import CallState
 
 __all__ = [
+    "PHONE_KEYS",
     "Action",
     "CallEnded",
     "CallStarted",

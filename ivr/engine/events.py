@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 from ivr.values import Values
 
@@ -13,6 +14,9 @@ class CallStarted:
 
     call_id: str
     language: str | None = None
+
+
+PHONE_KEYS: Final = frozenset("0123456789*#")  # every key a telephone can send
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ivr.channels.voice import event_from_twilio
-from ivr.conversation import Caller, calling_number
+from ivr.conversation import MAX_SID, Caller, calling_number, twilio_sid
 from ivr.engine import Turn
 from ivr.flow.model import Flow, TransferNode
 from ivr.web.metrics import VOICE_ERRORS
@@ -38,8 +38,8 @@ MAX_OUTAGE_RETRIES = 3
 
 def twilio_caller(channel: str = "voice") -> Caller:
     """The caller of this Twilio call webhook: its CallSid (a 400 if missing or malformed) and From."""
-    call_id = request.form.get("CallSid", "").strip()
-    if not call_id or len(call_id) > 64 or not call_id.isalnum():
+    call_id = twilio_sid(request.form.get("CallSid", "").strip())
+    if call_id is None:
         abort(400, "CallSid is missing or malformed")
     return Caller(call_id=call_id, channel=channel, number=calling_number(request.form.get("From")))
 
@@ -78,7 +78,7 @@ def call_state_unreachable(error: redis.RedisError) -> ResponseReturnValue:
     log.error(
         "call state unreachable: %s",
         type(error).__name__,
-        extra={"call_id": request.form.get("CallSid", "")[:64]},
+        extra={"call_id": request.form.get("CallSid", "")[:MAX_SID]},
     )
     VOICE_ERRORS.labels("call_state").inc()
     retry = request.args.get("retry", default=0, type=int)  # a malformed value counts as the first try
@@ -90,7 +90,7 @@ def apologise(error: Exception) -> ResponseReturnValue:
     """A failure mid-call is spoken to the caller as an apology, never answered with a 500."""
     if isinstance(error, HTTPException):
         return error.get_response()
-    log.exception("voice turn failed", extra={"call_id": request.form.get("CallSid", "")[:64]})
+    log.exception("voice turn failed", extra={"call_id": request.form.get("CallSid", "")[:MAX_SID]})
     VOICE_ERRORS.labels("unexpected").inc()
     return Response(services().voice_for().render_apology(audio_base=public_base()), mimetype=TWIML)
 
@@ -132,7 +132,7 @@ def fallback() -> Response:
     log.error(
         "Twilio used the fallback URL",
         extra={
-            "call_id": request.form.get("CallSid", "")[:64],
+            "call_id": request.form.get("CallSid", "")[:MAX_SID],
             "error_code": request.form.get("ErrorCode", "")[:16],
         },
     )

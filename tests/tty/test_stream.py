@@ -313,6 +313,7 @@ def test_what_is_not_a_stream_message_is_ignored(conversation: Conversation) -> 
         {"callSid": "CA 1; DROP"},
         {"callSid": "", "customParameters": {}},
         {"streamSid": "x" * 65},
+        {"callSid": "CA\u0661\u0662"},  # alphanumeric to Python, not a Twilio id
         {"mediaFormat": {"encoding": "audio/l16", "sampleRate": 16000, "channels": 1}},
     ],
 )

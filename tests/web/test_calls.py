@@ -247,8 +247,20 @@ def test_the_signature_covers_the_query_string_as_it_was_sent(client: FlaskClien
     assert decoded.status_code == 403  # Twilio signed the URL it requested, not a decoded one
 
 
-def test_a_missing_call_sid_is_a_client_error(client: FlaskClient) -> None:
-    assert signed_post(client, "/voice", {"From": "+15555550123"}).status_code == 400
+@pytest.mark.parametrize(
+    "call_sid",
+    [
+        None,  # missing
+        "   ",
+        "CA 1; <x>",
+        "CA" + "1" * 63,  # 65 characters
+        "CA\u0661\u0662\u0663",  # Arabic-Indic digits: alphanumeric to Python, not a Twilio id
+    ],
+)
+def test_a_missing_or_malformed_call_sid_is_a_client_error(client: FlaskClient, call_sid: str | None) -> None:
+    form = {"From": "+15555550123"} | ({"CallSid": call_sid} if call_sid is not None else {})
+    assert signed_post(client, "/voice", form).status_code == 400
+    assert signed_post(client, "/voice/turn?t=1", {**form, "Digits": "1"}).status_code == 400
 
 
 def test_no_pin_ssn_or_typed_digits_reach_redis_or_the_logs(
