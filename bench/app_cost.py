@@ -7,12 +7,11 @@ answer turn at a time, with the bench's signed 25-field Twilio form, and reports
 takes (this process's CPU time, which includes the kernel's work on the Redis socket). Then it times the
 floor's parts alone: parsing the form, checking the signature, and the call state's read and
 compare-and-set through RedisCallStore; last, the floor with its state in a dict instead of Redis.
-gunicorn's own cost (HTTP parsing, its threads) comes on top of
-both apps alike; bench/load.py measures it. Each figure is the best of three runs, since this virtual
-machine's speed drifts.
+gunicorn's own cost (HTTP parsing, its threads) comes on top of both apps alike; bench/load.py measures
+it. Each figure is the best of three runs, since this virtual machine's speed drifts.
 
-It needs Redis on 127.0.0.1:6379, keeps its one call under the ``bench:appcost:`` prefix of database 13
-and deletes it at the end.
+It needs Redis: REDIS_URL, or database 13 on 127.0.0.1:6379. It keeps its one call under the
+``bench:appcost:`` prefix and deletes it at the end.
 """
 
 from __future__ import annotations
