@@ -8,7 +8,7 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.accounts.database import in_autocommit, in_transaction
-from ivr.accounts.models import AuditEvent, Participant
+from ivr.accounts.models import CALLING_NUMBER_CHARS, AuditEvent, Participant
 from ivr.ports import Clock, SystemClock
 
 AUDITED_EVENTS = frozenset(
@@ -25,7 +25,6 @@ AUDITED_EVENTS = frozenset(
 
 
 _AUDIT_ROW = insert(AuditEvent)  # built once; each record binds its values (as the directory's statements)
-_CALLING_NUMBER_CHARS = 32  # the column's width: a longer number is cut, never a failed sign-in
 
 
 class SqlAuditLog:
@@ -43,7 +42,8 @@ class SqlAuditLog:
             "event": event,
             "participant_id": participant,
             "channel": channel,
-            "calling_number": calling_number[:_CALLING_NUMBER_CHARS] if calling_number else None,
+            # cut to the column's width: a longer number must never fail a sign-in
+            "calling_number": calling_number[:CALLING_NUMBER_CHARS] if calling_number else None,
         }
         in_autocommit(self._engine, lambda connection: connection.execute(_AUDIT_ROW, row))
 

@@ -8,6 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, ForeignKey, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+CALLING_NUMBER_CHARS = 32  # the audit trail's calling-number column; longer numbers are cut to it
+
 
 class Base(DeclarativeBase):
     pass
@@ -100,7 +102,7 @@ class AuditEvent(Base):
     event: Mapped[str] = mapped_column(String(32), index=True)
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
-    calling_number: Mapped[str | None] = mapped_column(String(32))
+    calling_number: Mapped[str | None] = mapped_column(String(CALLING_NUMBER_CHARS))
 
 
 class PinMailRequest(Base):
