@@ -20,10 +20,9 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr.channels.tty_stream import Message, TtyStreamSession
-from ivr.conversation import MAX_SID
 from ivr.web.services import services
 from ivr.web.signature import public_base, require_twilio_signature, twilio_signed
-from ivr.web.voice import twilio_caller
+from ivr.web.voice import logged_call_id, twilio_caller
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ def hang_up(error: Exception) -> ResponseReturnValue:
     """A failure before the stream starts: hang up rather than answer a 500 (a TTY cannot hear an apology)."""
     if isinstance(error, HTTPException):
         return error.get_response()
-    log.exception("tty call failed", extra={"call_id": request.form.get("CallSid", "")[:MAX_SID]})
+    log.exception("tty call failed", extra={"call_id": logged_call_id()})
     response = VoiceResponse()
     response.hangup()
     return Response(str(response), mimetype=TWIML)

@@ -44,6 +44,11 @@ def twilio_caller(channel: str = "voice") -> Caller:
     return Caller(call_id=call_id, channel=channel, number=calling_number(request.form.get("From")))
 
 
+def logged_call_id() -> str:
+    """The request's CallSid for a log line about a failed webhook: as sent, however malformed, cut short."""
+    return request.form.get("CallSid", "")[:MAX_SID]
+
+
 def _twiml(turn: Turn) -> Response:
     ivr = services()
     base = public_base()
@@ -78,7 +83,7 @@ def call_state_unreachable(error: redis.RedisError) -> ResponseReturnValue:
     log.error(
         "call state unreachable: %s",
         type(error).__name__,
-        extra={"call_id": request.form.get("CallSid", "")[:MAX_SID]},
+        extra={"call_id": logged_call_id()},
     )
     VOICE_ERRORS.labels("call_state").inc()
     retry = request.args.get("retry", default=0, type=int)  # a malformed value counts as the first try
@@ -90,7 +95,7 @@ def apologise(error: Exception) -> ResponseReturnValue:
     """A failure mid-call is spoken to the caller as an apology, never answered with a 500."""
     if isinstance(error, HTTPException):
         return error.get_response()
-    log.exception("voice turn failed", extra={"call_id": request.form.get("CallSid", "")[:MAX_SID]})
+    log.exception("voice turn failed", extra={"call_id": logged_call_id()})
     VOICE_ERRORS.labels("unexpected").inc()
     return Response(services().voice_for().render_apology(audio_base=public_base()), mimetype=TWIML)
 
@@ -132,7 +137,7 @@ def fallback() -> Response:
     log.error(
         "Twilio used the fallback URL",
         extra={
-            "call_id": request.form.get("CallSid", "")[:MAX_SID],
+            "call_id": logged_call_id(),
             "error_code": request.form.get("ErrorCode", "")[:16],
         },
     )
