@@ -393,13 +393,13 @@ class Caller:
         form = {**self.form, **extra}
         body = urlencode(form).encode()
         signature = self.signer.compute(url, form)
-        await self.pace()
-        started = time.perf_counter()
+        started = await self.pace()
         try:
             status, data = await asyncio.wait_for(
                 self.connection.post(target, body, signature), REQUEST_TIMEOUT
             )
         except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError) as error:
+            self.connection.close()  # an answer may still be on its way: the next request needs a new one
             raise ScriptError(f"{kind}: {type(error).__name__}") from None
         self.stats.latencies[kind].append((time.perf_counter() - started) * 1000.0)
         if not 200 <= status < 300:
@@ -409,16 +409,21 @@ class Caller:
             raise ScriptError(f"{kind}: empty body where TwiML was due")
         return data
 
-    async def pace(self) -> None:
+    async def pace(self) -> float:
+        """Wait for this turn's send time and return it, the moment its latency counts from. Paced, that
+        is the scheduled time: a turn held up behind this connection's previous one counts its wait, as
+        it would wait in the server's queue for an independent call (no coordinated omission)."""
         if not self.rate:
-            return
+            return time.perf_counter()
         if self.next_send >= self.deadline:
             self.finished = True
             raise DeadlineReached
-        delay = self.next_send - time.perf_counter()
+        scheduled = self.next_send
+        delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         self.next_send += self.random.expovariate(self.rate)
+        return scheduled
 
     def play_twiml(self, body: bytes) -> bool:
         """Read the TwiML as Twilio does. True if it ends in a plain <Redirect> to follow at once."""
@@ -568,7 +573,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
 
     def rank(q: float) -> float:
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+        return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]  # nearest rank
 
     return {"n": len(ordered), "p50": rank(0.50), "p95": rank(0.95), "p99": rank(0.99), "max": ordered[-1]}
 
@@ -661,23 +666,29 @@ def count_exceptions(log_path: Path | None) -> int:
 # Servers
 
 
+@functools.cache
+def shipped_settings() -> dict[str, Any]:
+    """gunicorn.conf.py's settings, read once."""
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     workers: int
-    worker_class: str  # sync | gthread
+    worker_class: str  # sync | gthread | gevent (gevent installed)
     threads: int = 1
 
     @property
     def name(self) -> str:
         if not self.workers:
-            chosen = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+            chosen = shipped_settings()
             return f"gunicorn.conf.py: {chosen['workers']} {chosen['worker_class']} x {chosen['threads']} threads"
         threads = f" x {self.threads} threads" if self.worker_class == "gthread" else ""
         return f"{self.workers} {self.worker_class}{threads}"
 
     @property
     def processes(self) -> int:
-        return self.workers or int(runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"])
+        return self.workers or int(shipped_settings()["workers"])
 
     @property
     def tag(self) -> str:
@@ -842,13 +853,15 @@ def bench_environment(args: argparse.Namespace, workdir: Path) -> Iterator[dict[
         subprocess.run([*command, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603  # this project's own command
         yield env
     finally:
-        client = redis.Redis.from_url(args.redis)
-        keys = list(client.scan_iter(match=f"{REDIS_PREFIX}*", count=1000))
-        for start in range(0, len(keys), 1000):
-            client.delete(*keys[start : start + 1000])
-        client.close()
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+        try:
+            client = redis.Redis.from_url(args.redis)
+            keys = list(client.scan_iter(match=f"{REDIS_PREFIX}*", count=1000))
+            for start in range(0, len(keys), 1000):
+                client.delete(*keys[start : start + 1000])
+            client.close()
+        finally:  # the database goes even when Redis cannot be cleaned
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
 
 
 def machine_description(args: argparse.Namespace) -> dict[str, str]:

@@ -5,7 +5,8 @@ Run from the repository root: .venv/bin/python bench/profile_turns.py [--rounds 
 It sets up the same PostgreSQL database and Redis prefix as bench/load.py (and removes them after),
 builds the app in this process exactly as a gunicorn worker does, and plays the calls with the project's
 own Twilio simulator (ivr.console_phone.TwilioSimulator) over Flask's test client, so no HTTP server or
-socket between caller and app is measured. Every function's own time is put in one bucket by the module
+socket between caller and app is measured. Times and the profile cover the app's work only, from the test
+client's request to its answer: not the simulator signing the request or reading the TwiML. Every function's own time is put in one bucket by the module
 it lives in; the buckets add up to the whole. cProfile slows Python code more than C code (argon2,
 JSON, the sockets), so pure-Python buckets read somewhat high; the ranking is what to take from it.
 """
@@ -21,6 +22,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from load import BENCH_TOKEN, SCRIPTS, Step, bench_environment
@@ -71,22 +73,31 @@ def bucket_of(filename: str, function: str) -> str:
     return "other (stdlib, imports, dataclasses)"
 
 
+@dataclass
+class InApp:
+    """Time and profile inside the app only: from the moment the test client hands it a request until it
+    answers, not while the simulated Twilio signs the request or reads the TwiML."""
+
+    profiler: cProfile.Profile = field(default_factory=cProfile.Profile)
+    profiling: bool = False  # profile the requests of the turn being played
+    seconds: float = 0.0  # time inside the app since the last reset
+
+
 def play(
     phone_factory: object,
     steps: tuple[Step, ...],
+    in_app: InApp,
     timings: dict[str, list[float]] | None = None,
-    profiler: cProfile.Profile | None = None,
+    profile: bool = False,
     only: str | None = None,
     statements: tuple[Counter[str], Counter[str]] | None = None,
 ) -> None:
     """``statements``: (every SQL statement counted so far, the ones of profiled turns, to add to)."""
     phone = phone_factory()  # type: ignore[operator]
     for step in (*steps, Step("hang_up", kind="status")):
-        watched = profiler is not None and only in (None, step.kind)
-        if watched:
-            before = statements[0].copy() if statements else None
-            profiler.enable()  # type: ignore[union-attr]
-        started = time.perf_counter()
+        watched = profile and only in (None, step.kind)
+        before = statements[0].copy() if watched and statements else None
+        in_app.profiling, in_app.seconds = watched, 0.0
         if step.action == "dial":
             phone.dial()
         elif step.action == "press":
@@ -97,12 +108,11 @@ def play(
             phone.silence()
         else:
             phone.hang_up()
-        if watched:
-            profiler.disable()  # type: ignore[union-attr]
-            if statements and before is not None:
-                statements[1].update(statements[0] - before)
+        in_app.profiling = False
+        if statements and before is not None:
+            statements[1].update(statements[0] - before)
         if timings is not None:
-            timings.setdefault(step.kind, []).append((time.perf_counter() - started) * 1000)
+            timings.setdefault(step.kind, []).append(in_app.seconds * 1000)
 
 
 def log_as_served(path: Path) -> None:
@@ -115,6 +125,15 @@ def log_as_served(path: Path) -> None:
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(path.open("a", encoding="utf-8"))
+
+
+def print_timings(timings: dict[str, list[float]]) -> None:
+    print("| turn (no profiler, one at a time, in the app) | median ms | p90 ms |")
+    print("| --- | ---: | ---: |")
+    for kind, values in timings.items():
+        ordered = sorted(values)
+        print(f"| {kind} | {ordered[len(ordered) // 2]:.2f} | {ordered[int(len(ordered) * 0.9)]:.2f} |")
+    print()
 
 
 def profile(rounds: int, top: int, only: str | None) -> None:
@@ -132,8 +151,16 @@ def profile(rounds: int, top: int, only: str | None) -> None:
 
     event.listen(app.extensions["ivr"].database, "before_cursor_execute", count_statement)
 
+    in_app = InApp()
+
     def post(url: str, form: dict[str, str], headers: dict[str, str]) -> bytes:
+        if in_app.profiling:
+            in_app.profiler.enable()
+        started = time.perf_counter()
         response = client.post(url, data=form, headers=headers)
+        in_app.seconds += time.perf_counter() - started
+        if in_app.profiling:
+            in_app.profiler.disable()
         assert response.status_code in (200, 204), response.status_code
         return bytes(response.data)
 
@@ -144,32 +171,25 @@ def profile(rounds: int, top: int, only: str | None) -> None:
     turns_per_round = sum(len(steps) + 1 for steps in scripts)  # every step, and the status callback
     for _ in range(10):  # warm: imports, the locale data, the connection pools
         for steps in scripts:
-            play(phone, steps)
+            play(phone, steps, in_app)
     timings: dict[str, list[float]] = {}
-    started = time.perf_counter()
     for _ in range(rounds):
         for steps in scripts:
-            play(phone, steps, timings)
-    plain = (time.perf_counter() - started) / (rounds * turns_per_round) * 1000
-    profiler = cProfile.Profile()
+            play(phone, steps, in_app, timings)
+    plain = sum(sum(values) for values in timings.values()) / (rounds * turns_per_round)
     profiled: Counter[str] = Counter()
     for _ in range(rounds):
         for steps in scripts:
-            play(phone, steps, profiler=profiler, only=only, statements=(statements, profiled))
-    stats = pstats.Stats(profiler)
+            play(phone, steps, in_app, profile=True, only=only, statements=(statements, profiled))
+    stats = pstats.Stats(in_app.profiler)
     raw = stats.stats  # type: ignore[attr-defined]  # {(file, line, function): (cc, nc, tottime, cumtime, callers)}
     buckets: Counter[str] = Counter()
     for (filename, _line, function), (_cc, _nc, own, _cum, _callers) in raw.items():
         buckets[bucket_of(filename, function)] += own
     total = sum(buckets.values())
     turns = len(timings[only]) if only else rounds * turns_per_round
-    print(f"{turns} turns; without the profiler {plain:.2f} ms a turn (wall, in-process, one thread)\n")
-    print("| turn (no profiler, one at a time) | median ms | p90 ms |")
-    print("| --- | ---: | ---: |")
-    for kind, values in timings.items():
-        ordered = sorted(values)
-        print(f"| {kind} | {ordered[len(ordered) // 2]:.2f} | {ordered[int(len(ordered) * 0.9)]:.2f} |")
-    print()
+    print(f"{turns} turns; without the profiler {plain:.2f} ms a turn in the app (wall, one thread)\n")
+    print_timings(timings)
     print("| where the time goes (own time, by module) | share | ms per turn (profiled) |")
     print("| --- | ---: | ---: |")
     for name, seconds in buckets.most_common():
