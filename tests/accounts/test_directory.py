@@ -7,24 +7,38 @@ from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select, text, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from ivr.accounts.database import make_engine, make_session_factory, retry_if_dropped
 from ivr.accounts.demo import DEMO_PARTICIPANTS
 from ivr.accounts.directory import SqlAccountDirectory
 from ivr.accounts.models import Participant
-from ivr.accounts.secrets import PinHasher, SsnDigester
+from ivr.accounts.secrets import (
+    ARGON2_MEMORY_KIB,
+    ARGON2_PARALLELISM,
+    ARGON2_TIME_COST,
+    PinHasher,
+    SsnDigester,
+)
 from ivr.ports import PinCheck, Role
 from ivr.values import Money
 from tests.conftest import PEPPER, SSN_KEY
 
+# How every PIN hash made with today's argon2 parameters begins.
+CURRENT_HASH = f"$argon2id$v=19$m={ARGON2_MEMORY_KIB},t={ARGON2_TIME_COST},p={ARGON2_PARALLELISM}$"
+
 
 @pytest.fixture
-def directory(seeded_database: str) -> Iterator[SqlAccountDirectory]:
+def engine(seeded_database: str) -> Iterator[Engine]:
     engine = make_engine(seeded_database)
-    yield SqlAccountDirectory(engine, PinHasher(PEPPER.encode()), SsnDigester(SSN_KEY.encode()))
+    yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def directory(engine: Engine) -> SqlAccountDirectory:
+    return SqlAccountDirectory(engine, PinHasher(PEPPER.encode()), SsnDigester(SSN_KEY.encode()))
 
 
 def test_identify_by_participant_id_or_ssn(directory: SqlAccountDirectory) -> None:
@@ -76,8 +90,7 @@ def test_a_participant_who_pays_and_receives_has_both_roles(directory: SqlAccoun
     assert directory.payment_summary(payer_only, latest=3, role=Role.RECEIVER) is None
 
 
-def test_a_pin_hashed_with_old_parameters_is_rehashed_at_sign_in(seeded_database: str) -> None:
-    engine = make_engine(seeded_database)
+def test_a_pin_hashed_with_old_parameters_is_rehashed_at_sign_in(engine: Engine) -> None:
     pins = PinHasher(PEPPER.encode())
     directory = SqlAccountDirectory(engine, pins, SsnDigester(SSN_KEY.encode()))
     payer = directory.identify(participant_number="1000000002")
@@ -92,13 +105,24 @@ def test_a_pin_hashed_with_old_parameters_is_rehashed_at_sign_in(seeded_database
     assert directory.verify_pin(payer, "1357") is PinCheck.OK
     with engine.connect() as connection:
         renewed = connection.scalar(stored)
-    assert renewed is not None and renewed.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+    assert renewed is not None and renewed.startswith(CURRENT_HASH)
     assert directory.verify_pin(payer, "1357") is PinCheck.OK
-    engine.dispose()
 
 
-def test_no_ssn_or_pin_is_stored_in_clear(seeded_database: str) -> None:
-    engine = make_engine(seeded_database)
+def test_a_rehash_never_overwrites_a_pin_changed_since_it_was_read(
+    engine: Engine, directory: SqlAccountDirectory
+) -> None:
+    payer = directory.identify(participant_number="1000000002")
+    stored = select(Participant.pin_hash).where(Participant.id == payer)
+    with engine.connect() as connection:
+        before = connection.scalar(stored)
+    directory._rehash(payer, "the hash it had when the sign-in read it", "1357")
+    with engine.connect() as connection:
+        assert connection.scalar(stored) == before
+    assert directory.verify_pin(payer, "1357") is PinCheck.OK
+
+
+def test_no_ssn_or_pin_is_stored_in_clear(engine: Engine) -> None:
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT * FROM participants")).all()
     dump = repr(rows)
@@ -116,9 +140,8 @@ def test_no_ssn_or_pin_is_stored_in_clear(seeded_database: str) -> None:
         assert secret not in dump
     with make_session_factory(engine)() as session:
         hashes = session.scalars(select(Participant.pin_hash).where(Participant.pin_hash.is_not(None))).all()
-    engine.dispose()
     assert len(hashes) == sum(1 for demo in DEMO_PARTICIPANTS if demo.pin) and all(
-        h.startswith("$argon2id$v=19$m=1024,t=1,p=1$") for h in hashes
+        h.startswith(CURRENT_HASH) for h in hashes
     )
 
 
@@ -149,11 +172,10 @@ def test_an_unknown_participant_costs_a_full_verification(monkeypatch: pytest.Mo
     assert not hasher.verify(None, "2468")
     assert not hasher.verify(stored, "1111")
     assert len(verified) == 2
-    assert verified[0].startswith("$argon2id$v=19$m=1024,t=1,p=1$") and verified[0] != stored
+    assert verified[0].startswith(CURRENT_HASH) and verified[0] != stored
 
 
-def test_only_a_dropped_connection_is_retried(seeded_database: str) -> None:
-    engine = make_engine(seeded_database)
+def test_only_a_dropped_connection_is_retried(engine: Engine) -> None:
     attempts: list[int] = []
 
     def broken_statement() -> None:
@@ -175,4 +197,3 @@ def test_only_a_dropped_connection_is_retried(seeded_database: str) -> None:
             return int(connection.scalar(text("SELECT 1")) or 0)
 
     assert retry_if_dropped(dropped_then_fine) == 1 and len(attempts) == 3
-    engine.dispose()

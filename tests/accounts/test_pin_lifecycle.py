@@ -14,9 +14,9 @@ from ivr.accounts.directory import SqlAccountDirectory
 from ivr.accounts.models import PinMailRequest
 from ivr.accounts.pin_manager import SqlPinManager
 from ivr.accounts.secrets import PinHasher, SsnDigester
-from ivr.limits import RedisAttemptLimiter, caller_key, participant_key
+from ivr.limits import MemoryAttemptLimiter, RedisAttemptLimiter, caller_key, participant_key
 from ivr.pin_policy import weak_pin
-from ivr.ports import PinCheck, PinRule
+from ivr.ports import AttemptLimiter, PinCheck, PinRule
 from tests.conftest import PEPPER, SSN_KEY
 
 NOW = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)
@@ -114,8 +114,15 @@ def test_attempt_limits_in_redis(redis_client: redis.Redis, redis_prefix: str) -
     assert limiter.failed(number) and limiter.blocked(number)
 
 
-def test_several_keys_are_checked_and_cleared_together(redis_client: redis.Redis, redis_prefix: str) -> None:
-    limiter = RedisAttemptLimiter(redis_client, redis_prefix)
+@pytest.fixture(params=["redis", "memory"])
+def limiter(request: pytest.FixtureRequest, redis_client: redis.Redis, redis_prefix: str) -> AttemptLimiter:
+    """Both limiters: Redis for the service, memory for the offline call scripts (`ivr test`)."""
+    if request.param == "redis":
+        return RedisAttemptLimiter(redis_client, redis_prefix)
+    return MemoryAttemptLimiter()
+
+
+def test_several_keys_are_checked_and_cleared_together(limiter: AttemptLimiter) -> None:
     person, phone_key = participant_key(7), caller_key("+15555550199")
     assert not limiter.blocked(person, phone_key) and not limiter.blocked()
     for _ in range(3):

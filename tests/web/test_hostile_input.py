@@ -499,6 +499,7 @@ def test_a_malformed_retry_while_redis_is_down_is_not_a_500(outage_client: Flask
     """The outage answer read ?retry= with int(): a ValueError raised inside an error handler, a 500."""
     response = signed_post(outage_client, path, {"CallSid": new_call_sid(), "CallStatus": "completed"})
     assert_answered_safely(response, path)
+    assert response.status_code == 200 and b"technical problem" in response.data  # the outage answer
 
 
 @pytest.mark.parametrize("number", ["\x1b", "+1555\x00", "+1555\x08555"])
@@ -508,6 +509,10 @@ def test_a_control_character_in_from_still_gives_tty_twiml_that_parses(
     """/tty/voice copied From into a <Parameter>: a C0 control character made TwiML that did not parse."""
     response = signed_post(client, "/tty/voice", {"CallSid": new_call_sid(), "From": number})
     assert_answered_safely(response, "/tty/voice")
+    assert response.status_code == 200
+    # TwiML from the app under test, which is what this test checks
+    sent = {p.get("name"): p.get("value", "") for p in ET.fromstring(response.data).iter("Parameter")}  # noqa: S314
+    assert sent.get("From", "").isprintable() and "CallSid" in sent, sent
 
 
 def test_a_long_calling_number_does_not_break_a_sign_in(
