@@ -247,6 +247,20 @@ def test_the_signature_covers_the_query_string_as_it_was_sent(client: FlaskClien
     assert decoded.status_code == 403  # Twilio signed the URL it requested, not a decoded one
 
 
+def test_mounted_under_a_path_the_signed_url_and_the_action_urls_keep_it(client: FlaskClient) -> None:
+    """Behind a proxy that mounts the service at /ivr (SCRIPT_NAME), Twilio signs /ivr/voice and must be
+    sent back to /ivr/voice/turn."""
+    form = {"CallSid": "CA" + "7" * 32, "From": "+15555550123"}
+    mounted = "http://localhost/ivr"
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(f"{mounted}/voice", form)
+    answer = client.post("/voice", base_url=mounted, data=form, headers={"X-Twilio-Signature": signature})
+    assert answer.status_code == 200
+    assert f'action="{mounted}/voice/turn?t=1"' in answer.data.decode()
+    unmounted = RequestValidator(AUTH_TOKEN).compute_signature("http://localhost/voice", form)
+    refused = client.post("/voice", base_url=mounted, data=form, headers={"X-Twilio-Signature": unmounted})
+    assert refused.status_code == 403
+
+
 @pytest.mark.parametrize(
     "call_sid",
     [

@@ -56,3 +56,11 @@ def test_twilio_may_sign_the_url_with_or_without_its_port() -> None:
     assert not ours.valid("https://ivr.example.org/voice/turn?t=1", form, other_host)
     assert not ours.valid("https://ivr.example.org/voice", form, "")
     assert not ours.valid("https://ivr.example.org/voice", form, "ñ" * 28)  # not even base64
+
+
+def test_a_url_with_a_malformed_port_is_checked_as_requested_only() -> None:
+    """No other spelling can be made of it, and the check neither raises nor accepts a forgery."""
+    form = {"CallSid": "CA1"}
+    url = "https://ivr.example.org:https/voice"
+    assert ours.valid(url, form, twilio.compute_signature(url, form))
+    assert not ours.valid(url, form, twilio.compute_signature("https://ivr.example.org/voice", form))
