@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from ivr.console_phone import keys_answer, speech_answer
 from ivr.web.signing import TwilioSignature
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -374,13 +375,13 @@ class Caller:
         if self.ended or self.gather is None:
             raise ScriptError(f"{step.action} {step.value!r}: the call is not waiting for an answer")
         action = urljoin(self.url, self.gather.get("action", ""))
+        form = None
         if step.action == "press":
-            finish = self.gather.get("finishOnKey", "#")
-            keys = step.value[: -len(finish)] if finish and step.value.endswith(finish) else step.value
-            if keys:
-                return action, {"Digits": keys, "FinishedOnKey": finish if keys != step.value else ""}
-        elif step.action == "say" and self.gather.get("input", "dtmf") != "dtmf":
-            return action, {"SpeechResult": step.value, "Confidence": "0.9240"}
+            form = keys_answer(self.gather, step.value)
+        elif step.action == "say":
+            form = speech_answer(self.gather, step.value, confidence=0.924)
+        if form is not None:
+            return action, form
         if self.redirect is None:  # silence: Twilio leaves the <Gather> and follows what comes after it
             raise ScriptError("silence, but no <Redirect> after the <Gather>: the call would end")
         return self.redirect, {}

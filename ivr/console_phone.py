@@ -32,6 +32,25 @@ def http_transport(session: requests.Session | None = None) -> Transport:
     return post
 
 
+def keys_answer(gather: ET.Element, keys: str) -> dict[str, str] | None:
+    """The fields Twilio posts when ``keys`` are pressed at this <Gather>: the digits without the finish
+    key, and the finish key if it ended them; None if only the finish key was pressed (Twilio treats that
+    as silence)."""
+    finish = gather.get("finishOnKey", "#")
+    digits = keys[: -len(finish)] if finish and keys.endswith(finish) else keys
+    if not digits:
+        return None
+    return {"Digits": digits, "FinishedOnKey": finish if digits != keys else ""}
+
+
+def speech_answer(gather: ET.Element, words: str, confidence: float = 0.9) -> dict[str, str] | None:
+    """The fields Twilio posts when ``words`` are said at this <Gather>; None if it takes keys only (its
+    ``input`` is Twilio's default, dtmf): then Twilio hears nothing."""
+    if gather.get("input", "dtmf") == "dtmf":
+        return None
+    return {"SpeechResult": words, "Confidence": f"{confidence:.4f}"}
+
+
 @dataclass(frozen=True)
 class Heard:
     language: str
@@ -74,18 +93,16 @@ class TwilioSimulator:
     def press(self, keys: str) -> list[Heard]:
         """Press keys at the open <Gather>; a trailing finish key is consumed as Twilio does."""
         gather = self._open_gather()
-        finish = gather.get("finishOnKey", "#")
-        if finish and keys.endswith(finish):
-            keys = keys[: -len(finish)]
-        if not keys:
+        form = keys_answer(gather, keys)
+        if form is None:
             return self.silence()
-        return self._play(self._post(gather.get("action", ""), {"Digits": keys}))
+        return self._play(self._post(gather.get("action", ""), form))
 
     def say(self, words: str, confidence: float = 0.9) -> list[Heard]:
         gather = self._open_gather()
-        if gather.get("input") == "dtmf":  # a keys-only question: Twilio hears nothing
+        form = speech_answer(gather, words, confidence)
+        if form is None:  # a keys-only question: Twilio hears nothing
             return self.silence()
-        form = {"SpeechResult": words, "Confidence": f"{confidence:.2f}"}
         return self._play(self._post(gather.get("action", ""), form))
 
     def silence(self) -> list[Heard]:
