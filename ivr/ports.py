@@ -7,13 +7,44 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from ivr.sign_in_policy import ThrottlePolicy
 from ivr.values import Money
 
 
 class PinCheck(Enum):
     OK = "ok"
-    TEMPORARY = "temporary"
-    WRONG = "wrong"
+    TEMPORARY = "temporary"  # right, and temporary: used up by this check
+    WRONG = "wrong"  # wrong, or a temporary PIN that is used up or expired
+
+
+@dataclass(frozen=True, slots=True)
+class PinFacts:
+    """What the throttle needs to know before a PIN is checked. ``version`` changes with every new PIN (a
+    digest of its hash, never the hash); ``phone_on_file`` says the calling number is the participant's."""
+
+    version: str
+    phone_on_file: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignInAttempt:
+    """One PIN about to be checked: for whom (None: an ID that names no one), against which PIN, whether
+    from the participant's own phone as the carrier vouches for it, and from which calling number."""
+
+    participant: int | None
+    pin_version: str
+    owner_line: bool
+    number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """Whether a PIN may be checked now. ``refused_by`` names the limit that said no (for the audit trail);
+    ``last_before_cap``: if this PIN is wrong, the participant's PIN takes no more guesses from this line."""
+
+    admitted: bool
+    refused_by: str = ""
+    last_before_cap: bool = False
 
 
 class Role(Enum):
@@ -69,8 +100,12 @@ class AccountDirectory(Protocol):
     def identify(self, participant_number: str | None = None, ssn: str | None = None) -> int | None:
         """The internal id of the participant with this participant ID or SSN, or None."""
 
-    def verify_pin(self, participant: int | None, pin: str) -> PinCheck:
-        """Check a PIN. Runs a full verification even for ``None`` so that timing reveals nothing."""
+    def pin_facts(self, participant: int | None, calling_number: str | None) -> PinFacts:
+        """What the throttle keys a PIN check by. Costs the same for ``None``, so timing reveals nothing."""
+
+    def verify_pin(self, participant: int | None, pin: str, now: dt.datetime) -> PinCheck:
+        """Check a PIN; a temporary PIN is used up by a right check and expires. Runs a full verification
+        even for ``None`` so that timing reveals nothing."""
 
     def payment_summary(
         self, participant: int, latest: int, role: Role | None = None, skip: int = 0
@@ -112,16 +147,17 @@ class AuditLog(Protocol):
         """Note a sign-in, failure, lockout, PIN change or PIN request. Never a PIN or an SSN."""
 
 
-class AttemptLimiter(Protocol):
-    """Counts failed sign-ins per participant and per calling number, across calls and channels."""
+class SignInThrottle(Protocol):
+    """How many PINs may be checked, per participant, calling number and service, across calls, channels
+    and servers (the policy: ivr.sign_in_policy)."""
 
-    def blocked(self, *keys: str) -> bool:
-        """Whether any of these keys is blocked now."""
+    policy: ThrottlePolicy
 
-    def failed(self, key: str) -> bool:
-        """Count a failure; True when this one reached the limit and the key is now blocked."""
+    def admit(self, attempt: SignInAttempt) -> Admission:
+        """Reserve one PIN check, atomically, counted as a failure until ``succeeded`` says otherwise."""
 
-    def clear(self, *keys: str) -> None: ...
+    def succeeded(self, attempt: SignInAttempt) -> None:
+        """The PIN was right: the participant's count for this line starts afresh."""
 
 
 class TurnObserver(Protocol):

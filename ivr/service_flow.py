@@ -8,7 +8,7 @@ from pathlib import Path
 from ivr.channels.text import TRANSFER_PROMPT
 from ivr.channels.voice import OUTAGE_OFFER_PROMPT, OUTAGE_WAIT_PROMPT, TRANSFERRING_PROMPT
 from ivr.flow import Flow, load_flow
-from ivr.handlers import HANDLER_NAMES, HANDLER_PROMPTS
+from ivr.handlers import HANDLER_PROMPTS, HANDLER_RULES
 
 # The SMS webhook's own answers to HELP and STOP (ivr.web.sms).
 SMS_PROMPTS = frozenset({"sms_help", "sms_stopped"})
@@ -25,4 +25,4 @@ SERVICE_PROMPTS = (
 
 
 def load_service_flow(location: Path | str) -> Flow:
-    return load_flow(location, HANDLER_NAMES, SERVICE_PROMPTS)
+    return load_flow(location, HANDLER_RULES, SERVICE_PROMPTS)

@@ -8,6 +8,7 @@ loopback addresses only. IVR_ENV=production refuses to start without the real va
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import logging
 import os
@@ -49,11 +50,16 @@ class Settings:
     sms_session_seconds: int
     watch_flow: bool  # IVR_WATCH_FLOW: reload saved, valid edits to the flow while running
     proxy_hops: int  # IVR_PROXY_HOPS: trusted proxies in front (X-Forwarded-*); 0 trusts none
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]  # IVR_TRUSTED_PROXIES
     auto_migrate: bool  # IVR_AUTO_MIGRATE: migrate the database at start-up (development); else `ivr migrate`
     redis_prefix: str
     fixed_time: dt.datetime | None  # IVR_FIXED_TIME: the service's clock stands still (not in production)
     production: bool
     dev_token: bool  # the Twilio token was generated here: only loopback callers are served
+    temporary_pin_days: int = 30  # IVR_TEMPORARY_PIN_DAYS: a temporary PIN expires this long after issue
+    sms_account_access: bool = False  # IVR_SMS_ACCOUNT_ACCESS: SMS callers may sign in (off: see security.md)
+    sign_in_failures_per_hour: int = 500  # IVR_SIGN_IN_FAILURES_PER_HOUR: the service-wide throttle
+    ops_token: str | None = None  # IVR_OPS_TOKEN: the bearer token for /metrics (unset: not served)
 
     @classmethod
     def load(
@@ -68,6 +74,13 @@ class Settings:
             if missing:
                 raise ConfigError("production mode needs " + ", ".join(missing))
         dev_token = not source.get("TWILIO_AUTH_TOKEN")
+        proxy_hops = _whole(source, "IVR_PROXY_HOPS", 0, minimum=0)
+        trusted_proxies = _networks(source.get("IVR_TRUSTED_PROXIES"))
+        if proxy_hops and not trusted_proxies:
+            raise ConfigError(
+                "IVR_PROXY_HOPS trusts X-Forwarded-* headers: set IVR_TRUSTED_PROXIES to the addresses or "
+                "networks of those proxies (e.g. 10.0.0.0/8), so that nobody else can set them"
+            )
         if not all(source.get(name) for name in _DEV_SECRETS):
             generated = development_secrets(instance)
             for name in _DEV_SECRETS:
@@ -85,13 +98,42 @@ class Settings:
             call_ttl_seconds=int(source.get("IVR_CALL_TTL_SECONDS") or 4 * 3600),
             sms_session_seconds=60 * int(source.get("IVR_SMS_SESSION_MINUTES") or 15),
             watch_flow=_flag(source.get("IVR_WATCH_FLOW"), default=True),
-            proxy_hops=int(source.get("IVR_PROXY_HOPS") or 0),
+            proxy_hops=proxy_hops,
+            trusted_proxies=trusted_proxies,
             auto_migrate=_flag(source.get("IVR_AUTO_MIGRATE"), default=not production),
             redis_prefix=source.get("IVR_REDIS_PREFIX") or "ivr:",
             fixed_time=_fixed_time(source.get("IVR_FIXED_TIME"), production),
             production=production,
             dev_token=dev_token,
+            temporary_pin_days=_whole(source, "IVR_TEMPORARY_PIN_DAYS", 30, minimum=1),
+            sms_account_access=_flag(source.get("IVR_SMS_ACCOUNT_ACCESS"), default=False),
+            sign_in_failures_per_hour=_whole(source, "IVR_SIGN_IN_FAILURES_PER_HOUR", 500, minimum=1),
+            ops_token=source.get("IVR_OPS_TOKEN") or None,
         )
+
+
+def _whole(source: Mapping[str, Any], name: str, default: int, minimum: int) -> int:
+    text = source.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(str(text))
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not '{text}'") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _networks(text: str | None) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """IVR_TRUSTED_PROXIES: addresses or networks, separated by commas or spaces."""
+    networks = []
+    for item in (text or "").replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"IVR_TRUSTED_PROXIES: '{item}' is not an address or a network") from None
+    return tuple(networks)
 
 
 def _flag(text: object, default: bool) -> bool:

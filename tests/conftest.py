@@ -27,7 +27,7 @@ from ivr.accounts.demo import seed_demo
 from ivr.accounts.secrets import PinHasher, SsnDigester
 from ivr.engine import CallState
 from ivr.flow import Flow, load_flow
-from ivr.handlers import HANDLER_NAMES
+from ivr.handlers import HANDLER_RULES
 from ivr.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ OPEN_TIME = "2026-11-24T10:00:00-08:00"  # a Tuesday
 
 @pytest.fixture(scope="session")
 def flow() -> Flow:
-    return load_flow(ROOT, HANDLER_NAMES)
+    return load_flow(ROOT, HANDLER_RULES)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from ivr.call_store import CallStore, MemoryCallStore, RedisCallStore
+from ivr.engine.sign_in import SignedIn
 from ivr.engine.state import CallState
 
 TTL_SECONDS = 600
@@ -32,10 +33,18 @@ def first_state(call_id: str = "CA1") -> CallState:
     return CallState(call_id, "v1", "welcome", "en")
 
 
-def test_a_start_replaces_what_a_reused_call_id_left(store: CallStore) -> None:
+def test_a_start_never_overwrites_a_call_that_has_state(store: CallStore) -> None:
+    assert store.begin(first_state())
+    signed_in = replace(first_state(), node="main_menu", turn=5, sign_in=SignedIn(7))
+    assert store.save(signed_in, 0)
+    assert not store.begin(first_state())  # a start delivered again, or replayed: the call stays
+    assert store.load("CA1") == signed_in
+
+
+def test_a_restart_replaces_what_the_call_had(store: CallStore) -> None:
     store.begin(first_state())
-    assert store.save(replace(first_state(), node="main_menu", turn=5, participant=7), 0)
-    store.begin(first_state())
+    assert store.save(replace(first_state(), node="main_menu", turn=5, sign_in=SignedIn(7)), 0)
+    store.restart(first_state())
     assert store.load("CA1") == first_state()
 
 

@@ -38,7 +38,7 @@ def test_graph_as_mermaid_and_dot(tmp_path: Path) -> None:
     assert "  main_menu -->|1 / payments| payments" in output
     code, _ = run("graph", str(ROOT), "-o", str(tmp_path / "flow.dot"))
     dot = (tmp_path / "flow.dot").read_text()
-    assert code == 0 and dot.startswith("digraph flow {") and "caller_type -> ask_id" in dot
+    assert code == 0 and dot.startswith("digraph flow {") and "caller_type -> sign_in_here" in dot
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")

@@ -14,6 +14,7 @@ from ivr.ports import Clock, SystemClock
 AUDITED_EVENTS = frozenset(
     {
         "sign_in",
+        "temporary_pin_used",
         "sign_in_failed",
         "sign_in_blocked",
         "lockout",

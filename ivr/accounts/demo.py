@@ -10,10 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.accounts.models import Case, CourtEvent, Participant, Payment
+from ivr.accounts.models import Case, CourtEvent, Participant, Payment, PinMailRequest
 from ivr.accounts.secrets import PinHasher, SsnDigester
 
 PACIFIC = dt.timezone(dt.timedelta(hours=-8), "PST")
@@ -50,13 +50,14 @@ DEMO_PARTICIPANTS = (
 )
 
 
-def _participant(demo: DemoParticipant, pins: PinHasher, ssns: SsnDigester) -> Participant:
+def _participant(demo: DemoParticipant, pins: PinHasher, ssns: SsnDigester, now: dt.datetime) -> Participant:
     return Participant(
         participant_number=demo.number,
         ssn_digest=ssns.digest(demo.ssn) if demo.ssn else None,
         ssn_last4_digest=ssns.digest_last4(demo.ssn) if demo.ssn else None,
         pin_hash=pins.hash(demo.pin) if demo.pin else None,
         pin_is_temporary=demo.temporary,
+        pin_changed_at=now.astimezone(dt.UTC) if demo.pin else None,
         preferred_language=demo.language,
         address_line1=demo.address,
         city="Sacramento" if demo.address else None,
@@ -92,12 +93,34 @@ def _event(case: Case, kind: str, when: dt.datetime, place: str, english: str, s
     )
 
 
-def seed_demo(sessions: sessionmaker[Session], pins: PinHasher, ssns: SsnDigester) -> bool:
-    """Load the demo data into an empty database. Returns False, changing nothing, if it is already there."""
+def reset_demo(
+    sessions: sessionmaker[Session], pins: PinHasher, ssns: SsnDigester, now: dt.datetime | None = None
+) -> int:
+    """Give the demo participants back their published PINs (the temporary one unused again), forget their
+    pending PINs, phone numbers and mail requests. Returns how many participants were reset."""
+    moment = now or dt.datetime.now(dt.UTC)
+    by_number = {demo.number: demo for demo in DEMO_PARTICIPANTS}
+    with sessions.begin() as session:
+        rows = session.scalars(select(Participant).where(Participant.participant_number.in_(by_number))).all()
+        for row in rows:
+            fresh = _participant(by_number[row.participant_number], pins, ssns, moment)
+            row.pin_hash, row.pin_is_temporary = fresh.pin_hash, fresh.pin_is_temporary
+            row.pin_changed_at, row.temporary_pin_used_at = fresh.pin_changed_at, None
+            row.pending_pin_hash, row.pending_pin_expires_at, row.phone = None, None, None
+        session.execute(delete(PinMailRequest).where(PinMailRequest.participant_id.in_([r.id for r in rows])))
+        return len(rows)
+
+
+def seed_demo(
+    sessions: sessionmaker[Session], pins: PinHasher, ssns: SsnDigester, now: dt.datetime | None = None
+) -> bool:
+    """Load the demo data into an empty database. Returns False, changing nothing, if it is already there.
+    ``now``: when the demo PINs were issued (a temporary PIN expires some days later)."""
+    moment = now or dt.datetime.now(dt.UTC)
     with sessions.begin() as session:
         if session.scalar(select(Participant.id).where(Participant.participant_number == "1000000001")):
             return False
-        people = {demo.number: _participant(demo, pins, ssns) for demo in DEMO_PARTICIPANTS}
+        people = {demo.number: _participant(demo, pins, ssns, moment) for demo in DEMO_PARTICIPANTS}
         session.add_all(people.values())
         received = _case(
             "2026000101", "Sacramento", people["1000000011"], people["1000000001"], "350.00", "1024.75"

@@ -10,6 +10,7 @@ from the mapped classes on every call cost more CPU than executing it (docs/perf
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TypeVar
@@ -20,7 +21,7 @@ from ivr.accounts.database import in_autocommit
 from ivr.accounts.models import Case, CourtEvent, Participant
 from ivr.accounts.models import Payment as PaymentRow
 from ivr.accounts.secrets import PinHasher, SsnDigester
-from ivr.ports import CaseInfo, CourtDate, Payment, PaymentSummary, PinCheck, Role
+from ivr.ports import CaseInfo, CourtDate, Payment, PaymentSummary, PinCheck, PinFacts, Role
 from ivr.values import Money
 
 T = TypeVar("T")
@@ -34,9 +35,28 @@ _PARTY_TO = or_(_CASES.payer_id == bindparam("participant"), _CASES.receiver_id 
 
 _BY_NUMBER = select(_PARTICIPANTS.id).where(_PARTICIPANTS.participant_number == bindparam("number"))
 _BY_SSN = select(_PARTICIPANTS.id).where(_PARTICIPANTS.ssn_digest == bindparam("digest"))
-_PIN = select(_PARTICIPANTS.pin_hash, _PARTICIPANTS.pin_is_temporary).where(
+_PIN = select(
+    _PARTICIPANTS.pin_hash,
+    _PARTICIPANTS.pin_is_temporary,
+    _PARTICIPANTS.pin_changed_at,
+    _PARTICIPANTS.temporary_pin_used_at,
+).where(_PARTICIPANTS.id == bindparam("participant"))
+_PIN_FACTS = select(_PARTICIPANTS.pin_hash, _PARTICIPANTS.phone).where(
     _PARTICIPANTS.id == bindparam("participant")
 )
+# A temporary PIN signs in once: only the request that marks it used may sign in with it.
+_USE_TEMPORARY = (
+    update(Participant)
+    .where(
+        _PARTICIPANTS.id == bindparam("participant"),
+        _PARTICIPANTS.pin_hash == bindparam("stored"),
+        _PARTICIPANTS.pin_is_temporary.is_(True),
+        _PARTICIPANTS.temporary_pin_used_at.is_(None),
+    )
+    .values(temporary_pin_used_at=bindparam("now"))
+)
+NOBODY = -1  # the id a statement looks up for "no participant", so that it costs what a real one costs
+MIN_PHONE_DIGITS = 7
 _REHASH = (
     update(Participant)
     .where(_PARTICIPANTS.id == bindparam("participant"), _PARTICIPANTS.pin_hash == bindparam("stored"))
@@ -73,10 +93,13 @@ _CASE_INFO = (
 
 
 class SqlAccountDirectory:
-    def __init__(self, engine: Engine, pins: PinHasher, ssns: SsnDigester) -> None:
+    def __init__(
+        self, engine: Engine, pins: PinHasher, ssns: SsnDigester, temporary_pin_days: int = 30
+    ) -> None:
         self._engine = engine
         self._pins = pins
         self._ssns = ssns
+        self._temporary_pin_lifetime = dt.timedelta(days=temporary_pin_days)
 
     def _run(self, work: Callable[[Connection], T]) -> T:
         return in_autocommit(self._engine, work)
@@ -90,18 +113,42 @@ class SqlAccountDirectory:
             return None
         return self._run(lambda connection: connection.scalar(query, parameters))
 
-    def verify_pin(self, participant: int | None, pin: str) -> PinCheck:
-        stored: str | None = None
-        temporary = False
-        if participant is not None:
-            row = self._run(lambda connection: connection.execute(_PIN, {"participant": participant}).first())
-            if row is not None:
-                stored, temporary = row.pin_hash, row.pin_is_temporary
-        if not self._pins.verify(stored, pin):
+    def pin_facts(self, participant: int | None, calling_number: str | None) -> PinFacts:
+        wanted = {"participant": NOBODY if participant is None else participant}
+        row = self._run(lambda connection: connection.execute(_PIN_FACTS, wanted).first())
+        stored = row.pin_hash if row is not None else None
+        version = hashlib.sha256((stored or "").encode()).hexdigest()[:16]
+        phone = _digits(row.phone if row is not None else None)
+        return PinFacts(version, len(phone) >= MIN_PHONE_DIGITS and phone == _digits(calling_number))
+
+    def verify_pin(self, participant: int | None, pin: str, now: dt.datetime) -> PinCheck:
+        wanted = {"participant": NOBODY if participant is None else participant}
+        row = self._run(lambda connection: connection.execute(_PIN, wanted).first())
+        stored = row.pin_hash if row is not None else None
+        if not self._pins.verify(stored, pin) or row is None or stored is None:
             return PinCheck.WRONG
-        if stored is not None and self._pins.needs_rehash(stored):
+        if row.pin_is_temporary:
+            return self._use_temporary(
+                participant, stored, row.pin_changed_at, row.temporary_pin_used_at, now
+            )
+        if self._pins.needs_rehash(stored):
             self._rehash(participant, stored, pin)
-        return PinCheck.TEMPORARY if temporary else PinCheck.OK
+        return PinCheck.OK
+
+    def _use_temporary(
+        self,
+        participant: int | None,
+        stored: str,
+        issued: dt.datetime | None,
+        used: dt.datetime | None,
+        now: dt.datetime,
+    ) -> PinCheck:
+        """A right temporary PIN signs in once, within its lifetime; the check uses it up."""
+        if used is not None or issued is None or now >= _aware(issued) + self._temporary_pin_lifetime:
+            return PinCheck.WRONG
+        parameters = {"participant": participant, "stored": stored, "now": _stored(now)}
+        marked = self._run(lambda connection: connection.execute(_USE_TEMPORARY, parameters).rowcount)
+        return PinCheck.TEMPORARY if marked == 1 else PinCheck.WRONG
 
     def _rehash(self, participant: int | None, stored: str, pin: str) -> None:
         """Store the PIN hashed with today's parameters, unless it changed since it was read."""
@@ -148,6 +195,10 @@ class SqlAccountDirectory:
             lambda connection: connection.execute(_CASE_INFO, {"participant": participant}).all()
         )
         return tuple(CaseInfo(*row) for row in rows)
+
+
+def _digits(number: str | None) -> str:
+    return "".join(ch for ch in number or "" if ch.isdigit())
 
 
 def _stored(moment: dt.datetime) -> dt.datetime:

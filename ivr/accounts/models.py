@@ -25,7 +25,10 @@ class Participant(Base):
     ssn_last4_digest: Mapped[str | None] = mapped_column(String(64))
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     pin_is_temporary: Mapped[bool] = mapped_column(default=False)
+    # When the PIN was set (a temporary PIN expires a number of days after it: IVR_TEMPORARY_PIN_DAYS).
     pin_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # When a temporary PIN signed someone in: it is single-use, so it signs nobody in after that.
+    temporary_pin_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # A new PIN entered once and waiting to be entered again (argon2id hash; expires in minutes).
     pending_pin_hash: Mapped[str | None] = mapped_column(String(200))
     pending_pin_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -13,7 +13,7 @@ from ivr.accounts.pin_manager import SqlPinManager
 from ivr.accounts.secrets import PinHasher, SsnDigester
 from ivr.flow.model import Flow
 from ivr.handlers.ports import HandlerPorts
-from ivr.ports import AttemptLimiter, Clock
+from ivr.ports import Clock, SignInThrottle
 
 DEFAULT_ZONE = "America/Los_Angeles"
 
@@ -27,16 +27,19 @@ def sql_handler_ports(
     engine: Engine,
     pins: PinHasher,
     ssns: SsnDigester,
-    limiter: AttemptLimiter,
+    throttle: SignInThrottle,
     zone: ZoneInfo,
     clock: Clock,
+    temporary_pin_days: int = 30,
+    accounts_by_text: bool = True,
 ) -> HandlerPorts:
     sessions = make_session_factory(engine)
     return HandlerPorts(
-        accounts=SqlAccountDirectory(engine, pins, ssns),
+        accounts=SqlAccountDirectory(engine, pins, ssns, temporary_pin_days),
         pins=SqlPinManager(sessions, pins, ssns),
         contacts=SqlContactBook(sessions),
         audit=SqlAuditLog(engine, clock),
-        limiter=limiter,
+        throttle=throttle,
         zone=zone,
+        accounts_by_text=accounts_by_text,
     )

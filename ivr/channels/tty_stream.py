@@ -31,12 +31,12 @@ import base64
 import binascii
 import logging
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 
 from ivr.channels.text import MAX_TEXT, TextRenderer, text_event
-from ivr.conversation import Caller, Conversation, calling_number, twilio_sid
+from ivr.conversation import Caller, Conversation, twilio_sid
 from ivr.engine import PHONE_KEYS, CallState, DigitsEntered, Event, Gather, Hangup, NoInput, Say, Turn
 from ivr.tty.demodulator import ECHO_GUARD_SECONDS, TtyModem
 from ivr.tty.ulaw import ulaw_decode, ulaw_encode
@@ -56,6 +56,12 @@ TURN_WORDS: Final = frozenset({"GA", "SK", "SKSK"})
 Message = dict[str, Any]
 
 
+class StreamTickets(Protocol):
+    """Who may start a stream: the ticket /tty/voice issued for the call (ivr.stream_tickets)."""
+
+    def redeem(self, ticket: object, call_id: str) -> Caller | None: ...
+
+
 def _seconds(seconds: float) -> int:
     return round(seconds * SAMPLE_RATE)
 
@@ -69,8 +75,9 @@ class TtyStreamSession:
     """One TTY call on one Media Stream. Feed it every message with `handle`; send what it returns; stop
     when `finished`; call `close` when the stream is over (it forgets the call's state)."""
 
-    def __init__(self, conversation: Conversation) -> None:
+    def __init__(self, conversation: Conversation, tickets: StreamTickets) -> None:
         self._conversation = conversation
+        self._tickets = tickets
         self._modem = TtyModem(SAMPLE_RATE)
         self._clock = 0  # samples received by the modems before this one
         self.caller: Caller | None = None
@@ -144,7 +151,7 @@ class TtyStreamSession:
         start = start if isinstance(start, Mapping) else {}
         parameters = start.get("customParameters")
         parameters = parameters if isinstance(parameters, Mapping) else {}
-        call_id = twilio_sid(start.get("callSid") or parameters.get("CallSid"))
+        call_id = twilio_sid(start.get("callSid"))
         stream_sid = twilio_sid(start.get("streamSid") or message.get("streamSid"))
         media_format = start.get("mediaFormat")
         if isinstance(media_format, Mapping) and (
@@ -159,8 +166,13 @@ class TtyStreamSession:
             log.warning("tty stream started without a valid call or stream id, closing")
             self.finished = True
             return []
+        caller = self._tickets.redeem(parameters.get("ticket"), call_id)
+        if caller is None:  # a replayed handshake, or a stream for a call that /tty/voice did not answer
+            log.warning("tty stream without a valid ticket for its call, closing", extra={"call_id": call_id})
+            self.finished = True
+            return []
         self.stream_sid = stream_sid
-        self.caller = Caller(call_id=call_id, channel="tty", number=calling_number(parameters.get("From")))
+        self.caller = caller
         log.info("tty stream started", extra={"call_id": call_id})
         return self._say(self._conversation.start(self.caller))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
+from ivr.engine.sign_in import SignInChange
 from ivr.values import Values
 
 
@@ -14,6 +15,7 @@ class CallStarted:
 
     call_id: str
     language: str | None = None
+    number_verified: bool = False  # the carrier vouched for the calling number (kept for the whole call)
 
 
 PHONE_KEYS: Final = frozenset("0123456789*#")  # every key a telephone can send
@@ -54,14 +56,14 @@ class CallEnded:
 class HandlerFinished:
     """A handler named by an action node came back with an outcome.
 
-    ``participant`` and ``claimed`` are internal account ids (never a participant number, SSN or PIN);
-    ``counters`` are small named counts the flow keeps across nodes, such as failed sign-ins.
+    ``sign_in`` reports what happened to the call's sign-in (an ID entered, a PIN accepted or refused, a
+    PIN changed), with internal account ids only; the engine decides what it means (ivr.engine.sign_in).
+    ``counters`` are small named counts the flow keeps about the signed-in participant (payments paging).
     """
 
     outcome: str
     values: Values = field(default_factory=dict)
-    claimed: int | None = None
-    participant: int | None = None
+    sign_in: SignInChange | None = None
     counters: tuple[tuple[str, int], ...] = ()
 
 

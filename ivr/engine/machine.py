@@ -10,6 +10,12 @@ At every menu and input the universal commands come first (repeat, help, back, m
 representative; each can be switched off per node), then the node's own options or digits. Silence and
 answers not understood are counted separately; the second attempt hears the node's short prompt, the third
 its help, and when either count runs out the caller goes to the node's (or the default) on_exhausted.
+
+Sign-in (``sign_in.py``) is part of the state and changes only here: a handler reports what happened and
+``sign_in.apply`` decides. A handler the call has not signed in far enough for is never run (the caller
+takes the node's on_error); secret inputs (IDs, PINs) turn off the commands that would leave them for
+another part of the flow ("back", "main menu") and are never retraced by "back"; and every change of who
+the call is about forgets the "back" history and the flow's counters that belonged to the earlier one.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
+from ivr.engine import sign_in
 from ivr.engine.actions import Action, Gather, Hangup, RunHandler, Say, Transfer
 from ivr.engine.events import (
     CallEnded,
@@ -28,7 +35,9 @@ from ivr.engine.events import (
     NoInput,
     SpeechHeard,
 )
+from ivr.engine.sign_in import Anonymous, PinRefused, SignIn, SignInViolation
 from ivr.engine.state import CallState
+from ivr.flow.handler_rules import Level
 from ivr.flow.model import (
     ActionNode,
     Command,
@@ -49,6 +58,10 @@ from ivr.values import Value, Values
 MAX_HOPS_PER_TURN = 64
 # How many questions "back" can retrace.
 MAX_HISTORY = 12
+# Commands that would take a caller from a secret input to another part of the flow: off at every secret
+# input, whatever the flow says. The representative command stays: a caller stuck at a PIN can always ask
+# for a person (a transfer ends the flow; closed, it comes back to the same question).
+LEAVING_COMMANDS = frozenset({"back", "main_menu"})
 _DIGITS = re.compile(r"^[0-9]+$")
 
 
@@ -70,7 +83,12 @@ def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | N
             event.language if event.language in flow.languages and event.language else flow.default_language
         )
         fresh = CallState(
-            call_id=event.call_id, flow_version=flow.version, node=flow.start, language=language, turn=1
+            call_id=event.call_id,
+            flow_version=flow.version,
+            node=flow.start,
+            language=language,
+            turn=1,
+            number_verified=event.number_verified,
         )
         return _Walk(flow, now).enter(fresh, flow.start)
     if state is None:
@@ -83,18 +101,7 @@ def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | N
     walk = _Walk(flow, now)
     node = flow.nodes[state.node]
     if isinstance(event, HandlerFinished):
-        if not isinstance(node, ActionNode):
-            return Turn(state, ())
-        target = node.outcomes.get(event.outcome) or node.on_error or flow.defaults.on_exhausted
-        signed_in = event.participant is not None and event.participant != state.participant
-        updated = replace(
-            state,
-            claimed=event.claimed,
-            participant=event.participant or state.participant,
-            # after signing in, "back" must not lead into the sign-in questions again
-            history=() if signed_in else state.history,
-        )
-        return walk.enter(updated.with_counters(event.counters), target, values=event.values)
+        return walk.finished(state, node, event) if isinstance(node, ActionNode) else Turn(state, ())
 
     state = replace(state, turn=state.turn + 1)
     if isinstance(node, MenuNode | InputNode):
@@ -109,10 +116,22 @@ def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | N
     return walk.enter(state, state.node)
 
 
+def _signed(state: CallState, now: SignIn) -> CallState:
+    """The state with a new sign-in. A change of who the call is about, or of how far it is signed in,
+    forgets the questions "back" would retrace and the counters kept about the earlier sign-in."""
+    if now == state.sign_in:
+        return state
+    return replace(state, sign_in=now, history=(), counters=())
+
+
+def _secret(node: object) -> bool:
+    return isinstance(node, InputNode) and node.secret
+
+
 def _command(flow: Flow, node: GatheringNode, language: str, event: Event) -> str | None:
     """The universal command this answer asks for, if any."""
     for name, command in flow.commands.items():
-        if name in node.without_commands:
+        if name in node.without_commands or (name in LEAVING_COMMANDS and _secret(node)):
             continue
         if _is_command(command, language, event):
             return name
@@ -135,6 +154,21 @@ class _Walk:
         self.flow = flow
         self.open = flow.is_open(now)
 
+    def finished(self, state: CallState, node: ActionNode, event: HandlerFinished) -> Turn:
+        """A handler's outcome: apply what it reports of the sign-in, then go where the outcome leads."""
+        exhausted = self.flow.defaults.on_exhausted
+        target = node.outcomes.get(event.outcome) or node.on_error or exhausted
+        updated = state
+        if event.sign_in is not None:
+            try:
+                updated = _signed(state, sign_in.apply(state.sign_in, event.sign_in))
+            except SignInViolation:  # a handler acted for someone else: fail closed, say it is unavailable
+                updated = _signed(state, Anonymous())
+                target = node.on_error or exhausted
+            if isinstance(event.sign_in, PinRefused):
+                updated = replace(updated, failed_sign_ins=state.failed_sign_ins + 1)
+        return self.enter(updated.with_counters(event.counters), target, values=event.values)
+
     # -- answers at a waiting node -------------------------------------------------------------
 
     def command(self, state: CallState, node: GatheringNode, name: str) -> Turn:
@@ -150,7 +184,7 @@ class _Walk:
             previous = state.history[-1]
             return self.enter(replace(state, history=state.history[:-1]), previous, remember=False)
         target = command.target
-        if name == "main_menu" and state.participant is None:
+        if name == "main_menu" and sign_in.level(state.sign_in) < Level.SIGNED_IN:
             target = command.target_before_sign_in or target
         if target is None:
             return Turn(state, (self.gather(state, node, attempt=1),))
@@ -282,7 +316,12 @@ class _Walk:
         values = values or {}
         origin = state.node
         origin_node = self.flow.nodes.get(origin)
-        if remember and isinstance(origin_node, MenuNode | InputNode) and origin != node_id:
+        if (
+            remember
+            and isinstance(origin_node, MenuNode | InputNode)
+            and not _secret(origin_node)  # "back" never returns anyone to an ID or PIN question
+            and origin != node_id
+        ):
             state = replace(state, history=(*state.history, origin)[-MAX_HISTORY:])
         actions: list[Action] = []
         visited: list[str] = []
@@ -316,6 +355,12 @@ class _Walk:
                 node_id = self.flow.defaults.on_exhausted
                 continue
             if isinstance(node, ActionNode):
+                rules = self.flow.handler_rules.get(node.handler)
+                if rules is not None and sign_in.level(state.sign_in) < rules.needs:
+                    # A step this call has not signed in for (a flow `ivr validate` would refuse): never
+                    # run it; the caller hears the node's error path.
+                    node_id, digits = node.on_error or self.flow.defaults.on_exhausted, None
+                    continue
                 actions.append(RunHandler(node.handler, digits))
                 return Turn(state, tuple(actions), tuple(visited))
             actions.append(self.gather(state, node, attempt=1, values=values))

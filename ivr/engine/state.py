@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from ivr.engine import sign_in
+from ivr.engine.sign_in import Anonymous, SignIn
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,9 +19,10 @@ class CallState:
     turn: int = 0
     no_input: int = 0
     no_match: int = 0
-    claimed: int | None = None
-    participant: int | None = None
-    counters: tuple[tuple[str, int], ...] = ()
+    sign_in: SignIn = field(default_factory=Anonymous)  # who the call is about (ivr.engine.sign_in)
+    failed_sign_ins: int = 0  # wrong PINs in this call, whoever they were for
+    number_verified: bool = False  # the carrier vouched for the calling number when the call began
+    counters: tuple[tuple[str, int], ...] = ()  # the flow's own counts about the signed-in participant
     history: tuple[str, ...] = ()  # the questions (menu and input nodes) the caller came through, for "back"
     ended: bool = False
 
@@ -33,11 +37,16 @@ class CallState:
     def to_json(self) -> str:
         # Written out by hand: dataclasses.asdict deep-copies every field, on every turn.
         fields = {name: getattr(self, name) for name in self.__slots__}
+        fields["sign_in"] = sign_in.to_json(self.sign_in)
         return json.dumps(fields, separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> CallState:
         data: dict[str, Any] = json.loads(text)
-        data["counters"] = tuple((str(k), int(v)) for k, v in data.get("counters", ()))
-        data["history"] = tuple(str(node) for node in data.get("history", ()))
-        return cls(**data)
+        known = {name: data[name] for name in cls.__slots__ if name in data}
+        # A state written before sign-in had a type of its own ("claimed", "participant") reads as
+        # Anonymous: a call in progress during an upgrade signs in again rather than keep a claim.
+        known["sign_in"] = sign_in.from_json(data.get("sign_in"))
+        known["counters"] = tuple((str(k), int(v)) for k, v in data.get("counters", ()))
+        known["history"] = tuple(str(node) for node in data.get("history", ()))
+        return cls(**known)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import deque
 from collections.abc import Iterator
 
 from ivr.flow.errors import Problem
+from ivr.flow.handler_rules import HandlerCatalog, Level
 from ivr.flow.model import (
     ActionNode,
     AnyNode,
@@ -69,17 +71,19 @@ def _prompt_refs(flow: Flow) -> Iterator[tuple[str, str]]:
 
 
 def check_flow(
-    flow: Flow, handler_names: set[str] | None, handler_prompts: set[str] | None = None
+    flow: Flow, handlers: HandlerCatalog | None, handler_prompts: set[str] | None = None
 ) -> list[Problem]:
     problems = [
         *_check_header(flow),
-        *_check_nodes(flow, handler_names),
+        *_check_nodes(flow, None if handlers is None else set(handlers)),
         *_check_prompts(flow, handler_prompts or set()),
     ]
     if not problems:  # the graph checks assume every target exists
         problems.extend(_unreachable(flow))
         problems.extend(_loops_without_waiting(flow))
         problems.extend(_no_way_out(flow))
+        if handlers is not None:
+            problems.extend(_reachable_without_sign_in(flow, handlers))
     return problems
 
 
@@ -296,3 +300,87 @@ def _no_way_out(flow: Flow) -> Iterator[Problem]:
             f"node '{node_id}' has no way out: no answer there leads to goodbye or a transfer",
             yaml_path=f"nodes.{node_id}",
         )
+
+
+# Commands that never leave the node they are given at.
+_STAYING_COMMANDS = frozenset(
+    {"repeat", "help", "back"}
+)  # "back" only retraces questions of the same sign-in
+_LEAVING_AT_SECRET = frozenset({"back", "main_menu"})  # off at secret inputs (ivr.engine.machine)
+_NEEDS_WORDS = {
+    Level.MUST_CHANGE_PIN: "a caller who has passed sign-in (a temporary PIN is enough)",
+    Level.SIGNED_IN: "a caller signed in with their PIN",
+}
+
+_Place = tuple[str, Level]
+
+
+def _sign_in_moves(flow: Flow, handlers: HandlerCatalog, node_id: str, level: Level) -> Iterator[_Place]:
+    """Where a caller at ``node_id``, signed in as far as ``level``, can go next, and how far signed in.
+    Handlers the call is not signed in for are left out: the engine takes their on_error instead."""
+    node = flow.nodes[node_id]
+    exhausted = flow.defaults.on_exhausted
+    if isinstance(node, ActionNode):
+        rules = handlers.get(node.handler)
+        if rules is not None and level < rules.needs:
+            yield node.on_error or exhausted, level
+            return
+        for outcome, target in node.outcomes.items():
+            yield target, rules.after(outcome, level) if rules else level
+        yield node.on_error or exhausted, level  # a handler that fails, or answers an outcome not listed
+        return
+    for _, target in targets(node):
+        yield target, level
+    if isinstance(node, TransferNode) and node.when_closed is None:
+        yield exhausted, level  # closed and not at a question: the engine sends the caller on
+    if not isinstance(node, MenuNode | InputNode):
+        return
+    if node.on_exhausted is None:
+        yield exhausted, level
+    secret = isinstance(node, InputNode) and node.secret
+    for name, command in flow.commands.items():
+        if name in node.without_commands or name in _STAYING_COMMANDS:
+            continue
+        if secret and name in _LEAVING_AT_SECRET:
+            continue
+        goes_to = command.target
+        if name == "main_menu" and level < Level.SIGNED_IN:
+            goes_to = command.target_before_sign_in or goes_to
+        if goes_to is not None:
+            yield goes_to, level
+
+
+def _reachable_without_sign_in(flow: Flow, handlers: HandlerCatalog) -> Iterator[Problem]:
+    """Action nodes whose handler needs a signed-in caller, on a path that does not sign in first."""
+    start: _Place = (flow.start, Level.NONE)
+    came_from: dict[_Place, _Place | None] = {start: None}
+    todo = deque([start])
+    reported: set[str] = set()
+    while todo:
+        place = todo.popleft()
+        node_id, level = place
+        node = flow.nodes[node_id]
+        if isinstance(node, ActionNode) and node_id not in reported:
+            rules = handlers.get(node.handler)
+            if rules is not None and level < rules.needs:
+                reported.add(node_id)
+                yield Problem(
+                    f"node '{node_id}' runs '{node.handler}', which needs {_NEEDS_WORDS[rules.needs]}, "
+                    f"but callers can reach it without signing in: {_path(came_from, place)}; "
+                    "lead callers there only through the sign-in steps",
+                    yaml_path=f"nodes.{node_id}",
+                )
+        for move in _sign_in_moves(flow, handlers, node_id, level):
+            if move not in came_from:
+                came_from[move] = place
+                todo.append(move)
+
+
+def _path(came_from: dict[_Place, _Place | None], place: _Place) -> str:
+    nodes: list[str] = []
+    step: _Place | None = place
+    while step is not None:
+        if not nodes or nodes[-1] != step[0]:
+            nodes.append(step[0])
+        step = came_from[step]
+    return " -> ".join(reversed(nodes))

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ivr.flow.errors import FlowError
+from ivr.flow.handler_rules import HandlerCatalog
 from ivr.flow.loader import load_flow
 from ivr.flow.model import Flow
 
@@ -51,12 +52,10 @@ class FlowLibrary:
             self._current = flow
             return True
 
-    def reload(
-        self, location: Path, handler_names: Iterable[str], handler_prompts: Iterable[str] = ()
-    ) -> bool:
+    def reload(self, location: Path, handlers: HandlerCatalog, handler_prompts: Iterable[str] = ()) -> bool:
         """Load the flow from disk; install it if it is valid and new. Returns True when a new version went live."""
         try:
-            flow = load_flow(location, handler_names, handler_prompts)
+            flow = load_flow(location, handlers, handler_prompts)
         except FlowError as exc:
             with self._lock:
                 self.last_error = str(exc)

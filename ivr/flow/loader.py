@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from ivr.flow.checks import check_flow
 from ivr.flow.errors import FlowError, Problem
+from ivr.flow.handler_rules import HandlerCatalog
 from ivr.flow.model import Flow, IncludedFile, RootFile
 from ivr.flow.yaml_source import Positions, YamlPath, read_yaml
 
@@ -169,13 +170,14 @@ def _version(paths: Iterable[Path], base: Path) -> str:
 
 
 def load_flow(
-    location: Path | str, handler_names: Iterable[str] | None = None, handler_prompts: Iterable[str] = ()
+    location: Path | str, handlers: HandlerCatalog | None = None, handler_prompts: Iterable[str] = ()
 ) -> Flow:
     """Load and check the flow whose root is ``location`` (menu_tree.yaml or the folder holding it).
 
-    Raises FlowError listing every problem found. ``handler_names``, when given, are the handlers the
-    running service registers; an action node naming any other handler is an error. ``handler_prompts``
-    are prompt ids the handlers put in their values: each must exist in every language.
+    Raises FlowError listing every problem found. ``handlers``, when given, are the handlers the running
+    service registers, with what each requires of a call's sign-in: an action node naming any other
+    handler is an error, and so is a path on which a caller reaches a handler without the sign-in it needs.
+    ``handler_prompts`` are prompt ids the handlers put in their values: each must exist in every language.
     """
     path = Path(location)
     root_path = path / ROOT_FILE if path.is_dir() else path
@@ -194,8 +196,8 @@ def load_flow(
         raise FlowError(problems)
 
     nodes = {node_id: node for node_id, node in collector.nodes.items()}
-    flow = Flow.build(root, nodes, prompts, _version([*collector.files, *prompt_files], base))
-    problems = check_flow(flow, None if handler_names is None else set(handler_names), set(handler_prompts))
+    flow = Flow.build(root, nodes, prompts, _version([*collector.files, *prompt_files], base), handlers)
+    problems = check_flow(flow, handlers, set(handler_prompts))
     if problems:
         raise FlowError([_place(p, collector, base) for p in problems])
     return flow

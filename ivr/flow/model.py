@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from ivr.flow.handler_rules import HandlerCatalog, HandlerRules
 from ivr.flow.hours import Hours
 
 NodeId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="A node name: lower case, digits, _")]
@@ -217,6 +218,8 @@ class Flow:
     nodes: Mapping[str, AnyNode]
     prompts: Mapping[str, Mapping[str, str]]
     version: str
+    # The service's handlers and how far a call must be signed in for each (empty: checked by no one here)
+    handler_rules: Mapping[str, HandlerRules] = field(default_factory=lambda: MappingProxyType({}))
 
     def is_open(self, now: dt.datetime | None) -> bool:
         """Whether the office is open; a flow without hours is always open, an unknown time never."""
@@ -231,6 +234,7 @@ class Flow:
         nodes: Mapping[str, AnyNode],
         prompts: Mapping[str, Mapping[str, str]],
         version: str,
+        handler_rules: HandlerCatalog | None = None,
     ) -> Flow:
         return cls(
             name=root.flow.name,
@@ -243,4 +247,5 @@ class Flow:
             nodes=MappingProxyType(dict(nodes)),
             prompts=MappingProxyType({lang: MappingProxyType(dict(t)) for lang, t in prompts.items()}),
             version=version,
+            handler_rules=MappingProxyType(dict(handler_rules or {})),
         )

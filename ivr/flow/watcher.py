@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ivr.flow.handler_rules import HandlerCatalog
 from ivr.flow.library import FlowLibrary
 from ivr.flow.model import Flow
 
@@ -38,14 +39,14 @@ class FlowWatcher:
         self,
         library: FlowLibrary,
         root: Path,
-        handler_names: Iterable[str],
+        handlers: HandlerCatalog,
         handler_prompts: Iterable[str] = (),
         interval_seconds: float = 2.0,
         on_reload: Callable[[Flow], None] | None = None,
     ) -> None:
         self._library = library
         self._root = root
-        self._handler_names = frozenset(handler_names)
+        self._handlers = handlers
         self._handler_prompts = frozenset(handler_prompts)
         self._interval = interval_seconds
         self._on_reload = on_reload
@@ -59,7 +60,7 @@ class FlowWatcher:
         if current == self._seen:
             return False
         self._seen = current
-        installed = self._library.reload(self._root, self._handler_names, self._handler_prompts)
+        installed = self._library.reload(self._root, self._handlers, self._handler_prompts)
         if self._on_reload is not None:
             self._on_reload(self._library.current)
         return installed

@@ -3,6 +3,11 @@
 Every plain scalar stays a string (``no``, ``yes``, ``on``, ``1`` and ``09`` mean what they say; the
 pydantic schema converts the few numeric and boolean fields), duplicate keys are errors, and the position
 of every mapping key is remembered so that errors can point at a line and column.
+
+A file is refused before it can cost much: larger than MAX_FILE_BYTES, with more than MAX_ALIASES aliases,
+or expanding (aliases followed) to more than MAX_ENTRIES entries. Aliases are shared, not copied, in the
+parsed document, but everything that walks it (positions, the schema) follows them: a "billion laughs"
+file of a few lines would otherwise grow to gigabytes.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ import yaml
 from ivr.flow.errors import FlowError, Problem
 
 YamlPath = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 512 * 1024  # a whole shipped flow is about 40 KB
+MAX_ALIASES = 100
+MAX_ENTRIES = 100_000  # scalars, lists and mappings, with every alias expanded
 
 
 @dataclass
@@ -75,10 +84,45 @@ def _walk_positions(node: yaml.Node, path: YamlPath, file: str, out: Positions) 
             _walk_positions(item, (*path, index), file, out)
 
 
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many entries ``node`` stands for with every alias followed, counted once per distinct node."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, sizes) for item in node.value)
+    sizes[id(node)] = size
+    return size
+
+
+def _refuse_costly(text: str, name: str) -> None:
+    aliases = sum(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=_StringLoader))
+    if aliases > MAX_ALIASES:
+        raise FlowError(
+            [
+                Problem(
+                    f"the file uses {aliases} aliases (*name); at most {MAX_ALIASES} are allowed", file=name
+                )
+            ]
+        )
+
+
 def read_yaml(path: Path, display_name: str | None = None) -> tuple[Any, Positions]:
     """Read one YAML file; raise FlowError naming the line and column of a syntax or duplicate-key error."""
     name = display_name or str(path)
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise FlowError(
+                [
+                    Problem(
+                        f"the file is larger than {MAX_FILE_BYTES // 1024} KiB; split it with include:",
+                        file=name,
+                    )
+                ]
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FlowError([Problem(f"the file {name} does not exist", file=name)]) from None
@@ -86,9 +130,19 @@ def read_yaml(path: Path, display_name: str | None = None) -> tuple[Any, Positio
         raise FlowError([Problem(f"the file cannot be read: {exc}", file=name)]) from None
     positions = Positions()
     try:
+        _refuse_costly(text, name)
         node = yaml.compose(text, Loader=_StringLoader)  # _StringLoader derives from SafeLoader
         if node is None:
             return {}, positions
+        if _expanded_size(node, {}) > MAX_ENTRIES:
+            raise FlowError(
+                [
+                    Problem(
+                        f"the file expands to more than {MAX_ENTRIES:,} entries through its aliases",
+                        file=name,
+                    )
+                ]
+            )
         _walk_positions(node, (), name, positions)
         loader = _StringLoader(text)
         try:
@@ -103,4 +157,6 @@ def read_yaml(path: Path, display_name: str | None = None) -> tuple[Any, Positio
         raise FlowError([Problem(message, file=name, line=line, column=column)]) from None
     except yaml.YAMLError as exc:
         raise FlowError([Problem(f"the YAML cannot be read: {exc}", file=name)]) from None
+    except RecursionError:
+        raise FlowError([Problem("the YAML is nested too deeply to read", file=name)]) from None
     return data, positions

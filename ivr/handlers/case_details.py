@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ivr.engine.events import HandlerFinished
-from ivr.handlers.payments import signed_in
 from ivr.handlers.ports import HandlerPorts
 from ivr.handlers.request import HandlerRequest
 from ivr.values import DigitString, PromptRef, Scalar
@@ -17,7 +16,7 @@ STATUS_PROMPTS = {"open": "case_status_open", "closed": "case_status_closed"}
 
 
 def read_court_dates(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
-    dates = ports.accounts.court_dates(signed_in(request), after=request.now, limit=UPCOMING)
+    dates = ports.accounts.court_dates(request.account_holder(), after=request.now, limit=UPCOMING)
     language = request.state.language
     items: tuple[Mapping[str, Scalar], ...] = tuple(
         {
@@ -39,6 +38,6 @@ def read_case_info(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinis
             "status": PromptRef(STATUS_PROMPTS.get(case.status, "case_status_open")),
             "office_phone": DigitString(case.office_phone),
         }
-        for case in ports.accounts.cases(signed_in(request))
+        for case in ports.accounts.cases(request.account_holder())
     )
     return HandlerFinished("found" if cases else "none", values={"cases": cases})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ivr.engine.events import HandlerFinished
-from ivr.handlers.payments import signed_in
 from ivr.handlers.ports import HandlerPorts
 from ivr.handlers.request import HandlerRequest
 from ivr.values import DigitString
@@ -18,7 +17,7 @@ def _number(request: HandlerRequest) -> str | None:
 
 
 def offer_phone_update(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
-    signed_in(request)
+    request.account_holder()
     number = _number(request)
     if number is None:
         return HandlerFinished("no_number")
@@ -26,7 +25,7 @@ def offer_phone_update(ports: HandlerPorts, request: HandlerRequest) -> HandlerF
 
 
 def save_phone(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
-    participant = signed_in(request)
+    participant = request.account_holder()
     number = _number(request)
     if number is None:
         return HandlerFinished("no_number")

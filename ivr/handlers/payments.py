@@ -15,16 +15,6 @@ ROLE, SEEN = "payments_role", "payments_seen"
 _ROLE_CODES = {Role.PAYER: 1, Role.RECEIVER: 2}
 
 
-class NotSignedIn(RuntimeError):
-    """An account handler ran for a call that has not signed in; the flow is wired wrongly."""
-
-
-def signed_in(request: HandlerRequest) -> int:
-    if request.participant is None:
-        raise NotSignedIn(request.state.node)
-    return request.participant
-
-
 def _page(ports: HandlerPorts, participant: int, role: Role | None, skip: int) -> HandlerFinished:
     return _finished(ports.accounts.payment_summary(participant, latest=PAGE, role=role, skip=skip), skip)
 
@@ -46,7 +36,7 @@ def _finished(summary: PaymentSummary | None, skip: int) -> HandlerFinished:
 
 def read_payments(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
     """The caller's only role; a caller who both pays and receives chooses first ("choose")."""
-    participant = signed_in(request)
+    participant = request.account_holder()
     summary = ports.accounts.payment_summary(participant, latest=PAGE)
     if summary is not None and len(summary.roles) > 1:
         return HandlerFinished("choose")
@@ -54,13 +44,13 @@ def read_payments(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinish
 
 
 def read_payments_made(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
-    return _page(ports, signed_in(request), Role.PAYER, 0)
+    return _page(ports, request.account_holder(), Role.PAYER, 0)
 
 
 def read_payments_received(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
-    return _page(ports, signed_in(request), Role.RECEIVER, 0)
+    return _page(ports, request.account_holder(), Role.RECEIVER, 0)
 
 
 def read_more_payments(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
     role = {code: role for role, code in _ROLE_CODES.items()}.get(request.state.counter(ROLE))
-    return _page(ports, signed_in(request), role, request.state.counter(SEEN))
+    return _page(ports, request.account_holder(), role, request.state.counter(SEEN))

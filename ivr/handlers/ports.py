@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from ivr.ports import AccountDirectory, AttemptLimiter, AuditLog, ContactBook, PinManager
+from ivr.ports import AccountDirectory, AuditLog, ContactBook, PinManager, SignInThrottle
 
 
 @dataclass(frozen=True)
@@ -14,5 +14,6 @@ class HandlerPorts:
     pins: PinManager
     contacts: ContactBook
     audit: AuditLog
-    limiter: AttemptLimiter
+    throttle: SignInThrottle
     zone: ZoneInfo  # the agency's time zone: dates and times are said there
+    accounts_by_text: bool = True  # whether SMS callers may sign in (IVR_SMS_ACCOUNT_ACCESS)

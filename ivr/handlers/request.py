@@ -1,14 +1,22 @@
-"""What a handler is given: the call's state, the time, and, for one request only, the digits just entered."""
+"""What a handler is given: the call's state, the time, and, for one request only, the digits just entered.
+
+Who the call is about is read here, from the engine's sign-in state, and nowhere else: ``account_holder``
+for handlers that read or change an account, ``pin_changer`` for the steps that choose a new PIN, and
+``claimed`` for the PIN check itself. Each raises NotSignedIn rather than act for the wrong participant.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from ivr.engine.sign_in import Claimed, SignedIn
 from ivr.engine.state import CallState
 
-# Set by authenticate when the PIN was right but temporary: the caller may only choose a new PIN.
-TEMPORARY_PIN = "temporary_pin"
+
+class NotSignedIn(RuntimeError):
+    """A handler ran for a call that has not signed in as far as it needs; the flow is wired wrongly.
+    The runtime answers it like any failing handler: the node's on_error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,18 +26,27 @@ class HandlerRequest:
     channel: str
     caller: str | None
     now: dt.datetime
+    caller_verified: bool = False  # the carrier vouched for the calling number (SHAKEN/STIR "A")
 
     def __repr__(self) -> str:  # digits may be a PIN or an SSN
         return f"HandlerRequest(node={self.state.node!r}, channel={self.channel!r}, digits=<hidden>)"
 
     @property
-    def participant(self) -> int | None:
-        """The signed-in participant."""
-        return self.state.participant
+    def claimed(self) -> int | None:
+        """The participant whose ID was just entered and whose PIN is asked for, if it named one."""
+        sign_in = self.state.sign_in
+        return sign_in.participant if isinstance(sign_in, Claimed) else None
 
-    @property
-    def pin_changer(self) -> int | None:
-        """Who may choose a new PIN now: the signed-in participant, or one whose temporary PIN was right."""
-        if self.state.participant is not None:
-            return self.state.participant
-        return self.state.claimed if self.state.counter(TEMPORARY_PIN) else None
+    def account_holder(self) -> int:
+        """The participant signed in by PIN in this call, who may hear and change their account."""
+        sign_in = self.state.sign_in
+        if isinstance(sign_in, SignedIn) and not sign_in.must_change_pin:
+            return sign_in.participant
+        raise NotSignedIn(self.state.node)
+
+    def pin_changer(self) -> int:
+        """Who may choose a new PIN now: the participant signed in by PIN in this call, temporary or not."""
+        sign_in = self.state.sign_in
+        if isinstance(sign_in, SignedIn):
+            return sign_in.participant
+        raise NotSignedIn(self.state.node)

@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import Flask, Request
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.settings import Settings
 from ivr.web.audio import audio
 from ivr.web.health import health
 from ivr.web.metrics import metrics
+from ivr.web.proxies import TrustedProxies
 from ivr.web.services import Services, build_services
 from ivr.web.sms import sms
 from ivr.web.tty import tty
@@ -38,10 +38,10 @@ def create_app(config: Mapping[str, Any] | None = None, built: Services | None =
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     app.session_interface = NoCookieSessions()
-    if settings.proxy_hops:
-        # Trust X-Forwarded-For/Proto/Host/Port from exactly this many proxies, never by default.
-        hops = settings.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    # X-Forwarded-* from exactly this many proxies, and only from the proxies named; never by default.
+    app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+        app.wsgi_app, settings.proxy_hops, settings.trusted_proxies if settings.proxy_hops else ()
+    )
     ivr = built or build_services(settings)
     ivr.init_app(app)
     if settings.watch_flow:

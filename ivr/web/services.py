@@ -23,12 +23,14 @@ from ivr.conversation import Conversation
 from ivr.flow.library import FlowLibrary
 from ivr.flow.model import Flow
 from ivr.flow.watcher import FlowWatcher
-from ivr.handlers import HANDLER_NAMES, account_handlers
-from ivr.limits import RedisAttemptLimiter
+from ivr.handlers import HANDLER_RULES, account_handlers
+from ivr.limits import RedisSignInThrottle
 from ivr.ports import FixedClock, SystemClock
 from ivr.service_flow import SERVICE_PROMPTS, load_service_flow
 from ivr.settings import Settings
-from ivr.web.metrics import CountingAuditLog, PrometheusObserver
+from ivr.sign_in_policy import ThrottlePolicy
+from ivr.stream_tickets import RedisStreamTickets
+from ivr.web.instruments import CountingAuditLog, PrometheusObserver
 from ivr.web.signing import TwilioSignature
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,8 @@ class Services:
     settings: Settings
     conversation: Conversation
     text_conversation: Conversation  # SMS sessions: the same flow and handlers, a shorter lifetime
+    tty_conversation: Conversation  # TTY calls: the same flow and handlers, their state apart from voice
+    stream_tickets: RedisStreamTickets  # what binds a TTY call's Media Stream to its call
     signature: TwilioSignature
     redis: redis.Redis
     database: Engine
@@ -75,7 +79,7 @@ class Services:
             self.watcher = FlowWatcher(
                 self.flows,
                 self.settings.flow_path,
-                HANDLER_NAMES,
+                HANDLER_RULES,
                 SERVICE_PROMPTS,
                 on_reload=self.flow_reloaded,
             )
@@ -108,13 +112,21 @@ def build_services(settings: Settings) -> Services:
         except SQLAlchemyError:  # the service still answers; the steps that need data take their error paths
             log.exception("the account database could not be migrated at start-up")
     clock = FixedClock(settings.fixed_time) if settings.fixed_time else SystemClock()
+    throttle = RedisSignInThrottle(
+        client,
+        settings.secret_key.encode(),
+        settings.redis_prefix,
+        ThrottlePolicy(global_failures_per_hour=settings.sign_in_failures_per_hour),
+    )
     ports = sql_handler_ports(
         engine,
         PinHasher(settings.pin_pepper),
         SsnDigester(settings.ssn_key),
-        RedisAttemptLimiter(client, settings.redis_prefix),
+        throttle,
         agency_zone(flow),
         clock,
+        temporary_pin_days=settings.temporary_pin_days,
+        accounts_by_text=settings.sms_account_access,
     )
     ports = replace(ports, audit=CountingAuditLog(ports.audit))
     observer = PrometheusObserver()
@@ -133,11 +145,20 @@ def build_services(settings: Settings) -> Services:
         clock,
         observer,
     )
+    tty_conversation = Conversation(
+        conversation.flows,
+        RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}tty:"),
+        handlers,
+        clock,
+        observer,
+    )
     audio = PromptAudio.load(build_dir(settings.flow_path))  # read once; load again to pick up a rebuild
     return Services(
         settings=settings,
         conversation=conversation,
         text_conversation=text_conversation,
+        tty_conversation=tty_conversation,
+        stream_tickets=RedisStreamTickets(client, settings.redis_prefix),
         signature=TwilioSignature(settings.twilio_auth_token),
         redis=client,
         database=engine,

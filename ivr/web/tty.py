@@ -3,7 +3,9 @@
 Twilio does not speak Baudot, so the TTY number's call is connected to a bidirectional Media Stream and
 the modem runs here (`ivr.channels.tty_stream`): the same flow, engine and call state as voice calls.
 Both are signed by Twilio: the webhook like every voice route, the WebSocket handshake over its ws(s) URL
-with no parameters. An unsigned handshake gets a 403 before it is upgraded.
+with no parameters. An unsigned handshake gets a 403 before it is upgraded; a signed one still starts no
+call without the one-use ticket /tty/voice issued for that very call (ivr.stream_tickets). TTY calls keep
+their state apart from voice calls (``tty:`` keys), so a stream can never touch a voice call's state.
 """
 
 from __future__ import annotations
@@ -62,11 +64,12 @@ def hang_up(error: Exception) -> ResponseReturnValue:
 def incoming() -> Response:
     # From goes into the TwiML: XML cannot carry control characters, and twilio_caller keeps none.
     caller = twilio_caller("tty")
+    ticket = services().stream_tickets.issue(caller)
     response = VoiceResponse()
+    # <Connect><Stream>: a bidirectional stream; its <Parameter>s come back in the start message
+    # (https://www.twilio.com/docs/voice/twiml/stream#custom-parameters).
     stream = response.connect().stream(url=stream_url())
-    stream.parameter(name="CallSid", value=caller.call_id)
-    if caller.number:
-        stream.parameter(name="From", value=caller.number)
+    stream.parameter(name="ticket", value=ticket)
     response.hangup()  # the stream closes when the call's last turn has played
     return Response(str(response), mimetype=TWIML)
 
@@ -80,7 +83,8 @@ def signed_handshake() -> None:
 
 def stream(ws: _Socket) -> None:
     """One TTY call: Twilio's messages in, ours out, until the call ends or the stream stops."""
-    session = TtyStreamSession(services().conversation)
+    ivr = services()
+    session = TtyStreamSession(ivr.tty_conversation, ivr.stream_tickets)
     try:
         while not session.finished:
             raw = ws.receive(timeout=IDLE_SECONDS)

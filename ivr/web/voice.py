@@ -20,7 +20,7 @@ from ivr.channels.voice import event_from_twilio
 from ivr.conversation import MAX_SID, Caller, calling_number, twilio_sid
 from ivr.engine import Turn
 from ivr.flow.model import Flow, TransferNode
-from ivr.web.metrics import VOICE_ERRORS
+from ivr.web.instruments import VOICE_ERRORS
 from ivr.web.services import services
 from ivr.web.signature import public_base, twilio_signed
 
@@ -36,12 +36,24 @@ TWIML = "application/xml"
 MAX_OUTAGE_RETRIES = 3
 
 
+# Twilio's SHAKEN/STIR result for the calling number, sent as StirVerstat on incoming call webhooks
+# (https://www.twilio.com/docs/voice/trusted-calling-with-shakenstir): "A" attestation means the
+# originating carrier knows the caller and that they may use the number.
+FULL_ATTESTATION = "TN-Validation-Passed-A"
+
+
 def twilio_caller(channel: str = "voice") -> Caller:
-    """The caller of this Twilio call webhook: its CallSid (a 400 if missing or malformed) and From."""
+    """The caller of this Twilio call webhook: its CallSid (a 400 if missing or malformed), From, and
+    whether the carrier vouched for From."""
     call_id = twilio_sid(request.form.get("CallSid", "").strip())
     if call_id is None:
         abort(400, "CallSid is missing or malformed")
-    return Caller(call_id=call_id, channel=channel, number=calling_number(request.form.get("From")))
+    return Caller(
+        call_id=call_id,
+        channel=channel,
+        number=calling_number(request.form.get("From")),
+        verified=request.form.get("StirVerstat", "") == FULL_ATTESTATION,
+    )
 
 
 def logged_call_id() -> str:

@@ -27,6 +27,7 @@ from tests.conftest import PEPPER, SSN_KEY
 
 # How every PIN hash made with today's argon2 parameters begins.
 CURRENT_HASH = f"$argon2id$v=19$m={ARGON2_MEMORY_KIB},t={ARGON2_TIME_COST},p={ARGON2_PARALLELISM}$"
+NOW = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -55,11 +56,11 @@ def test_pin_checks(directory: SqlAccountDirectory) -> None:
     payer = directory.identify(participant_number="1000000002")
     temporary = directory.identify(participant_number="1000000003")
     other_parent = directory.identify(participant_number="1000000011")
-    assert directory.verify_pin(payer, "1357") is PinCheck.OK
-    assert directory.verify_pin(payer, "2468") is PinCheck.WRONG
-    assert directory.verify_pin(temporary, "9999") is PinCheck.TEMPORARY
-    assert directory.verify_pin(other_parent, "1234") is PinCheck.WRONG  # on file, but without a PIN
-    assert directory.verify_pin(None, "1357") is PinCheck.WRONG
+    assert directory.verify_pin(payer, "1357", NOW) is PinCheck.OK
+    assert directory.verify_pin(payer, "2468", NOW) is PinCheck.WRONG
+    assert directory.verify_pin(temporary, "9999", NOW) is PinCheck.TEMPORARY
+    assert directory.verify_pin(other_parent, "1234", NOW) is PinCheck.WRONG  # on file, but without a PIN
+    assert directory.verify_pin(None, "1357", NOW) is PinCheck.WRONG
 
 
 def test_payment_summaries_by_role(directory: SqlAccountDirectory) -> None:
@@ -99,14 +100,14 @@ def test_a_pin_hashed_with_old_parameters_is_rehashed_at_sign_in(engine: Engine)
     stored = select(Participant.pin_hash).where(Participant.id == payer)
     with engine.begin() as connection:
         connection.execute(update(Participant).where(Participant.id == payer).values(pin_hash=old_hash))
-    assert directory.verify_pin(payer, "2468") is PinCheck.WRONG
+    assert directory.verify_pin(payer, "2468", NOW) is PinCheck.WRONG
     with engine.connect() as connection:
         assert connection.scalar(stored) == old_hash  # a wrong PIN changes nothing
-    assert directory.verify_pin(payer, "1357") is PinCheck.OK
+    assert directory.verify_pin(payer, "1357", NOW) is PinCheck.OK
     with engine.connect() as connection:
         renewed = connection.scalar(stored)
     assert renewed is not None and renewed.startswith(CURRENT_HASH)
-    assert directory.verify_pin(payer, "1357") is PinCheck.OK
+    assert directory.verify_pin(payer, "1357", NOW) is PinCheck.OK
 
 
 def test_a_rehash_never_overwrites_a_pin_changed_since_it_was_read(
@@ -119,7 +120,7 @@ def test_a_rehash_never_overwrites_a_pin_changed_since_it_was_read(
     directory._rehash(payer, "the hash it had when the sign-in read it", "1357")
     with engine.connect() as connection:
         assert connection.scalar(stored) == before
-    assert directory.verify_pin(payer, "1357") is PinCheck.OK
+    assert directory.verify_pin(payer, "1357", NOW) is PinCheck.OK
 
 
 def test_no_ssn_or_pin_is_stored_in_clear(engine: Engine) -> None:

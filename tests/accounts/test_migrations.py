@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from ivr.accounts.database import create_schema, downgrade, make_engine, upgrade
+from ivr.accounts.database import alembic_config, create_schema, downgrade, make_engine, upgrade
 from ivr.accounts.models import Base
+
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> None:
@@ -19,7 +22,7 @@ def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> No
         revision = MigrationContext.configure(connection).get_current_revision()
     engine.dispose()
     assert differences == []
-    assert revision == "0002"
+    assert revision == HEAD == "0003"
 
 
 def test_down_to_the_first_revision_and_up_again_keeps_the_data(database_url: str) -> None:
@@ -64,5 +67,23 @@ def test_a_database_made_without_migrations_is_adopted(database_url: str) -> Non
         connection.execute(text("DROP TABLE alembic_version"))  # as the first release's create_all left it
     create_schema(engine)
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        assert MigrationContext.configure(connection).get_current_revision() == HEAD
     engine.dispose()
+
+
+def test_temporary_pins_issued_before_they_expired_get_a_lifetime_from_the_upgrade(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO participants (id, participant_number, pin_hash, pin_is_temporary, "
+                "preferred_language, address_valid) VALUES (1, '1000000099', 'x', true, 'en', false), "
+                "(2, '1000000098', 'y', false, 'en', false)"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        rows = dict(connection.execute(text("SELECT id, pin_changed_at FROM participants")).all())
+    engine.dispose()
+    assert rows[1] is not None and rows[2] is None

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from ivr.accounts.database import make_engine, make_session_factory
 from ivr.accounts.directory import SqlAccountDirectory
-from ivr.accounts.models import PinMailRequest
+from ivr.accounts.models import Participant, PinMailRequest
 from ivr.accounts.pin_manager import SqlPinManager
 from ivr.accounts.secrets import PinHasher, SsnDigester
-from ivr.limits import MemoryAttemptLimiter, RedisAttemptLimiter, caller_key, participant_key
 from ivr.pin_policy import weak_pin
-from ivr.ports import AttemptLimiter, PinCheck, PinRule
+from ivr.ports import PinCheck, PinRule
 from tests.conftest import PEPPER, SSN_KEY
 
 NOW = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)
@@ -55,7 +54,7 @@ def test_a_temporary_pin_replaced_by_one_entered_twice(
 ) -> None:
     manager, directory = accounts
     who = directory.identify(participant_number="1000000003")
-    assert who is not None and directory.verify_pin(who, "9999") is PinCheck.TEMPORARY
+    assert who is not None and directory.verify_pin(who, "9999", NOW) is PinCheck.TEMPORARY
     assert manager.pin_problem(who, "9999") is PinRule.CURRENT_PIN
     assert manager.pin_problem(who, "3333") is PinRule.SSN_DIGITS  # SSN 111-22-3333
     assert manager.pin_problem(who, "4826") is None
@@ -64,8 +63,8 @@ def test_a_temporary_pin_replaced_by_one_entered_twice(
     assert not manager.confirm_new_pin(who, "4826", NOW)
     manager.hold_new_pin(who, "4826", NOW)
     assert manager.confirm_new_pin(who, "4826", NOW + dt.timedelta(minutes=5))
-    assert directory.verify_pin(who, "4826") is PinCheck.OK
-    assert directory.verify_pin(who, "9999") is PinCheck.WRONG
+    assert directory.verify_pin(who, "4826", NOW) is PinCheck.OK
+    assert directory.verify_pin(who, "9999", NOW) is PinCheck.WRONG
 
 
 def test_a_held_pin_expires(accounts: tuple[SqlPinManager, SqlAccountDirectory]) -> None:
@@ -74,7 +73,7 @@ def test_a_held_pin_expires(accounts: tuple[SqlPinManager, SqlAccountDirectory])
     assert who is not None
     manager.hold_new_pin(who, "4826", NOW)
     assert not manager.confirm_new_pin(who, "4826", NOW + dt.timedelta(minutes=11))
-    assert directory.verify_pin(who, "1357") is PinCheck.OK
+    assert directory.verify_pin(who, "1357", NOW) is PinCheck.OK
 
 
 def test_pins_by_mail_need_a_valid_address_and_wait_ten_days(
@@ -97,36 +96,60 @@ def test_pins_by_mail_need_a_valid_address_and_wait_ten_days(
     assert queued == [payer, payer]
 
 
-def test_attempt_limits_in_redis(redis_client: redis.Redis, redis_prefix: str) -> None:
-    limiter = RedisAttemptLimiter(redis_client, redis_prefix)
-    key = participant_key(42)
-    assert not limiter.blocked(key)
-    assert [limiter.failed(key) for _ in range(3)] == [False, False, True]
-    assert limiter.blocked(key)
-    ttl = redis_client.ttl(f"{redis_prefix}attempts:{key}")
-    assert 29 * 60 < ttl <= 30 * 60
-    limiter.clear(key)
-    assert not limiter.blocked(key)
-    number = caller_key("+15555550123")
-    assert "5555550123" not in number
-    for _ in range(9):
-        assert not limiter.failed(number)
-    assert limiter.failed(number) and limiter.blocked(number)
+def test_a_temporary_pin_signs_in_once(accounts: tuple[SqlPinManager, SqlAccountDirectory]) -> None:
+    _, directory = accounts
+    who = directory.identify(participant_number="1000000003")
+    assert who is not None
+    assert directory.verify_pin(who, "1111", NOW) is PinCheck.WRONG  # a wrong guess does not use it up
+    assert directory.verify_pin(who, "9999", NOW) is PinCheck.TEMPORARY
+    assert directory.verify_pin(who, "9999", NOW) is PinCheck.WRONG  # used: it signs nobody in again
 
 
-@pytest.fixture(params=["redis", "memory"])
-def limiter(request: pytest.FixtureRequest, redis_client: redis.Redis, redis_prefix: str) -> AttemptLimiter:
-    """Both limiters: Redis for the service, memory for the offline call scripts (`ivr test`)."""
-    if request.param == "redis":
-        return RedisAttemptLimiter(redis_client, redis_prefix)
-    return MemoryAttemptLimiter()
+def test_a_temporary_pin_is_used_once_by_requests_that_race(
+    accounts: tuple[SqlPinManager, SqlAccountDirectory],
+) -> None:
+    _, directory = accounts
+    who = directory.identify(participant_number="1000000003")
+    with ThreadPoolExecutor(8) as pool:
+        checks = list(pool.map(lambda _: directory.verify_pin(who, "9999", NOW), range(8)))
+    assert checks.count(PinCheck.TEMPORARY) == 1 and checks.count(PinCheck.WRONG) == 7
 
 
-def test_several_keys_are_checked_and_cleared_together(limiter: AttemptLimiter) -> None:
-    person, phone_key = participant_key(7), caller_key("+15555550199")
-    assert not limiter.blocked(person, phone_key) and not limiter.blocked()
-    for _ in range(3):
-        limiter.failed(person)
-    assert limiter.blocked(phone_key, person) and not limiter.blocked(phone_key)
-    limiter.clear(person, phone_key)
-    assert not limiter.blocked(person, phone_key)
+def test_a_temporary_pin_expires(seeded_database: str) -> None:
+    engine = make_engine(seeded_database)
+    pins, ssns = PinHasher(PEPPER.encode()), SsnDigester(SSN_KEY.encode())
+    short = SqlAccountDirectory(engine, pins, ssns, temporary_pin_days=30)
+    who = short.identify(participant_number="1000000003")
+    with make_session_factory(engine).begin() as session:
+        issued = session.get(Participant, who)
+        assert issued is not None
+        issued.pin_changed_at = NOW - dt.timedelta(days=30, minutes=1)
+    assert short.verify_pin(who, "9999", NOW) is PinCheck.WRONG
+    longer = SqlAccountDirectory(engine, pins, ssns, temporary_pin_days=31)
+    assert longer.verify_pin(who, "9999", NOW) is PinCheck.TEMPORARY
+    engine.dispose()
+
+
+def test_pin_facts_change_with_the_pin_and_know_the_phone_on_file(
+    accounts: tuple[SqlPinManager, SqlAccountDirectory], seeded_database: str
+) -> None:
+    manager, directory = accounts
+    who = directory.identify(participant_number="1000000002")
+    assert who is not None
+    before = directory.pin_facts(who, "+15555550123")
+    assert not before.phone_on_file
+    engine = make_engine(seeded_database)
+    with make_session_factory(engine).begin() as session:
+        row = session.get(Participant, who)
+        assert row is not None
+        row.phone = "+1 (555) 555-0123"
+    engine.dispose()
+    assert directory.pin_facts(who, "+15555550123").phone_on_file
+    assert not directory.pin_facts(who, "+15555550199").phone_on_file
+    assert not directory.pin_facts(who, None).phone_on_file
+    manager.hold_new_pin(who, "4826", NOW)
+    assert manager.confirm_new_pin(who, "4826", NOW)
+    after = directory.pin_facts(who, "+15555550123")
+    assert after.version != before.version and "4826" not in after.version
+    nobody = directory.pin_facts(None, "+15555550123")
+    assert nobody == directory.pin_facts(None, None) and not nobody.phone_on_file

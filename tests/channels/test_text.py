@@ -17,6 +17,7 @@ from ivr.engine import (
     SpeechHeard,
     step,
 )
+from ivr.engine.sign_in import SignedIn
 from ivr.flow import Flow
 from ivr.tty.baudot import TTY_CHARACTERS
 from ivr.values import DigitString, Money
@@ -83,7 +84,7 @@ def test_spanish_in_tty_style_and_plain_style(flow: Flow) -> None:
 
 
 def test_payments_in_figures_and_the_end_of_the_call(flow: Flow) -> None:
-    state = replace(step(flow, None, CallStarted("T1")).state, node="payments", participant=2)
+    state = replace(step(flow, None, CallStarted("T1")).state, node="payments", sign_in=SignedIn(2))
     values = {"balance": Money(123456), "payments": ({"amount": Money(40000), "date": dt.date(2026, 11, 2)},)}
     reply = TextRenderer(flow).render(step(flow, state, HandlerFinished("payer", values=values)))
     text = " ".join(reply.lines)
@@ -94,5 +95,6 @@ def test_payments_in_figures_and_the_end_of_the_call(flow: Flow) -> None:
 
 def test_a_pin_question_has_no_pound_key_on_a_tty(flow: Flow) -> None:
     state = step(flow, None, CallStarted("T1")).state
-    reply = TextRenderer(flow).render(step(flow, state, DigitsEntered("1")))
+    at_gate = step(flow, state, DigitsEntered("1")).state
+    reply = TextRenderer(flow).render(step(flow, at_gate, HandlerFinished("available")))
     assert reply.lines == ("ENTER YOUR PARTICIPANT ID OR SOCIAL", "SECURITY NUMBER.", "GA")

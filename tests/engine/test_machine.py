@@ -24,6 +24,7 @@ from ivr.engine import (
     Turn,
     step,
 )
+from ivr.engine.sign_in import Anonymous, Claimed, IdEntered, PinAccepted, PinRefused, SignedIn
 from ivr.flow import Flow
 from ivr.values import Money
 
@@ -71,16 +72,16 @@ def test_nine_or_espanol_switches_the_call_to_spanish(flow: Flow, event: DigitsE
 @pytest.mark.parametrize(
     ("words", "node"),
     [
-        ("Sí.", "ask_id"),
-        ("SI", "ask_id"),
-        ("si", "ask_id"),
-        ("sí, soy el padre", "ask_id"),
-        ("Yes", "ask_id"),  # the brochure itself tells Spanish callers to say "Yes"
+        ("Sí.", "sign_in_here"),
+        ("SI", "sign_in_here"),
+        ("si", "sign_in_here"),
+        ("sí, soy el padre", "sign_in_here"),
+        ("Yes", "sign_in_here"),  # the brochure itself tells Spanish callers to say "Yes"
         ("No.", "general_information_end"),
         ("no, no soy el padre", "general_information_end"),
         ("Ninguno", "other_options"),
         ("ninguna", "other_options"),
-        ("1", "ask_id"),
+        ("1", "sign_in_here"),
     ],
 )
 def test_spanish_answers_are_matched_through_accents_case_and_short_sentences(
@@ -93,10 +94,10 @@ def test_spanish_answers_are_matched_through_accents_case_and_short_sentences(
 @pytest.mark.parametrize(
     ("event", "node"),
     [
-        (DigitsEntered("1"), "ask_id"),
+        (DigitsEntered("1"), "sign_in_here"),
         (DigitsEntered("2"), "general_information_end"),
         (DigitsEntered("7"), "other_options"),
-        (SpeechHeard("yes I am"), "ask_id"),
+        (SpeechHeard("yes I am"), "sign_in_here"),
         (SpeechHeard("No"), "general_information_end"),
         (SpeechHeard("None."), "other_options"),
     ],
@@ -155,7 +156,10 @@ def test_star_repeats_without_counting_a_failure(flow: Flow) -> None:
 
 
 def _at_ask_id(flow: Flow) -> CallState:
-    return step(flow, start(flow).state, DigitsEntered("1")).state
+    """Yes at the first menu, and the channel allows sign-in here."""
+    at_gate = step(flow, start(flow).state, DigitsEntered("1"))
+    assert at_gate.actions[-1] == RunHandler("account_access")
+    return step(flow, at_gate.state, HandlerFinished("available")).state
 
 
 @pytest.mark.parametrize("digits", ["12345678", "12345678901", "12345678a"])
@@ -177,7 +181,7 @@ def test_nine_or_ten_digits_go_to_the_identify_handler_without_entering_the_stat
 
 def test_secret_inputs_take_keys_only(flow: Flow) -> None:
     state = _at_ask_id(flow)
-    gather = step(flow, start(flow).state, DigitsEntered("1")).actions[-1]
+    gather = step(flow, replace(state, node="sign_in_here"), HandlerFinished("available")).actions[-1]
     assert isinstance(gather, Gather) and gather.secret and gather.finish_key == "#"
     assert (
         step(flow, state, SpeechHeard("one zero zero zero zero zero zero zero zero one")).state.node
@@ -187,24 +191,24 @@ def test_secret_inputs_take_keys_only(flow: Flow) -> None:
 
 def test_handler_outcomes_map_to_nodes_and_carry_ids_not_digits(flow: Flow) -> None:
     at_identify = step(flow, _at_ask_id(flow), DigitsEntered("1000000001")).state
-    turn = step(flow, at_identify, HandlerFinished("ok", claimed=7))
-    assert turn.state.node == "ask_pin" and turn.state.claimed == 7
+    turn = step(flow, at_identify, HandlerFinished("ok", sign_in=IdEntered(7)))
+    assert turn.state.node == "ask_pin" and turn.state.sign_in == Claimed(7)
     at_auth = step(flow, turn.state, DigitsEntered("2468")).state
     assert at_auth.node == "authenticate"
-    signed_in = step(flow, at_auth, HandlerFinished("ok", participant=7, counters=(("sign_in_failures", 0),)))
-    assert signed_in.state.participant == 7 and signed_in.state.claimed is None
+    signed_in = step(flow, at_auth, HandlerFinished("ok", sign_in=PinAccepted(7)))
+    assert signed_in.state.sign_in == SignedIn(7)
     assert said(signed_in) == ["signed_in", "main_menu"]
 
 
 def test_failed_sign_in_goes_back_to_the_id_question(flow: Flow) -> None:
-    at_auth = replace(_at_ask_id(flow), node="authenticate")
-    turn = step(flow, at_auth, HandlerFinished("failed", counters=(("sign_in_failures", 1),)))
+    at_auth = replace(_at_ask_id(flow), node="authenticate", sign_in=Claimed(7))
+    turn = step(flow, at_auth, HandlerFinished("failed", sign_in=PinRefused()))
     assert said(turn) == ["sign_in_failed", "sign_in_retry"]
-    assert turn.state.counter("sign_in_failures") == 1
+    assert turn.state.failed_sign_ins == 1 and turn.state.sign_in == Anonymous()
 
 
 def test_payment_values_reach_the_prompts_one_line_per_payment(flow: Flow) -> None:
-    state = replace(_at_ask_id(flow), node="payments", participant=2)
+    state = replace(_at_ask_id(flow), node="payments", sign_in=SignedIn(2))
     payments = (
         {"amount": Money(40000), "date": dt.date(2026, 11, 2)},
         {"amount": Money(40000), "date": dt.date(2026, 10, 3)},
@@ -224,7 +228,7 @@ def test_payment_values_reach_the_prompts_one_line_per_payment(flow: Flow) -> No
 
 
 def test_an_unknown_outcome_takes_the_error_path(flow: Flow) -> None:
-    state = replace(_at_ask_id(flow), node="payments", participant=2)
+    state = replace(_at_ask_id(flow), node="payments", sign_in=SignedIn(2))
     turn = step(flow, state, HandlerFinished("error"))
     assert said(turn) == ["data_unavailable", "main_menu"]
 
@@ -258,8 +262,8 @@ def test_events_never_show_digits_or_words_in_their_repr() -> None:
 
 
 def _signed_in_at_main_menu(flow: Flow) -> CallState:
-    at_auth = replace(_at_ask_id(flow), node="authenticate")
-    return step(flow, at_auth, HandlerFinished("ok", participant=7)).state
+    at_auth = replace(_at_ask_id(flow), node="authenticate", sign_in=Claimed(7))
+    return step(flow, at_auth, HandlerFinished("ok", sign_in=PinAccepted(7))).state
 
 
 def test_help_says_the_node_help_and_asks_again(flow: Flow) -> None:
@@ -286,7 +290,8 @@ def test_signing_in_clears_the_way_back_into_the_sign_in_questions(flow: Flow) -
 
 
 def test_main_menu_command_before_and_after_sign_in(flow: Flow) -> None:
-    assert step(flow, _at_ask_id(flow), SpeechHeard("main menu")).state.node == "caller_type"
+    other_options = step(flow, start(flow).state, DigitsEntered("7")).state
+    assert step(flow, other_options, SpeechHeard("main menu")).state.node == "caller_type"
     signed_in = _signed_in_at_main_menu(flow)
     payments = step(flow, signed_in, DigitsEntered("1")).state
     assert payments.node == "payments"

@@ -10,13 +10,13 @@ import pytest
 
 from ivr.flow import FlowError, load_flow
 from ivr.flow.hours import Hours
-from ivr.handlers import HANDLER_NAMES
+from ivr.handlers import HANDLER_RULES
 from tests.conftest import edit
 
 
 def problems(flow_dir: Path) -> list[str]:
     with pytest.raises(FlowError) as caught:
-        load_flow(flow_dir, HANDLER_NAMES)
+        load_flow(flow_dir, HANDLER_RULES)
     return [str(p) for p in caught.value.problems]
 
 

@@ -9,7 +9,7 @@ import pytest
 from ivr.flow import FlowError, load_flow
 from ivr.flow.model import InputNode, MenuNode
 from ivr.flow.yaml_source import read_yaml
-from ivr.handlers import HANDLER_NAMES
+from ivr.handlers import HANDLER_RULES
 from tests.conftest import edit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,12 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def problems(flow_dir: Path) -> list[str]:
     with pytest.raises(FlowError) as caught:
-        load_flow(flow_dir, HANDLER_NAMES)
+        load_flow(flow_dir, HANDLER_RULES)
     return [str(p) for p in caught.value.problems]
 
 
 def test_the_shipped_flow_loads_with_every_node_and_both_languages() -> None:
-    flow = load_flow(ROOT, HANDLER_NAMES)
+    flow = load_flow(ROOT, HANDLER_RULES)
     assert set(flow.languages) == {"en", "es"}
     assert flow.start == "welcome"
     assert isinstance(flow.nodes["caller_type"], MenuNode)
@@ -92,7 +92,7 @@ def test_an_unknown_field_is_named(flow_dir: Path) -> None:
         "    secrett: true\n    no_match: [id_not_valid]",
     )
     found = problems(flow_dir)
-    assert any("menus/sign_in.yaml:11:5: 'secrett' is not a field" in message for message in found), found
+    assert any("menus/sign_in.yaml:27:5: 'secrett' is not a field" in message for message in found), found
 
 
 def test_a_prompt_missing_in_one_language_is_reported(flow_dir: Path) -> None:

@@ -11,7 +11,7 @@ from ivr.engine import DigitsEntered, Gather, Say
 from ivr.flow import load_flow
 from ivr.flow.library import FlowLibrary
 from ivr.flow.watcher import FlowWatcher
-from ivr.handlers import HANDLER_NAMES
+from ivr.handlers import HANDLER_RULES
 from tests.conftest import edit
 
 
@@ -32,9 +32,9 @@ def said(actions: tuple[object, ...]) -> list[str]:
 
 
 def test_a_valid_edit_goes_live_and_an_invalid_one_is_reported_but_never_used(flow_dir: Path) -> None:
-    library = FlowLibrary(load_flow(flow_dir, HANDLER_NAMES))
+    library = FlowLibrary(load_flow(flow_dir, HANDLER_RULES))
     first = library.current.version
-    watcher = FlowWatcher(library, flow_dir, HANDLER_NAMES)
+    watcher = FlowWatcher(library, flow_dir, HANDLER_RULES)
     assert not watcher.check()  # nothing changed
 
     edit(flow_dir / "prompts" / "en.yaml", "Main menu.", "Main menu, updated.")
@@ -57,7 +57,7 @@ def test_a_valid_edit_goes_live_and_an_invalid_one_is_reported_but_never_used(fl
 
 
 def test_a_call_in_progress_finishes_on_the_version_it_started_with(flow_dir: Path) -> None:
-    library = FlowLibrary(load_flow(flow_dir, HANDLER_NAMES))
+    library = FlowLibrary(load_flow(flow_dir, HANDLER_RULES))
     conversation = Conversation(library, MemoryCallStore(), {})
     old_call = Caller("CA-old", "test")
     conversation.start(old_call)
@@ -68,7 +68,7 @@ def test_a_call_in_progress_finishes_on_the_version_it_started_with(flow_dir: Pa
         '      - key: "7"',
         '      - key: "3"\n        next: other_options\n      - key: "7"',
     )
-    library.reload(flow_dir, HANDLER_NAMES)
+    library.reload(flow_dir, HANDLER_RULES)
     assert len(library.versions()) == 2
 
     old_turn = conversation.answer(old_call, DigitsEntered("3"))
@@ -84,5 +84,5 @@ def test_only_recent_versions_are_kept(flow_dir: Path) -> None:
     first = library.current.version
     for text in ("one", "two"):
         edit(flow_dir / "prompts" / "en.yaml", "Goodbye.\n", f"Goodbye {text}.\n")
-        library.reload(flow_dir, HANDLER_NAMES)
+        library.reload(flow_dir, HANDLER_RULES)
     assert len(library.versions()) == 2 and library.get(first) is None

@@ -15,11 +15,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+import redis
 
 from ivr.call_store import MemoryCallStore
 from ivr.channels.tty_stream import Message, TtyStreamSession
-from ivr.conversation import Conversation
+from ivr.conversation import Caller, Conversation
+from ivr.engine import HandlerFinished
 from ivr.flow import Flow
+from ivr.handlers import HandlerRequest
+from ivr.stream_tickets import RedisStreamTickets
 from ivr.tty.baudot import encode
 from ivr.tty.demodulator import decode
 from ivr.tty.ulaw import ulaw_decode, ulaw_encode
@@ -31,14 +35,16 @@ FRAME = 160  # bytes of mu-law: 20 ms
 RATE = 8000
 
 
-def start_message(call_sid: str = CALL_SID, stream_sid: str = STREAM_SID, **start: Any) -> dict[str, Any]:
-    """Twilio's start message, with the parameters /tty/voice passes."""
+def start_message(
+    call_sid: str = CALL_SID, stream_sid: str = STREAM_SID, ticket: str = "", **start: Any
+) -> dict[str, Any]:
+    """Twilio's start message, with the parameter /tty/voice passes: the stream's ticket."""
     body = {
         "accountSid": "AC" + "0" * 32,
         "streamSid": stream_sid,
         "callSid": call_sid,
         "tracks": ["inbound"],
-        "customParameters": {"CallSid": call_sid, "From": CALLER},
+        "customParameters": {"ticket": ticket},
         "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
         **start,
     }
@@ -75,10 +81,11 @@ def flat(text: str) -> str:
 
 
 class FakeTwilio:
-    """Twilio's side of one stream, for a session."""
+    """Twilio's side of one stream, for a session; ``ticket`` is what /tty/voice gave the call."""
 
-    def __init__(self, session: TtyStreamSession) -> None:
+    def __init__(self, session: TtyStreamSession, ticket: str = "") -> None:
         self.session = session
+        self.ticket = ticket
         self.unplayed: list[Message] = []  # what the session sent that has not played yet
 
     def send(self, message: dict[str, Any]) -> list[Message]:
@@ -94,7 +101,7 @@ class FakeTwilio:
 
     def start(self, **start: Any) -> list[Message]:
         self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
-        return self.send(start_message(**start))
+        return self.send(start_message(ticket=self.ticket, **start))
 
     def audio(self, pcm: npt.ArrayLike) -> list[Message]:
         return [reply for frame in mulaw_frames(pcm) for reply in self.send(media_message(frame))]
@@ -125,15 +132,30 @@ class FakeTwilio:
         return text_of(audio)
 
 
+def tty_may_sign_in(_request: HandlerRequest) -> HandlerFinished:
+    """What the account_access handler answers on a TTY call (tests/security check the handler itself)."""
+    return HandlerFinished("available")
+
+
 @pytest.fixture
 def conversation(flow: Flow) -> Conversation:
-    """The shipped flow with no handlers: menus and inputs answer, sign-in comes back as a failure."""
-    return Conversation(flow, MemoryCallStore(), {})
+    """The shipped flow with no account handlers: menus and inputs answer, sign-in comes back as a failure.
+    The session is what is tested here; the call's state may live in memory."""
+    return Conversation(flow, MemoryCallStore(), {"account_access": tty_may_sign_in})
 
 
 @pytest.fixture
-def twilio(conversation: Conversation) -> Iterator[FakeTwilio]:
-    line = FakeTwilio(TtyStreamSession(conversation))
+def tickets(redis_client: redis.Redis, redis_prefix: str) -> RedisStreamTickets:
+    return RedisStreamTickets(redis_client, redis_prefix)
+
+
+def ticket_for(tickets: RedisStreamTickets, call_sid: str = CALL_SID) -> str:
+    return tickets.issue(Caller(call_sid, "tty", CALLER))
+
+
+@pytest.fixture
+def twilio(conversation: Conversation, tickets: RedisStreamTickets) -> Iterator[FakeTwilio]:
+    line = FakeTwilio(TtyStreamSession(conversation, tickets), ticket_for(tickets))
     yield line
     line.session.close()
 
@@ -290,14 +312,16 @@ def test_the_marks_are_not_waited_for_forever(at_menu: FakeTwilio) -> None:
     assert at_menu.type("12345 GA ") != []
 
 
-def test_what_is_not_a_stream_message_is_ignored(conversation: Conversation) -> None:
-    session = TtyStreamSession(conversation)
+def test_what_is_not_a_stream_message_is_ignored(
+    conversation: Conversation, tickets: RedisStreamTickets
+) -> None:
+    session = TtyStreamSession(conversation, tickets)
     assert session.handle(media_message(b"\xff" * FRAME)) == []  # before start
     assert session.handle(["not", "a", "message"]) == []
     assert session.handle({"event": "unknown"}) == []
-    twilio = FakeTwilio(session)
+    twilio = FakeTwilio(session, ticket_for(tickets))
     assert twilio.start() != []
-    assert twilio.send(start_message()) == []  # one start per stream
+    assert twilio.send(start_message(ticket=ticket_for(tickets))) == []  # one start per stream
     twilio.play()
     assert twilio.send({"event": "media", "media": {"payload": "not base64!"}}) == []
     assert twilio.send({"event": "media", "media": {"payload": "A" * 20_000}}) == []
@@ -317,8 +341,32 @@ def test_what_is_not_a_stream_message_is_ignored(conversation: Conversation) -> 
         {"mediaFormat": {"encoding": "audio/l16", "sampleRate": 16000, "channels": 1}},
     ],
 )
-def test_a_stream_that_is_not_a_call_we_can_serve_is_closed(conversation: Conversation, start: Any) -> None:
-    session = TtyStreamSession(conversation)
-    assert session.handle(start_message(**start)) == []
+def test_a_stream_that_is_not_a_call_we_can_serve_is_closed(
+    conversation: Conversation, tickets: RedisStreamTickets, start: Any
+) -> None:
+    session = TtyStreamSession(conversation, tickets)
+    assert session.handle(start_message(ticket=ticket_for(tickets), **start)) == []
     assert session.finished and session.caller is None
     session.close()
+
+
+def test_a_stream_starts_only_with_an_unused_ticket_for_its_own_call(
+    conversation: Conversation, tickets: RedisStreamTickets
+) -> None:
+    other_call = "CA" + "6" * 32
+    refused = [
+        "",  # a replayed handshake: no ticket at all
+        "made-up-ticket",
+        ticket_for(tickets, other_call),  # issued for another call
+    ]
+    for ticket in refused:
+        session = TtyStreamSession(conversation, tickets)
+        assert session.handle(start_message(ticket=ticket)) == []
+        assert session.finished and session.caller is None
+    ticket = ticket_for(tickets)
+    first = TtyStreamSession(conversation, tickets)
+    assert first.handle(start_message(ticket=ticket)) != []
+    assert first.caller == Caller(CALL_SID, "tty", CALLER)  # the caller id comes from the ticket
+    again = TtyStreamSession(conversation, tickets)  # the same ticket, a second time
+    assert again.handle(start_message(ticket=ticket)) == [] and again.caller is None
+    first.close()

@@ -8,14 +8,19 @@ from ivr.web import create_app
 from tests.conftest import close_app, signed_post
 from tests.web.phone import phone
 
+OPS_TOKEN = "test-ops-token-0123456789"
 
-def test_metrics_count_turns_node_visits_and_sign_in_failures(client: FlaskClient) -> None:
+
+def test_metrics_count_turns_node_visits_and_sign_in_failures(app_config: dict[str, str]) -> None:
+    app = create_app({**app_config, "IVR_OPS_TOKEN": OPS_TOKEN})
+    client = app.test_client()
     call = phone(client)
     call.dial()
     call.press("1")
     call.press("1000000002#")
     call.press("0000#")
-    body = client.get("/metrics").data.decode()
+    body = client.get("/metrics", headers={"Authorization": f"Bearer {OPS_TOKEN}"}).data.decode()
+    close_app(app)
     assert 'ivr_turns_total{channel="voice",event="DigitsEntered"}' in body
     assert 'ivr_node_visits_total{node="ask_pin"}' in body
     assert 'ivr_account_events_total{event="sign_in_failed"}' in body
@@ -42,7 +47,7 @@ def test_forwarded_headers_count_only_from_the_configured_proxies(app_config: di
     )
     assert response.status_code == 403  # X-Forwarded-* ignored by default
     close_app(untrusting)
-    behind_proxy = create_app({**app_config, "IVR_PROXY_HOPS": "1"})
+    behind_proxy = create_app({**app_config, "IVR_PROXY_HOPS": "1", "IVR_TRUSTED_PROXIES": "127.0.0.1"})
     response = behind_proxy.test_client().post(
         "/voice", data=form, headers={**headers, "X-Twilio-Signature": signature}
     )

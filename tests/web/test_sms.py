@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import signed_post
+from ivr.web import create_app
+from tests.conftest import close_app, signed_post
 
 NUMBER = "+15555550177"
+
+
+@pytest.fixture
+def texts_with_accounts(app_config: dict[str, str]) -> Iterator[FlaskClient]:
+    """A service whose agency turned account access by text message on (IVR_SMS_ACCOUNT_ACCESS)."""
+    app: Flask = create_app({**app_config, "IVR_SMS_ACCOUNT_ACCESS": "on"})
+    yield app.test_client()
+    close_app(app)
 
 
 def text(client: FlaskClient, body: str, number: str = NUMBER) -> list[str]:
@@ -21,7 +33,19 @@ def text(client: FlaskClient, body: str, number: str = NUMBER) -> list[str]:
     return [(message.text or "") for message in document.iter("Message")]
 
 
-def test_a_payer_reads_the_balance_by_text(client: FlaskClient) -> None:
+def test_account_information_is_not_given_by_text_unless_the_agency_turns_it_on(client: FlaskClient) -> None:
+    text(client, "hi")
+    [refused] = text(client, "yes")
+    assert refused.startswith("For your security, account information is not available by text message.")
+    assert "1 8 0 0, 5 5 5, 0 1 9 9" in refused  # the TTY line
+    assert "If you are a parent or legal guardian" in refused  # and the first menu again
+    text(client, "7")
+    [pin_by_mail] = text(client, "1")
+    assert pin_by_mail.startswith("For your security, account information is not available by text")
+
+
+def test_a_payer_reads_the_balance_by_text(texts_with_accounts: FlaskClient) -> None:
+    client = texts_with_accounts
     [first] = text(client, "hi")
     assert first.startswith("Welcome to Customer Connect")
     assert "press 1 or type Yes" in first
@@ -33,7 +57,8 @@ def test_a_payer_reads_the_balance_by_text(client: FlaskClient) -> None:
     assert "$400.00, paid on Nov 2 2026." in payments
 
 
-def test_sessions_are_per_number_and_spanish_works(client: FlaskClient) -> None:
+def test_sessions_are_per_number_and_spanish_works(texts_with_accounts: FlaskClient) -> None:
+    client = texts_with_accounts
     text(client, "hola", number="+15555550188")
     assert text(client, "9", number="+15555550188")[0].startswith("Si usted es padre o tutor legal")
     assert text(client, "hello")[0].startswith(

@@ -12,7 +12,9 @@ import contextlib
 import http.client
 import json
 import logging
+import re
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -46,28 +48,38 @@ PUBLIC = "https://ivr.example.org"
 STREAM_URL = "wss://ivr.example.org/tty/stream"
 
 
-def test_the_webhook_connects_the_call_to_a_stream_with_its_parameters(client: FlaskClient) -> None:
+TICKET = re.compile(r'<Parameter name="ticket" value="([A-Za-z0-9_-]{32})" />')
+
+
+def ticket_of(twiml: str) -> str:
+    found = TICKET.search(twiml)
+    assert found is not None, twiml
+    return found.group(1)
+
+
+def test_the_webhook_connects_the_call_to_a_stream_with_a_ticket_for_it(client: FlaskClient) -> None:
     response = signed_post(client, "/tty/voice", {"CallSid": CALL_SID, "From": CALLER})
     assert response.status_code == 200
     assert response.mimetype == "application/xml"
-    assert response.get_data(as_text=True) == (
+    twiml = response.get_data(as_text=True)
+    ticket = ticket_of(twiml)
+    assert twiml == (
         '<?xml version="1.0" encoding="UTF-8"?><Response><Connect>'
         '<Stream url="ws://localhost/tty/stream">'
-        f'<Parameter name="CallSid" value="{CALL_SID}" /><Parameter name="From" value="{CALLER}" />'
+        f'<Parameter name="ticket" value="{ticket}" />'
         "</Stream></Connect><Hangup /></Response>"
     )
+    assert CALLER not in twiml  # the caller id travels in the ticket, never through the stream
+    again = signed_post(client, "/tty/voice", {"CallSid": CALL_SID, "From": CALLER}).get_data(as_text=True)
+    assert ticket_of(again) != ticket
 
 
 def test_the_stream_url_follows_the_public_base_url(app_config: dict[str, str]) -> None:
     app = create_app({**app_config, "PUBLIC_BASE_URL": PUBLIC})
     try:
         form = {"CallSid": CALL_SID}
-        response = signed_post(app.test_client(), f"{PUBLIC}/tty/voice", form)
-        assert response.get_data(as_text=True) == (
-            '<?xml version="1.0" encoding="UTF-8"?><Response><Connect>'
-            f'<Stream url="{STREAM_URL}"><Parameter name="CallSid" value="{CALL_SID}" /></Stream>'
-            "</Connect><Hangup /></Response>"
-        )
+        twiml = signed_post(app.test_client(), f"{PUBLIC}/tty/voice", form).get_data(as_text=True)
+        assert f'<Stream url="{STREAM_URL}"><Parameter name="ticket" value="{ticket_of(twiml)}" />' in twiml
     finally:
         close_app(app)
 
@@ -81,7 +93,7 @@ def test_the_webhook_refuses_unsigned_or_malformed_calls(client: FlaskClient) ->
 def test_a_caller_id_with_control_characters_still_gives_twiml_that_parses(client: FlaskClient) -> None:
     response = signed_post(client, "/tty/voice", {"CallSid": CALL_SID, "From": "\x1b+1555\x00555\x080123"})
     assert response.status_code == 200
-    assert '<Parameter name="From" value="+15555550123" />' in response.get_data(as_text=True)
+    ET.fromstring(response.data)  # noqa: S314 - TwiML from the app under test
 
 
 # -- the WebSocket ------------------------------------------------------------------------------
@@ -138,18 +150,25 @@ def test_only_a_handshake_signed_over_the_stream_url_is_accepted(live: Live) -> 
     assert handshake(live.port, validator.compute_signature(STREAM_URL, {})) == 101
 
 
+def answer_tty_call(live: Live, call_sid: str = CALL_SID) -> str:
+    """Twilio's first step of a TTY call: /tty/voice, whose TwiML carries the stream's ticket."""
+    form = {"CallSid": call_sid, "From": CALLER}
+    return ticket_of(signed_post(live.app.test_client(), f"{PUBLIC}/tty/voice", form).get_data(as_text=True))
+
+
 class StreamCall:
     """Twilio's side of one TTY call's stream."""
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Any, ticket: str) -> None:
         self.ws = ws
+        self.ticket = ticket
 
     def send(self, message: dict[str, Any]) -> None:
         self.ws.send(json.dumps(message))
 
     def start(self) -> str:
         self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
-        self.send(start_message())
+        self.send(start_message(ticket=self.ticket))
         return self.listen()
 
     def listen(self) -> str:
@@ -189,11 +208,12 @@ class StreamCall:
 
 
 @contextlib.contextmanager
-def stream_call(live: Live) -> Iterator[StreamCall]:
+def stream_call(live: Live, ticket: str | None = None) -> Iterator[StreamCall]:
+    ticket = answer_tty_call(live) if ticket is None else ticket
     signature = RequestValidator(AUTH_TOKEN).compute_signature(STREAM_URL, {})
     ws = Client.connect(f"ws://127.0.0.1:{live.port}/tty/stream", headers={"X-Twilio-Signature": signature})
     try:
-        yield StreamCall(ws)
+        yield StreamCall(ws, ticket)
     finally:
         with contextlib.suppress(ConnectionClosed):
             ws.close()
@@ -216,7 +236,7 @@ def test_a_tty_caller_signs_in_reads_the_balance_and_hangs_up(
         welcome = call.start()
         assert welcome.startswith("WELCOME TO CUSTOMER CONNECT")
         assert "PRESS 1 OR TYPE YES." in welcome and welcome.endswith(" GA")
-        assert redis_client.exists(f"{redis_prefix}call:{CALL_SID}")
+        assert redis_client.exists(f"{redis_prefix}tty:{CALL_SID}")  # apart from voice calls' state
         assert "ENTER YOUR PARTICIPANT ID" in call.type("1 GA")
         assert "ENTER YOUR PIN" in call.type("1000000002 GA")
         assert "MAIN MENU" in call.type("1357 GA")
@@ -226,7 +246,7 @@ def test_a_tty_caller_signs_in_reads_the_balance_and_hangs_up(
         goodbye = call.press("9")  # keys work too
         assert goodbye.endswith(" SK")
         assert closed(call)
-    assert not redis_client.exists(f"{redis_prefix}call:{CALL_SID}")
+    assert not redis_client.exists(f"{redis_prefix}tty:{CALL_SID}")
     for secret in ("1357", "1000000002"):
         assert secret not in caplog.text
 
@@ -234,7 +254,7 @@ def test_a_tty_caller_signs_in_reads_the_balance_and_hangs_up(
 def test_a_failure_mid_call_is_apologised_for_and_the_server_carries_on(
     live: Live, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    conversation = live.app.extensions["ivr"].conversation
+    conversation = live.app.extensions["ivr"].tty_conversation
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the call store is gone")
