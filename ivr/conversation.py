@@ -25,6 +25,26 @@ log = logging.getLogger(__name__)
 MAX_HANDLERS_PER_TURN = 8
 MAX_CALLING_NUMBER = 32  # characters of a calling number kept (the audit trail's column holds as many)
 MAX_SID = 64  # characters of a Twilio id (CallSid, StreamSid: 34 today)
+# What carriers and Twilio put in From when the caller withheld their number: words, and the same words
+# spelt on a keypad (ANONYMOUS, RESTRICTED, UNAVAILABLE, BLOCKED, UNKNOWN). None of them is a number:
+# callers who withhold theirs must never share one (a count of failed sign-ins, a phone on file).
+WITHHELD = frozenset(
+    {
+        "anonymous",
+        "restricted",
+        "unavailable",
+        "unknown",
+        "private",
+        "blocked",
+        "withheld",
+        "+266696687",
+        "+7378742833",
+        "+86282452253",
+        "+2562533",
+        "+8656696",
+    }
+)
+_WITHHELD_FOLDED = frozenset(marker.lstrip("+") for marker in WITHHELD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +62,8 @@ def calling_number(raw: object) -> str | None:
     """A caller id as the channel gave it, made worth keeping: printable, at most 32 characters, or None
     (withheld)."""
     number = "".join(ch for ch in str(raw or "") if ch.isprintable()).strip()[:MAX_CALLING_NUMBER]
+    if number.lower().lstrip("+") in _WITHHELD_FOLDED:
+        return None
     return number or None
 
 

@@ -7,9 +7,11 @@ a fresh PostgreSQL schema per test as well; tests that take ``database_url`` run
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
+from werkzeug.serving import make_server
 
 from ivr.accounts.database import create_schema, make_engine, make_session_factory
 from ivr.accounts.demo import seed_demo
@@ -201,3 +204,20 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path.name}"
     path.write_text(text.replace(old, new, 1))
+
+
+@contextlib.contextmanager
+def serving(app: Flask) -> Iterator[int]:
+    """``app`` behind werkzeug's threaded server on a free loopback port, for tests that need real
+    connections (WebSockets, requests at the same moment); every thread it started is joined afterwards."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    before = set(threading.enumerate())
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+        for started in set(threading.enumerate()) - before:
+            started.join(timeout=30)

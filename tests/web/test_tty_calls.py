@@ -13,7 +13,6 @@ import http.client
 import json
 import logging
 import re
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,11 +25,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from simple_websocket import Client, ConnectionClosed
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import make_server
 
 from ivr.tty.baudot import encode
 from ivr.web import create_app
-from tests.conftest import AUTH_TOKEN, close_app, signed_post
+from tests.conftest import AUTH_TOKEN, close_app, serving, signed_post
 from tests.tty.test_stream import (
     CALL_SID,
     CALLER,
@@ -107,19 +105,12 @@ class Live:
 
 @pytest.fixture
 def live(app_config: dict[str, str]) -> Iterator[Live]:
-    """The app behind werkzeug's threaded server; every thread it started is joined afterwards."""
+    """The app behind a real server, as Twilio reaches it through PUBLIC_BASE_URL."""
     app = create_app({**app_config, "PUBLIC_BASE_URL": PUBLIC})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    before = set(threading.enumerate())
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
     try:
-        yield Live(app, server.server_port)
+        with serving(app) as port:
+            yield Live(app, port)
     finally:
-        server.shutdown()
-        server.server_close()
-        for started in set(threading.enumerate()) - before:
-            started.join(timeout=30)
         close_app(app)
 
 
