@@ -67,7 +67,7 @@ _REBASE: Final = 1e12  # prefix sums are restarted from zero past this
 _Floats = npt.NDArray[np.float64]
 
 
-def _band_filters(sample_rate: int, mark_hz: float, space_hz: float) -> _Floats:
+def band_filters(sample_rate: int, mark_hz: float, space_hz: float) -> _Floats:
     """Columns: real and imaginary taps for mark, then for space; a tone of amplitude A comes out as |A|."""
     taps = round(_FILTER_SECONDS * sample_rate) | 1
     k = np.arange(taps) - (taps - 1) / 2
@@ -108,7 +108,7 @@ class BaudotDecoder:
     ) -> None:
         self.sample_rate = sample_rate
         self.reader = ShiftReader(unshift_on_space=unshift_on_space)
-        self._filters = _band_filters(sample_rate, mark_hz, space_hz)
+        self._filters = band_filters(sample_rate, mark_hz, space_hz)
         self._taps = taps = len(self._filters)
         self._step = step = max(1, round(sample_rate / _OUTPUT_HZ))  # input samples per filter output
         self._delay = (taps - 1) // 2
