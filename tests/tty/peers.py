@@ -96,7 +96,10 @@ def _spandsp(mode: str, data: bytes) -> bytes:
 
 
 def _minimodem(*args: str, stdin: bytes = b"") -> bytes:
-    done = subprocess.run(["minimodem", *args], input=stdin, capture_output=True, timeout=_TIMEOUT, check=True)
+    tool = shutil.which("minimodem")
+    if tool is None:
+        raise RuntimeError(minimodem_missing())
+    done = subprocess.run([tool, *args], input=stdin, capture_output=True, timeout=_TIMEOUT, check=True)
     return done.stdout
 
 

@@ -56,7 +56,9 @@ def test_text_is_upper_cased_folded_and_mapped() -> None:
 
 def test_characters_a_tty_cannot_show_get_one_it_can() -> None:
     assert tty_text("50% off case #1 & *more* @home") == "50/100 OFF CASE NO.1 + .MORE. (AT)HOME"
-    assert tty_text("a|b \\ c^d ~e • f×g÷h €5 £6 © ®") == "A/B / C'D  E - FXG/H EUR5 GBP6 (C) (R)"
+    assert tty_text("a|b \\ c^d ~e \u2022 f\u00d7g\u00f7h \u20ac5 \u00a36 \u00a9 \u00ae") == (
+        "A/B / C'D  E - FXG/H EUR5 GBP6 (C) (R)"
+    )
     assert tty_text("help@agency.gov") == "HELP(AT)AGENCY.GOV"
 
 
