@@ -114,7 +114,7 @@ def test_a_character_that_may_have_been_a_shift_opens_a_doubt() -> None:
 @given(text=st.text(st.sampled_from(sorted(TTY_CHARACTERS - {"\a"})), max_size=40))
 def test_our_own_senders_text_is_never_in_doubt(text: str) -> None:
     # We send a shift after every space and line break, so a receiver of either kind reads us exactly.
-    segments, shifts = read(to_codes(text))
+    segments, _ = read(to_codes(text))
     assert merge(segments) in ([Segment(tty_text(text))], [])
     assert not any(s.alternative is not None for s in merge(segments))
 
