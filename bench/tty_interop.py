@@ -44,11 +44,14 @@ CONDITIONS: tuple[tuple[str, dict[str, float]], ...] = (
     ("SNR 10 dB", {"snr_db": 10}),
     ("SNR 3 dB", {"snr_db": 3}),
     ("SNR 0 dB", {"snr_db": 0}),
+    ("SNR -3 dB", {"snr_db": -3}),
     ("level -30 dB (-42 dBFS)", {"level_db": -30}),
     ("offset +30 Hz", {"offset_hz": 30}),
     ("offset -30 Hz", {"offset_hz": -30}),
     ("offset +60 Hz", {"offset_hz": 60}),
     ("offset -60 Hz", {"offset_hz": -60}),
+    ("offset +80 Hz", {"offset_hz": 80}),
+    ("offset -80 Hz", {"offset_hz": -80}),
     ("offset +40 Hz, SNR 10 dB", {"offset_hz": 40, "snr_db": 10}),
 )
 
