@@ -20,25 +20,19 @@ import numpy as np
 import numpy.typing as npt
 
 from ivr.tty.baudot import encode
-from ivr.tty.demodulator import TtyModem
-from ivr.tty.shifts import choose
 from tests.tty.peers import (
+    INTEROP_TEXTS,
     PEERS,
     caller_audio,
     edit_distance,
     minimodem_missing,
     minimodem_read,
+    our_reading,
     spandsp_missing,
     spandsp_read,
     through_line,
 )
 
-TEXTS = (
-    "MY ID IS 1000000002 GA",
-    "PIN 1357 GA",
-    "CALL (555) 010-4477 AT 5:30 OR TYPE YES. OK? GA",
-    "PAY $1,234.56 BY 12/25 GA",
-)
 CONDITIONS: tuple[tuple[str, dict[str, float]], ...] = (
     ("clean", {}),
     ("SNR 10 dB", {"snr_db": 10}),
@@ -57,10 +51,7 @@ CONDITIONS: tuple[tuple[str, dict[str, float]], ...] = (
 
 
 def ours(audio: npt.NDArray[np.int16]) -> str:
-    modem = TtyModem()
-    segments = [s for i in range(0, audio.size, 160) for s in modem.receive_segments(audio[i : i + 160])]
-    segments += modem.decoder.flush_segments()
-    return choose(segments, unshifts_on_space=modem.decoder.reader.sender_unshifts_on_space)
+    return our_reading(audio)[0]
 
 
 def normal(text: str) -> str:
@@ -75,7 +66,7 @@ def cer(
 ) -> float:
     errors = total = 0
     for seed in range(seeds):
-        for text in TEXTS:
+        for text in INTEROP_TEXTS:
             got = read(through_line(send(text), seed=seed, **line))
             errors += edit_distance(normal(got), text)
             total += len(text)

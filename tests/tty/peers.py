@@ -31,10 +31,20 @@ import numpy as np
 import numpy.typing as npt
 
 from ivr.tty.baudot import FIGS, FIGURES, LETTERS, LTRS, tty_text
+from ivr.tty.demodulator import TtyModem
+from ivr.tty.shifts import Accepts, choose
 from ivr.tty.ulaw import ulaw_decode, ulaw_encode
 from ivr.tty.wav import read_wav, write_wav
 
 RATE: Final = 8000
+INTEROP_TEXTS: Final = (
+    "MY ID IS 1000000002 GA",
+    "PIN 1357 GA",
+    "CALL (555) 010-4477 AT 5:30 OR TYPE YES. OK? GA",
+    "PAY $1,234.56 BY 12/25 GA\n",
+)
+"""What the interoperability tests and bench send. minimodem's figures table has "#" and "&" where TTYs
+have "=" and "+": the texts avoid those two."""
 PEERS: Final = ("minimodem", "spandsp", "spandsp-usos")
 """Callers by name: which implementation sends, and whether it unshifts on space."""
 UNSHIFTS_ON_SPACE: Final = {"minimodem": True, "spandsp": False, "spandsp-usos": True}
@@ -162,6 +172,17 @@ def caller_audio(peer: str, text: str) -> Pcm:
     if peer in ("spandsp", "spandsp-usos"):
         return spandsp_audio(text, unshifts_on_space=peer == "spandsp-usos")
     raise ValueError(f"unknown TTY peer {peer!r}")
+
+
+def our_reading(audio: npt.ArrayLike, accepts: Accepts = Accepts.TEXT) -> tuple[str, TtyModem]:
+    """What our receiver reads in `audio`, fed 20 ms frames as the Media Stream does, chosen with
+    `choose`; and the modem, to ask what the sender has shown."""
+    samples = np.asarray(audio, dtype=np.int16)
+    modem = TtyModem()
+    segments = [s for i in range(0, samples.size, 160) for s in modem.receive_segments(samples[i : i + 160])]
+    segments += modem.decoder.flush_segments()
+    reading = choose(segments, accepts, unshifts_on_space=modem.decoder.reader.sender_unshifts_on_space)
+    return reading, modem
 
 
 def shift_frequency(audio: npt.ArrayLike, hz: float) -> npt.NDArray[np.float64]:

@@ -4,47 +4,31 @@ that unshifts on space. bench/tty_interop.py measures the same links under more 
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
 import pytest
 
 from ivr.tty.baudot import encode
-from ivr.tty.demodulator import TtyModem
-from ivr.tty.shifts import Accepts, choose
+from ivr.tty.shifts import Accepts
 from tests.tty.peers import (
+    INTEROP_TEXTS,
     PEERS,
     UNSHIFTS_ON_SPACE,
     caller_audio,
     character_error_rate,
     minimodem_missing,
     minimodem_read,
+    our_reading,
     spandsp_missing,
     spandsp_read,
     through_line,
 )
 
-# minimodem's figures table has "#" and "&" where TTYs have "=" and "+": the texts avoid those two.
-TEXTS = (
-    "MY ID IS 1000000002 GA",
-    "PIN 1357 GA",
-    "CALL (555) 010-4477 AT 5:30 OR TYPE YES. OK? GA",
-    "PAY $1,234.56 BY 12/25 GA\n",
-)
+TEXTS = INTEROP_TEXTS
 
 
 def needs(peer: str) -> None:
     missing = minimodem_missing() if peer == "minimodem" else spandsp_missing()
     if missing:
         pytest.skip(missing)
-
-
-def ours(audio: npt.NDArray[np.int16], accepts: Accepts = Accepts.TEXT) -> tuple[str, TtyModem]:
-    """What our receiver reads, fed 20 ms frames as the Media Stream does."""
-    modem = TtyModem()
-    segments = [s for i in range(0, audio.size, 160) for s in modem.receive_segments(audio[i : i + 160])]
-    segments += modem.decoder.flush_segments()
-    reading = choose(segments, accepts, unshifts_on_space=modem.decoder.reader.sender_unshifts_on_space)
-    return reading, modem
 
 
 def normal(text: str) -> str:
@@ -55,7 +39,7 @@ def normal(text: str) -> str:
 @pytest.mark.parametrize("peer", PEERS)
 def test_we_read_each_peer(peer: str, text: str) -> None:
     needs(peer)
-    reading, modem = ours(through_line(caller_audio(peer, text)))
+    reading, modem = our_reading(through_line(caller_audio(peer, text)))
     assert normal(reading) == normal(text)
     # Whenever the sender showed its convention with a shift code, it is the right one.
     assert modem.decoder.reader.sender_unshifts_on_space in (None, UNSHIFTS_ON_SPACE[peer])
@@ -64,7 +48,7 @@ def test_we_read_each_peer(peer: str, text: str) -> None:
 @pytest.mark.parametrize("peer", PEERS)
 def test_an_id_and_ga_from_each_peer_at_an_input(peer: str) -> None:
     needs(peer)
-    reading, _ = ours(through_line(caller_audio(peer, "1000000002 GA")), Accepts.DIGITS)
+    reading, _ = our_reading(through_line(caller_audio(peer, "1000000002 GA")), Accepts.DIGITS)
     assert reading == "1000000002 GA"
 
 
@@ -93,7 +77,7 @@ LINES = {
 def test_character_error_rate_reading_peers_over_an_impaired_line(peer: str, line: str) -> None:
     needs(peer)
     text = " ".join(TEXTS).strip()
-    reading, _ = ours(through_line(caller_audio(peer, text), seed=1, **LINES[line]))
+    reading, _ = our_reading(through_line(caller_audio(peer, text), seed=1, **LINES[line]))
     assert character_error_rate(normal(reading), normal(text)) == 0.0  # measured: 0 in every case
 
 
