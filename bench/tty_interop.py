@@ -68,7 +68,7 @@ def cer(
     for seed in range(seeds):
         for text in INTEROP_TEXTS:
             got = read(through_line(send(text), seed=seed, **line))
-            errors += edit_distance(normal(got), text)
+            errors += edit_distance(normal(got), normal(text))
             total += len(text)
     return errors / total
 
