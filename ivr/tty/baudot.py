@@ -50,7 +50,12 @@ TTY_CHARACTERS: Final = frozenset(_LETTER_CODES) | frozenset(_FIGURE_CODES) | fr
 """Every character a US TTY shows; `\\a` is BELL."""
 
 # Mapped on purpose before accents are folded; anything not in TTY_CHARACTERS afterwards is dropped.
+# Characters a TTY cannot show get one it can, as spandsp's V.18 transmitter does, except where its
+# choice would mislead on this line ("#" is "$" there: a case number must not read as money).
 _SUBSTITUTES: Final = {
+    "&": "+", "*": ".", "%": "/100", "@": "(AT)", "#": "NO.", "\\": "/", "|": "/", "^": "'", "~": " ",
+    "\u2022": "-", "\u00b7": "-", "\u00d7": "X", "\u00f7": "/", "\u20ac": "EUR", "\u00a3": "GBP",
+    "\u00a9": "(C)", "\u00ae": "(R)",
     "\t": " ",
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
@@ -64,7 +69,8 @@ _LINE_BREAK: Final = re.compile("\r\n|[\r\n\v\f\x85\u2028\u2029]")
 
 
 def tty_text(text: str) -> str:
-    """What a TTY will show for `text`: upper case, accents folded, line breaks as CR LF, the rest dropped."""
+    """What a TTY will show for `text`: upper case, accents folded, line breaks as CR LF, characters it
+    cannot show replaced by ones it can (`# & % @ *` and others, see docs/tty.md), the rest dropped."""
     pieces = []
     for line in _LINE_BREAK.split(text):
         mapped = "".join(_SUBSTITUTES.get(ch, ch) for ch in line)
@@ -77,7 +83,8 @@ def to_codes(text: str) -> list[int]:
     """The 5-bit codes for one burst of `text`, with LTRS/FIGS shifts.
 
     A shift goes before the burst's first letter or figure, before every letter or figure that follows a
-    space (some receivers fall back to letters on a space), and again after 72 characters without one.
+    space, CR or LF (some receivers fall back to letters there, TIA-825-A's advice), and again after 72
+    characters without one.
     """
     codes: list[int] = []
     shift: int | None = None
@@ -93,7 +100,7 @@ def to_codes(text: str) -> list[int]:
                 shift, since_shift = wanted, 0
         codes.append(code)
         since_shift += 1
-        if code == SPACE_CODE:
+        if ch in _CASELESS_CODES:
             shift = None
     return codes
 

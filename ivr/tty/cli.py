@@ -24,7 +24,7 @@ def tty() -> None:
 )
 @click.option("--mulaw", is_flag=True, help="Write G.711 mu-law instead of 16-bit PCM")
 def encode(text: str, output: str, stop_bits: str, mulaw: bool) -> None:
-    """Write TEXT as Baudot TTY audio. Text a TTY cannot show is mapped or dropped (see docs/tty.md)."""
+    """Write TEXT as Baudot TTY audio. Text a TTY cannot show is replaced or dropped (see docs/tty.md)."""
     from ivr.tty.baudot import DEFAULT_SAMPLE_RATE, encode, tty_text
     from ivr.tty.wav import write_wav
 
@@ -41,18 +41,23 @@ def encode(text: str, output: str, stop_bits: str, mulaw: bool) -> None:
 @tty.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option(
-    "--unshift-on-space", is_flag=True, help="A space also selects letters (as some senders expect)"
+    "--unshift-on-space",
+    is_flag=True,
+    help="A space also selects letters (as some senders expect); without it, where the case after a space "
+    "is in doubt the reading that is valid text is printed",
 )
 def decode(file: str, unshift_on_space: bool) -> None:
     """Print the text in FILE, a 16-bit PCM or mu-law WAV recording (CR LF printed as a line break)."""
     from ivr.tty.demodulator import BaudotDecoder
+    from ivr.tty.shifts import choose
     from ivr.tty.wav import WavError, read_wav
 
     try:
         samples, rate = read_wav(file)
     except WavError as exc:
         raise click.ClickException(str(exc)) from None
-    decoder = BaudotDecoder(rate, unshift_on_space=unshift_on_space)
-    text = decoder.feed(samples) + decoder.flush()
+    decoder = BaudotDecoder(rate, unshift_on_space=True if unshift_on_space else None)
+    segments = decoder.feed_segments(samples) + decoder.flush_segments()
+    text = choose(segments, unshifts_on_space=decoder.reader.sender_unshifts_on_space)
     lines = text.replace("\r\n", "\n").replace("\r", "\n")
     click.echo(lines, nl=not lines.endswith("\n"))

@@ -54,8 +54,16 @@ def test_text_is_upper_cased_folded_and_mapped() -> None:
     assert tty_text("Straße Æon Øre [x] {y} <z> ¿Qué?") == "STRASSE AEON ORE (X) (Y) (Z) ?QUE?"
 
 
-def test_characters_a_tty_cannot_show_are_dropped() -> None:
-    assert tty_text("50% off #1 & *more* @home ~ | \\ ^ 😀 日本") == "50 OFF 1  MORE HOME      "
+def test_characters_a_tty_cannot_show_get_one_it_can() -> None:
+    assert tty_text("50% off case #1 & *more* @home") == "50/100 OFF CASE NO.1 + .MORE. (AT)HOME"
+    assert tty_text("a|b \\ c^d ~e \u2022 f\u00d7g\u00f7h \u20ac5 \u00a36 \u00a9 \u00ae") == (
+        "A/B / C'D  E - FXG/H EUR5 GBP6 (C) (R)"
+    )
+    assert tty_text("help@agency.gov") == "HELP(AT)AGENCY.GOV"
+
+
+def test_what_has_no_substitute_is_dropped() -> None:
+    assert tty_text("ok 😀 日本") == "OK  "
     assert tty_text("\x00\x1b\x7f") == ""
     assert tty_text("bell\a") == "BELL\a"
 
@@ -86,6 +94,12 @@ def test_a_shift_opens_the_burst_and_follows_every_space() -> None:
     assert to_codes("\r\n") == [0x08, 0x02]  # CR and LF exist in both cases
 
 
+def test_the_shift_is_sent_again_after_a_line_break() -> None:
+    # Some receivers fall back to letters at CR or LF too: the next figure gets its FIGS again.
+    assert to_codes("1\r\n2") == [FIGS, 0x17, 0x08, 0x02, FIGS, 0x13]
+    assert to_codes("A\nB") == [LTRS, 0x03, 0x08, 0x02, LTRS, 0x19]  # a line break is CR LF
+
+
 def test_the_shift_is_repeated_after_72_characters() -> None:
     codes = to_codes("A" * 150)
     assert [i for i, code in enumerate(codes) if code == LTRS] == [0, 73, 146]
@@ -111,6 +125,6 @@ def test_phase_is_continuous_and_level_moderate() -> None:
 
 
 def test_nothing_to_send_gives_no_audio() -> None:
-    assert encode("%%%").size == 0
+    assert encode("\U0001f600\u65e5").size == 0
     with pytest.raises(ValueError, match="stop bit"):
         modulate([0x03], stop_bits=0.5)

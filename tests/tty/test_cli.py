@@ -26,12 +26,12 @@ def test_encode_then_decode(tmp_path: Path) -> None:
     runner = CliRunner()
     encoded = runner.invoke(tty, ["encode", "Hello, caller #7\nPress 1.", "-o", str(out)])
     assert encoded.exit_code == 0, encoded.output
-    assert "sending: 'HELLO, CALLER 7\\r\\nPRESS 1.'" in encoded.stderr
+    assert "sending: 'HELLO, CALLER NO.7\\r\\nPRESS 1.'" in encoded.stderr
     with wave.open(str(out)) as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 8000)
     decoded = runner.invoke(tty, ["decode", str(out)])
     assert decoded.exit_code == 0, decoded.output
-    assert decoded.stdout == "HELLO, CALLER 7\nPRESS 1.\n"
+    assert decoded.stdout == "HELLO, CALLER NO.7\nPRESS 1.\n"
 
 
 def test_mulaw_and_stop_bits(tmp_path: Path) -> None:
@@ -55,9 +55,17 @@ def test_decode_unshift_on_space(tmp_path: Path) -> None:
     assert runner.invoke(tty, ["decode", "--unshift-on-space", str(path)]).stdout == "1 OR\n"
 
 
+def test_decode_chooses_the_reading_that_is_text(tmp_path: Path) -> None:
+    from ivr.tty.baudot import modulate
+
+    path = tmp_path / "ga.wav"
+    write_wav(path, modulate([0x1B, 0x17, 0x04, 0x1A, 0x03]))  # FIGS 1 SPACE G A: "1 GA" or "1 +-"
+    assert CliRunner().invoke(tty, ["decode", str(path)]).stdout == "1 GA\n"
+
+
 def test_errors(tmp_path: Path) -> None:
     runner = CliRunner()
-    nothing = runner.invoke(tty, ["encode", "%%%", "-o", str(tmp_path / "x.wav")])
+    nothing = runner.invoke(tty, ["encode", "\U0001f600\u65e5", "-o", str(tmp_path / "x.wav")])
     assert nothing.exit_code == 2
     assert "nothing in TEXT" in nothing.output
     bad = tmp_path / "bad.wav"
