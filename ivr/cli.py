@@ -44,19 +44,45 @@ def serve(port: int, host: str) -> None:
 
 
 @main.command("seed-demo")
-def seed_demo_command() -> None:
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Give the demo participants back their published PINs (the temporary one unused) and clear "
+    "their failed sign-ins",
+)
+def seed_demo_command(reset: bool) -> None:
     """Load the demo participants, cases and payments into the database (once)."""
     from ivr.accounts.database import create_schema, make_session_factory, open_database
-    from ivr.accounts.demo import seed_demo
+    from ivr.accounts.demo import reset_demo, seed_demo
     from ivr.accounts.secrets import PinHasher, SsnDigester
 
     settings = Settings.load()
     engine = open_database(settings.database_url, settings.instance_path)
     create_schema(engine)
-    loaded = seed_demo(
-        make_session_factory(engine), PinHasher(settings.pin_pepper), SsnDigester(settings.ssn_key)
+    sessions, pins, ssns = (
+        make_session_factory(engine),
+        PinHasher(settings.pin_pepper),
+        SsnDigester(settings.ssn_key),
     )
-    click.echo("Demo data loaded." if loaded else "Demo data is already loaded; nothing changed.")
+    loaded = seed_demo(sessions, pins, ssns)
+    if reset and not loaded:
+        if settings.production:
+            raise click.UsageError("--reset changes participants' PINs: it is refused in production")
+        from ivr.web.services import connect_redis
+
+        count = reset_demo(sessions, pins, ssns)
+        client, embedded = connect_redis(settings)
+        keys = list(client.scan_iter(f"{settings.redis_prefix}sign-in:*"))
+        if keys:
+            client.delete(*keys)
+        if embedded is not None:
+            embedded.shutdown()
+        click.echo(
+            f"Demo data reset: {count} participants have their demo PINs again; failed sign-ins cleared."
+        )
+    else:
+        click.echo("Demo data loaded." if loaded else "Demo data is already loaded; nothing changed.")
+    engine.dispose()
 
 
 @main.command()

@@ -69,6 +69,9 @@ class TwilioSimulator:
     redirect: str | None = None
     ended: bool = False
     requests_sent: int = 0
+    parameters: dict[str, str] = field(
+        default_factory=dict
+    )  # more of Twilio's call parameters, on every request
 
     def _post(self, url: str, extra: dict[str, str]) -> bytes:
         form = {
@@ -78,6 +81,7 @@ class TwilioSimulator:
             "To": self.called,
             "Direction": "inbound",
             "CallStatus": "in-progress",
+            **self.parameters,
             **extra,
         }
         signature = RequestValidator(self.auth_token).compute_signature(url, form)

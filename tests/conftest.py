@@ -14,6 +14,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ SSN_KEY = "test-ssn-key-0123456789abcdefgh"
 # Office hours are Monday to Friday, 8 to 5 Pacific time: the app under test runs on a stopped clock.
 CLOSED_TIME = "2026-11-22T10:00:00-08:00"  # a Sunday
 OPEN_TIME = "2026-11-24T10:00:00-08:00"  # a Tuesday
+PUBLIC = "https://ivr.example.org"  # the service's public URL, behind its TLS proxy, in tests that serve it
 
 
 @pytest.fixture(scope="session")
@@ -221,3 +223,20 @@ def serving(app: Flask) -> Iterator[int]:
         server.server_close()
         for started in set(threading.enumerate()) - before:
             started.join(timeout=30)
+
+
+@dataclass
+class Live:
+    app: Flask
+    port: int
+
+
+@pytest.fixture
+def live(app_config: dict[str, str]) -> Iterator[Live]:
+    """The app behind a real server on loopback, as Twilio reaches it through PUBLIC_BASE_URL."""
+    app = create_app({**app_config, "PUBLIC_BASE_URL": PUBLIC})
+    try:
+        with serving(app) as port:
+            yield Live(app, port)
+    finally:
+        close_app(app)

@@ -119,3 +119,16 @@ def test_ivr_serve_refuses_a_public_address_without_a_token(cli_env: dict[str, s
     )
     assert result.returncode == 2
     assert "loopback" in result.stderr
+
+
+def test_seed_demo_reset_brings_the_temporary_pin_back(server: str, cli_env: dict[str, str]) -> None:
+    first = _call("1\n1000000003#\n9999#\n", cli_env)
+    assert "temporary PIN" in first.stdout
+    used = _call("1\n1000000003#\n9999#\n", cli_env)
+    assert "temporary PIN" not in used.stdout and "could not sign you in" in used.stdout  # single-use
+    reset = subprocess.run(
+        [*IVR, "seed-demo", "--reset"], env=cli_env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert "Demo data reset" in reset.stdout
+    again = _call("1\n1000000003#\n9999#\n", cli_env)
+    assert "temporary PIN" in again.stdout

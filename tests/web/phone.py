@@ -19,9 +19,10 @@ def flask_transport(client: FlaskClient) -> Transport:
     return post
 
 
-def phone(client: FlaskClient, caller: str = "+15555550123") -> TwilioSimulator:
+def phone(client: FlaskClient, caller: str = "+15555550123", base_url: str = BASE_URL) -> TwilioSimulator:
+    """A call to the app under test; ``base_url``: the URL Twilio signs (the app's PUBLIC_BASE_URL)."""
     return TwilioSimulator(
-        base_url=BASE_URL, auth_token=AUTH_TOKEN, transport=flask_transport(client), caller=caller
+        base_url=base_url, auth_token=AUTH_TOKEN, transport=flask_transport(client), caller=caller
     )
 
 

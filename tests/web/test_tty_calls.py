@@ -15,20 +15,18 @@ import logging
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
 import redis
-from flask import Flask
 from flask.testing import FlaskClient
 from simple_websocket import Client, ConnectionClosed
 from twilio.request_validator import RequestValidator
 
 from ivr.tty.baudot import encode
 from ivr.web import create_app
-from tests.conftest import AUTH_TOKEN, close_app, serving, signed_post
+from tests.conftest import AUTH_TOKEN, PUBLIC, Live, close_app, signed_post
 from tests.tty.test_stream import (
     CALL_SID,
     CALLER,
@@ -42,7 +40,6 @@ from tests.tty.test_stream import (
     text_of,
 )
 
-PUBLIC = "https://ivr.example.org"
 STREAM_URL = "wss://ivr.example.org/tty/stream"
 
 
@@ -95,23 +92,6 @@ def test_a_caller_id_with_control_characters_still_gives_twiml_that_parses(clien
 
 
 # -- the WebSocket ------------------------------------------------------------------------------
-
-
-@dataclass
-class Live:
-    app: Flask
-    port: int
-
-
-@pytest.fixture
-def live(app_config: dict[str, str]) -> Iterator[Live]:
-    """The app behind a real server, as Twilio reaches it through PUBLIC_BASE_URL."""
-    app = create_app({**app_config, "PUBLIC_BASE_URL": PUBLIC})
-    try:
-        with serving(app) as port:
-            yield Live(app, port)
-    finally:
-        close_app(app)
 
 
 def handshake(port: int, signature: str | None) -> int:
