@@ -18,6 +18,7 @@ from ivr.flow.library import FlowLibrary
 from ivr.flow.model import Flow
 from ivr.handlers import Handler, HandlerRequest
 from ivr.ports import Clock, SystemClock, TurnObserver
+from ivr.time_budget import TimeBudget
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +59,14 @@ class Conversation:
         handlers: Mapping[str, Handler],
         clock: Clock | None = None,
         observer: TurnObserver | None = None,
+        budget: TimeBudget | None = None,
     ) -> None:
         self.flows = flows if isinstance(flows, FlowLibrary) else FlowLibrary(flows)
         self._store = store
         self._handlers = handlers
         self.clock = clock or SystemClock()
         self._observer = observer
+        self._budget = budget
 
     @property
     def flow(self) -> Flow:
@@ -94,7 +97,13 @@ class Conversation:
         if answering_turn is not None and answering_turn != state.turn:
             log.info("repeated or late answer, replaying", extra={"call_id": caller.call_id})
             return replay(flow, state)
-        turn = self._run(flow, caller, state, event)
+        began = time.monotonic()
+        turn = self._run(flow, caller, state, event, began)
+        if self._budget is not None and time.monotonic() - began > self._budget.seconds:
+            # Twilio may have given up on this webhook: the caller may never hear this turn, so the call
+            # stays where they last heard it (nothing is saved) and hears that question again.
+            log.warning("turn over its time budget, not saved", extra={"call_id": caller.call_id})
+            return replay(flow, state)
         try:
             self._save(turn.state, state.turn)
         except StaleWrite:  # another request for this call got there first: its answer stands
@@ -120,7 +129,9 @@ class Conversation:
         if not self._store.save(state, expected_turn):
             raise StaleWrite(state.call_id)
 
-    def _run(self, flow: Flow, caller: Caller, state: CallState | None, event: Event) -> Turn:
+    def _run(
+        self, flow: Flow, caller: Caller, state: CallState | None, event: Event, began: float | None = None
+    ) -> Turn:
         started = time.perf_counter()
         now = self.clock.now()
         turn = step(flow, state, event, now)
@@ -139,11 +150,21 @@ class Conversation:
                     )
                 return Turn(turn.state, tuple(actions), tuple(visited))
             actions.pop()
-            finished = self._call_handler(caller, turn.state, request, now)
+            if self._out_of_time(began):
+                log.warning("no time left for a data step", extra={"call_id": caller.call_id})
+                finished = HandlerFinished("error")  # its on_error: "not available right now"
+            else:
+                finished = self._call_handler(caller, turn.state, request, now)
             turn = step(flow, turn.state, finished, now)
             actions.extend(turn.actions)
             visited.extend(turn.visited)
         raise RuntimeError(f"more than {MAX_HANDLERS_PER_TURN} handlers in one turn at {turn.state.node}")
+
+    def _out_of_time(self, began: float | None) -> bool:
+        """Whether a data step starting now could outlast the turn's time budget (ivr.time_budget)."""
+        if began is None or self._budget is None:
+            return False
+        return time.monotonic() - began > self._budget.handler_start_limit
 
     def _call_handler(
         self, caller: Caller, state: CallState, request: RunHandler, now: dt.datetime

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
@@ -217,6 +217,11 @@ class Flow:
     nodes: Mapping[str, AnyNode]
     prompts: Mapping[str, Mapping[str, str]]
     version: str
+    # The files it was compiled from, by name in the flow's folder: the bytes its version digests, which
+    # other servers load it from (ivr.flow_store).
+    sources: Mapping[str, bytes] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
 
     def is_open(self, now: dt.datetime | None) -> bool:
         """Whether the office is open; a flow without hours is always open, an unknown time never."""
@@ -231,6 +236,7 @@ class Flow:
         nodes: Mapping[str, AnyNode],
         prompts: Mapping[str, Mapping[str, str]],
         version: str,
+        sources: Mapping[str, bytes] | None = None,
     ) -> Flow:
         return cls(
             name=root.flow.name,
@@ -243,4 +249,5 @@ class Flow:
             nodes=MappingProxyType(dict(nodes)),
             prompts=MappingProxyType({lang: MappingProxyType(dict(t)) for lang, t in prompts.items()}),
             version=version,
+            sources=MappingProxyType(dict(sources or {})),
         )
