@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ivr.call_store import CallStore, StaleWrite
-from ivr.engine import CallStarted, CallState, Event, HandlerFinished, RunHandler, Turn, replay, step
+from ivr.engine import CallStarted, CallState, Event, HandlerFinished, RunHandler, Say, Turn, replay, step
 from ivr.flow.library import FlowLibrary
 from ivr.flow.model import Flow
 from ivr.handlers import Handler, HandlerRequest
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 MAX_HANDLERS_PER_TURN = 8
 MAX_CALLING_NUMBER = 32  # characters of a calling number kept (the audit trail's column holds as many)
 MAX_SID = 64  # characters of a Twilio id (CallSid, StreamSid: 34 today)
+# Said before the welcome when a voice call's state is gone mid-call (Redis lost it in a failover, or it
+# expired): the caller hears why they are back at the start.
+STATE_LOST_PROMPT = "call_state_lost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +89,11 @@ class Conversation:
         """Apply the caller's answer. ``answering_turn`` is the turn the answer was asked for: an answer to
         an earlier turn (a webhook delivered twice, or late) changes nothing and hears where the call is.
         A call whose state expired starts again from the top."""
+        began = time.monotonic()
         state = self._store.load(caller.call_id)
         if state is None:
             log.info("call state missing, starting again", extra={"call_id": caller.call_id})
-            return self.start(caller)
+            return self._start_again(caller)
         flow = self.flow_of(state)
         if state.node not in flow.nodes:  # its version is gone and the live one lacks its node
             log.warning("call's flow version is gone, starting again", extra={"call_id": caller.call_id})
@@ -97,7 +101,6 @@ class Conversation:
         if answering_turn is not None and answering_turn != state.turn:
             log.info("repeated or late answer, replaying", extra={"call_id": caller.call_id})
             return replay(flow, state)
-        began = time.monotonic()
         turn = self._run(flow, caller, state, event, began)
         if self._budget is not None and time.monotonic() - began > self._budget.seconds:
             # Twilio may have given up on this webhook: the caller may never hear this turn, so the call
@@ -115,9 +118,18 @@ class Conversation:
     def resume(self, caller: Caller) -> Turn:
         """Where the call stands, said again (after an outage), or a new start if its state is gone."""
         state = self._store.load(caller.call_id)
-        if state is None or state.node not in self.flow_of(state).nodes:
-            return self.start(caller, state.language if state else None)
+        if state is None:
+            return self._start_again(caller)
+        if state.node not in self.flow_of(state).nodes:
+            return self.start(caller, state.language)
         return replay(self.flow_of(state), state)
+
+    def _start_again(self, caller: Caller) -> Turn:
+        """A new start for a call whose state is gone; a voice caller first hears why."""
+        turn = self.start(caller)
+        if caller.channel != "voice":
+            return turn
+        return Turn(turn.state, (Say(STATE_LOST_PROMPT), *turn.actions), turn.visited)
 
     def current(self, call_id: str) -> CallState | None:
         return self._store.load(call_id)

@@ -106,18 +106,18 @@ def _host_port(text: str) -> tuple[str, int]:
         raise RedisUrlError(f"a Sentinel's port is a number: {text!r}") from None
 
 
-def _retry() -> Retry:
-    """One retry after a connection error or a timeout: it follows a failed-over master, and keeps the
+def _retry(retries: int) -> Retry:
+    """Retries after a connection error or a timeout: one follows a failed-over master, and keeps the
     worst case of a command to twice the socket timeout."""
-    return Retry(ConstantBackoff(RETRY_PAUSE_SECONDS), 1)
+    return Retry(ConstantBackoff(RETRY_PAUSE_SECONDS), retries)
 
 
-def connect(url: str, timeout_seconds: float) -> redis.Redis:
-    """A client for REDIS_URL whose every command, retry included, ends within about twice
+def connect(url: str, timeout_seconds: float, retries: int = 1) -> redis.Redis:
+    """A client for REDIS_URL whose every command ends within about ``retries + 1`` times
     ``timeout_seconds`` (connecting, reading, and for Sentinel each Sentinel asked)."""
     timeouts: dict[str, Any] = {"socket_timeout": timeout_seconds, "socket_connect_timeout": timeout_seconds}
     if not is_sentinel_url(url):
-        return redis.Redis.from_url(url, retry=_retry(), **timeouts)
+        return redis.Redis.from_url(url, retry=_retry(retries), **timeouts)
     parsed = parse_sentinel_url(url)
     tls: dict[str, Any] = {"ssl": True, **{k: v for k, v in parsed.options.items() if k in _TLS_OPTIONS}}
     tls = tls if parsed.tls else {}
@@ -138,6 +138,6 @@ def connect(url: str, timeout_seconds: float) -> redis.Redis:
         db=parsed.db,
         username=parsed.username,
         password=parsed.password,
-        retry=_retry(),
+        retry=_retry(retries),
     )
     return client

@@ -43,6 +43,7 @@ class Services:
     conversation: Conversation
     text_conversation: Conversation  # SMS sessions: the same flow and handlers, a shorter lifetime
     signature: TwilioSignature
+    probe_redis: redis.Redis  # readiness's own client: short timeout, no retry (ivr.web.health)
     redis: redis.Redis
     database: Engine
     embedded_redis: Any = None
@@ -87,6 +88,10 @@ class Services:
 
 def services() -> Services:
     return cast(Services, current_app.extensions["ivr"])
+
+
+# Readiness (ivr.web.health) asks Redis with its own client: a second at most, and no retry of its own.
+PROBE_TIMEOUT_SECONDS = 1.0
 
 
 def connect_redis(settings: Settings) -> tuple[redis.Redis, Any]:
@@ -160,5 +165,8 @@ def build_services(settings: Settings) -> Services:
         redis=client,
         database=engine,
         embedded_redis=embedded,
+        probe_redis=connect(settings.redis_url, PROBE_TIMEOUT_SECONDS, retries=0)
+        if settings.redis_url
+        else client,
         audio=audio,
     )
