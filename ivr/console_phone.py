@@ -69,6 +69,8 @@ class TwilioSimulator:
     redirect: str | None = None
     ended: bool = False
     requests_sent: int = 0
+    # Called with a <Pause>'s length in seconds; None: pauses take no time (tests, `ivr call`).
+    pause: Callable[[float], None] | None = None
 
     def _post(self, url: str, extra: dict[str, str]) -> bytes:
         form = {
@@ -136,6 +138,8 @@ class TwilioSimulator:
                 heard.append(Heard("transfer", (element.text or "").strip()))
                 self.ended = True
                 break
+            elif element.tag == "Pause" and self.pause is not None:
+                self.pause(float(element.get("length", "1")))
             elif element.tag == "Redirect":
                 self.redirect = (element.text or "").strip()
                 if self.gather is None:  # a plain redirect: Twilio follows it at once
