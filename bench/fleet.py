@@ -166,7 +166,9 @@ class Fleet:
         self.database_base = database_base
         self.database_name = f"ivr_fleet_{uuid.uuid4().hex[:10]}"
         self.prefix = "fleet:"
-        self.redis_url = "redis+sentinel://" + ",".join(f"{HOST}:{p}" for p in self.ports.sentinels) + f"/{MASTER}/0"
+        self.redis_url = (
+            "redis+sentinel://" + ",".join(f"{HOST}:{p}" for p in self.ports.sentinels) + f"/{MASTER}/0"
+        )
         self.base_url = f"http://{HOST}:{self.ports.balancer}"
         self._database_created = False
         self.client: redis.Redis | None = None
@@ -241,11 +243,19 @@ class Fleet:
         return parts._replace(path=f"/{self.database_name}").geturl()
 
     def create_database(self) -> None:
-        with psycopg.connect(self.database_base.replace("postgresql+psycopg", "postgresql"), autocommit=True) as admin:
+        with psycopg.connect(
+            self.database_base.replace("postgresql+psycopg", "postgresql"), autocommit=True
+        ) as admin:
             admin.execute(f'CREATE DATABASE "{self.database_name}"')
         self._database_created = True
         seeded = subprocess.run(  # noqa: S603  # the project's own command
-            [str(BIN / "ivr"), "seed-demo"], check=False, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=120
+            [str(BIN / "ivr"), "seed-demo"],
+            check=False,
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if seeded.returncode:
             raise RuntimeError(f"ivr seed-demo failed: {seeded.stderr[-2000:]}")
@@ -265,7 +275,8 @@ class Fleet:
         env = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("IVR_", "GUNICORN_", "PROMETHEUS_")) and key not in ("REDIS_URL", "DATABASE_URL")
+            if not key.startswith(("IVR_", "GUNICORN_", "PROMETHEUS_"))
+            and key not in ("REDIS_URL", "DATABASE_URL")
         }
         env.update(SECRETS)
         env.update(
@@ -332,7 +343,11 @@ class Fleet:
             rows = self.lb_stats()
         except OSError:
             return 0
-        return sum(1 for row in rows if row["pxname"] == backend and row["svname"].startswith("app") and row["status"] == "UP")
+        return sum(
+            1
+            for row in rows
+            if row["pxname"] == backend and row["svname"].startswith("app") and row["status"] == "UP"
+        )
 
     def served_per_server(self) -> dict[str, int]:
         totals: dict[str, int] = {}
@@ -409,6 +424,7 @@ class Row:
     note: str = ""
     why: list[str] = field(default_factory=list)  # the first few calls not completed, and what they heard
     statuses: dict[str, int] = field(default_factory=dict)
+    facts: dict[str, float] = field(default_factory=dict)  # what a scenario measured besides the traffic
 
 
 class Traffic:
@@ -422,6 +438,7 @@ class Traffic:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.new_option_calls = 0
 
     def __enter__(self) -> Traffic:
         for number in range(self.callers):
@@ -481,6 +498,7 @@ class Traffic:
                 setattr(self.row, outcome, getattr(self.row, outcome) + 1)
                 self.row.mixed_versions += call.mixed_versions
                 self.row.unheard_turns += call.unheard
+                self.new_option_calls += call.took_new_option
                 if call.why and len(self.row.why) < 6:
                     self.row.why.append(call.why)
 
@@ -517,6 +535,7 @@ class Call:
     mixed_versions: int = 0
     unheard: int = 0
     why: str = ""
+    took_new_option: bool = False
 
     def _check_state(self) -> None:
         """The stored state: on the call's first flow version, at the turn whose question was heard."""
@@ -536,44 +555,56 @@ class Call:
         if heard_turn and str(state.turn) != heard_turn:
             self.unheard += 1
 
+    def _answer(self, keys: str, expected: tuple[str, ...]) -> str:
+        """Press ``keys``; after an outage answer that repeats the question, answer it again (a caller
+        would), at most three times. What the caller heard, as one text."""
+        heard = _text(self.phone.press(keys))
+        for _ in range(3):
+            if OUTAGE not in heard or LOST in heard or self.phone.ended:
+                break
+            if any(phrase in heard for phrase in expected):
+                break
+            heard = _text(self.phone.press(keys))
+        return heard
+
+    def _outcome(self, keys: str, heard: str, expected: tuple[str, ...], signed_in: bool) -> str | None:
+        """How the call ends after this answer, or None if it goes on as scripted."""
+        said = f"after {keys!r} {heard[:120]!r}"
+        if LOST in heard or (APOLOGY in heard and self.phone.ended):
+            outcome = "explained"  # Redis lost the call's state, or stayed out of reach: the caller was told
+        elif signed_in and (WELCOME in heard or ASK_ID in heard):
+            outcome = "lost_sign_in"
+        elif any(phrase in heard for phrase in UNAVAILABLE):
+            outcome = "explained"  # a data step out of time or reach, said so; the caller hangs up
+        elif not any(phrase in heard for phrase in expected):
+            outcome = "failed"
+        else:
+            return None
+        self.why = f"{outcome}: {said}"
+        return outcome
+
     def run(self, steps: list[Step]) -> str:
         signed_in = False
         try:
             heard = _text(self.phone.dial())
             if self.phone.gather is not None and NEW_OPTION in heard and steps is SCRIPTS["information"]:
                 steps = [("3", ("Monday through Friday",)), *steps[1:]]  # the new option, on the new version
+                self.took_new_option = True
             for keys, expected in steps:
                 if self.phone.ended:
+                    self.why = f"ended early: {heard[:120]!r}"
                     return "explained" if APOLOGY in heard else "failed"
                 self._check_state()
                 time.sleep(0.2 + self.rng.random() * 0.2)  # a caller takes a moment to answer
-                heard = _text(self.phone.press(keys))
-                for _ in range(3):  # an outage answer, then the question again: the caller answers again
-                    if OUTAGE not in heard or any(phrase in heard for phrase in expected) or self.phone.ended:
-                        break
-                    if LOST in heard:
-                        break
-                    heard = _text(self.phone.press(keys))
-                if LOST in heard:
-                    self.why = f"explained: after {keys!r} {heard[:120]!r}"
-                    return "explained"  # Redis lost the call's state: the caller was told
-                if APOLOGY in heard and self.phone.ended:
-                    self.why = f"explained: after {keys!r} {heard[:120]!r}"
-                    return "explained"
-                if signed_in and (WELCOME in heard or ASK_ID in heard):
-                    self.why = f"lost sign-in: after {keys!r} {heard[:120]!r}"
-                    return "lost_sign_in"
-                if any(phrase in heard for phrase in UNAVAILABLE):
-                    self.why = f"explained: after {keys!r} {heard[:120]!r}"
-                    return "explained"  # a data step out of time or reach, said so; the caller hangs up
-                if not any(phrase in heard for phrase in expected):
-                    self.why = f"after {keys!r} heard {heard[:160]!r}"
-                    return "failed"
+                heard = self._answer(keys, expected)
+                outcome = self._outcome(keys, heard, expected, signed_in)
+                if outcome is not None:
+                    return outcome
                 signed_in = signed_in or keys == SIGNED_IN_AFTER
             self._check_state()
             return "completed"
         except Unanswered as exc:
-            self.why = str(exc)
+            self.why = f"failed: {exc}"
             return "failed"
         finally:
             with contextlib.suppress(Unanswered):
@@ -604,6 +635,7 @@ def steady(fleet: Fleet, form: Form, row: Row) -> None:
     with Traffic(fleet, row, form.callers):
         time.sleep(form.steady)
     served = fleet.served_per_server()
+    row.facts = {f"served_by_{name}": float(count) for name, count in served.items()}
     row.note = "served per server: " + ", ".join(f"{k} {v}" for k, v in sorted(served.items()))
 
 
@@ -620,6 +652,7 @@ def failover(fleet: Fleet, form: Form, row: Row) -> None:
         fleet.start_redis(old)  # as it was configured: Sentinel turns it into a replica
         fleet.wait_replicated()
         time.sleep(form.steady / 2)
+    row.facts = {"promoted_after_seconds": promoted}
     row.note = f"replica promoted {promoted:.1f} s after the kill; old master back as a replica"
 
 
@@ -634,7 +667,8 @@ def switchover(fleet: Fleet, form: Form, row: Row) -> None:
         fleet.wait_replicated()
         time.sleep(form.steady / 2)
     demoted = redis.Redis(host=HOST, port=old, socket_timeout=1).info("replication")["role"]
-    row.note = f"old master is now a {demoted}"
+    row.facts = {"old_master_demoted": float(demoted in ("slave", "replica"))}
+    row.note = f"old master demoted in place (now a {demoted}) while the apps held connections to it"
 
 
 def redis_down(fleet: Fleet, form: Form, row: Row) -> None:
@@ -652,7 +686,8 @@ def redis_down(fleet: Fleet, form: Form, row: Row) -> None:
         fleet.wait_replicated()
         wait_until(lambda: fleet.up_servers() == SERVERS, 30, "servers ready again")
         time.sleep(form.steady / 2)
-    row.note = f"during the outage: {down} ready, {alive} alive servers in HAProxy"
+    row.facts = {"ready_during_outage": float(down), "alive_during_outage": float(alive)}
+    row.note = f"master and replica frozen {form.outage:.0f} s; meanwhile {down} ready, {alive} alive servers in HAProxy"
 
 
 def _lock_table(fleet: Fleet, table: str, seconds: float, locked: threading.Event) -> None:
@@ -688,18 +723,22 @@ def payments_lock(fleet: Fleet, form: Form, row: Row) -> None:
 def _edit(folder: Path) -> None:
     prompts = folder / "prompts" / "en.yaml"
     prompts.write_text(
-        prompts.read_text().replace("For other options, press 7 or say None.", f"For other options, press 7 or say None. {NEW_OPTION}")
+        prompts.read_text().replace(
+            "For other options, press 7 or say None.", f"For other options, press 7 or say None. {NEW_OPTION}"
+        )
     )
     welcome = folder / "menus" / "welcome.yaml"
     welcome.write_text(
-        welcome.read_text().replace('      - key: "7"', '      - key: "3"\n        next: general_information\n      - key: "7"', 1)
+        welcome.read_text().replace(
+            '      - key: "7"', '      - key: "3"\n        next: general_information\n      - key: "7"', 1
+        )
     )
 
 
 def flow_edit(fleet: Fleet, form: Form, row: Row) -> None:
     """A prompt edited and a new menu option added on one server only, mid-call."""
     before = fleet.report(0)["flow_version"]
-    with Traffic(fleet, row, form.callers, script="information"):
+    with Traffic(fleet, row, form.callers, script="information") as traffic:
         time.sleep(form.steady / 2)
         edited = time.monotonic()
         _edit(fleet.flow_folder(0))
@@ -711,7 +750,11 @@ def flow_edit(fleet: Fleet, form: Form, row: Row) -> None:
         wait_until(everywhere, 30, "the edit on every server")
         spread = time.monotonic() - edited
         time.sleep(form.steady)
-    row.note = f"edit saved on app1 only; live on all {SERVERS} servers after {spread:.1f} s"
+    row.facts = {"spread_seconds": spread, "new_option_calls": float(traffic.new_option_calls)}
+    row.note = (
+        f"edit saved on app1 only; live on all {SERVERS} servers after {spread:.1f} s; "
+        f"{traffic.new_option_calls} calls took the new option, every turn of each call on one version"
+    )
 
 
 def restart_one(fleet: Fleet, form: Form, row: Row) -> None:
@@ -723,6 +766,7 @@ def restart_one(fleet: Fleet, form: Form, row: Row) -> None:
         fleet.start_app(1)
         time.sleep(form.steady / 2)
     after = fleet.report(1)["flow_version"]
+    row.facts = {"restarted_runs_published_version": float(after == live)}
     row.note = f"app2 restarted with older files; it runs the published version: {after == live}"
 
 

@@ -4,9 +4,12 @@
 #   espeak-ng   writes draft recordings (ivr prompts draft)
 #   graphviz    draws the flow as SVG or PNG (ivr graph)
 #   minimodem   an independent TTY modem the Baudot interoperability tests check against
+#   haproxy, redis-server, redis-sentinel   the fleet harness (bench/fleet.py, tests/fleet): a load
+#               balancer, and Redis with a replica and Sentinels
 # Without them the service still runs; the features and tests that need them say so (or skip).
 set -uo pipefail
-declare -A packages=([ffmpeg]=ffmpeg [espeak-ng]=espeak-ng [dot]=graphviz [minimodem]=minimodem)
+declare -A packages=([ffmpeg]=ffmpeg [espeak-ng]=espeak-ng [dot]=graphviz [minimodem]=minimodem
+  [haproxy]=haproxy [redis-server]=redis-server [redis-sentinel]=redis-sentinel)
 missing=()
 for tool in "${!packages[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${packages[$tool]}")
