@@ -720,6 +720,24 @@ def payments_lock(fleet: Fleet, form: Form, row: Row) -> None:
     _locked(fleet, form, row, "payments")
 
 
+def database_connections_killed(fleet: Fleet, form: Form, row: Row) -> None:
+    """Every connection the app servers hold to PostgreSQL killed by the server, twice, under traffic (as a
+    database failover or restart does): the pools replace them without a caller noticing."""
+    killed = 0
+    with Traffic(fleet, row, form.callers, script="payments"):
+        for _ in range(2):
+            time.sleep(form.steady / 2)
+            with psycopg.connect(fleet.database_base) as admin:
+                result = admin.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+                    (fleet.database_name,),
+                ).fetchone()
+            killed += int(result[0]) if result else 0
+        time.sleep(form.steady / 2)
+    row.facts = {"connections_killed": float(killed)}
+    row.note = f"{killed} app connections to PostgreSQL killed by the server, in two rounds"
+
+
 def _edit(folder: Path) -> None:
     prompts = folder / "prompts" / "en.yaml"
     prompts.write_text(
@@ -789,6 +807,7 @@ SCENARIOS: dict[str, Callable[[Fleet, Form, Row], None]] = {
     "redis_down": redis_down,
     "database_lock": database_lock,
     "payments_lock": payments_lock,
+    "database_connections_killed": database_connections_killed,
     "flow_edit": flow_edit,
     "restart_one": restart_one,
     "rolling_restart": rolling_restart,

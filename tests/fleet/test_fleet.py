@@ -28,6 +28,7 @@ SCENARIOS = [
     "redis_down",
     "database_lock",
     "payments_lock",
+    "database_connections_killed",
     "flow_edit",
     "restart_one",
     "rolling_restart",
@@ -87,6 +88,10 @@ def test_a_shared_redis_outage_keeps_the_live_servers_in_the_balancer(
 def test_failovers_are_followed(rows: dict[str, dict[str, Any]]) -> None:
     assert rows["failover"]["facts"]["promoted_after_seconds"] < 10
     assert rows["switchover"]["facts"]["old_master_demoted"] == 1
+
+
+def test_killed_database_connections_were_there_to_kill(rows: dict[str, dict[str, Any]]) -> None:
+    assert rows["database_connections_killed"]["facts"]["connections_killed"] >= 3
 
 
 def test_an_edit_on_one_server_reaches_every_server_and_restarts_keep_it(
