@@ -9,12 +9,16 @@ driven by tests/web/test_time_budget.py and the fleet tests.
 from __future__ import annotations
 
 import time
+from pathlib import Path
+
+import pytest
 
 from ivr.call_store import MemoryCallStore
 from ivr.conversation import Caller, Conversation
 from ivr.engine import CallState, DigitsEntered, HandlerFinished
 from ivr.flow import Flow
 from ivr.handlers import HandlerRequest
+from ivr.settings import ConfigError, Settings
 from ivr.time_budget import TimeBudget
 from tests.flow.test_reload import said
 
@@ -80,3 +84,15 @@ def test_without_a_budget_a_slow_turn_is_saved(flow: Flow) -> None:
     turn = conversation.answer(CALLER, DigitsEntered("1000000002"))
     assert turn.state.node == "ask_pin" and store.load(CALLER.call_id) == turn.state
     assert said(turn.actions) == ["ask_pin"]
+
+
+def test_the_budget_is_a_setting_within_twilios_wait(tmp_path: Path) -> None:
+    base = {"IVR_INSTANCE": str(tmp_path)}
+    assert Settings.load(base, environ={}).turn_budget_seconds == 8.0
+    assert Settings.load({**base, "IVR_TURN_BUDGET_SECONDS": "5.5"}, environ={}).turn_budget_seconds == 5.5
+    for wrong in ("15", "0.5", "soon"):
+        with pytest.raises(ConfigError, match="IVR_TURN_BUDGET_SECONDS"):
+            Settings.load({**base, "IVR_TURN_BUDGET_SECONDS": wrong}, environ={})
+    shares = TimeBudget(8.0)
+    assert (shares.redis_timeout, shares.statement_timeout_ms, shares.pool_timeout) == (2.0, 2000, 1.0)
+    assert shares.handler_start_limit == 4.0 and TimeBudget(2.0).connect_timeout == 2

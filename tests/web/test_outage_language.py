@@ -7,11 +7,14 @@ import signal
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import redis
 from flask import Flask
+from flask.testing import FlaskClient
 
+from ivr.console_phone import TwilioSimulator
 from ivr.web import create_app
 from tests.conftest import call_state, close_app, signed_post
 from tests.web.phone import languages, phone, text
@@ -28,6 +31,23 @@ def frozen_redis_app(
     close_app(app)
 
 
+@contextmanager
+def frozen(server: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Redis stops answering (SIGSTOP) until the block ends."""
+    server.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        server.send_signal(signal.SIGCONT)
+
+
+def _dialled(app: Flask) -> tuple[FlaskClient, TwilioSimulator]:
+    client = app.test_client()
+    call = phone(client)
+    call.dial()
+    return client, call
+
+
 def _says(body: bytes) -> list[tuple[str, str]]:
     document = ET.fromstring(body)  # noqa: S314 - TwiML from the app under test
     return [(say.get("language", ""), say.text or "") for say in document.iter("Say")]
@@ -37,16 +57,13 @@ def test_a_spanish_caller_hears_the_outage_apology_in_spanish_first(
     frozen_redis_app: tuple[Flask, subprocess.Popen[bytes]],
 ) -> None:
     app, server = frozen_redis_app
-    client = app.test_client()
-    call = phone(client)
-    call.dial()
+    client, call = _dialled(app)
     assert languages(call.press("9")) == {"es-US"}
     assert call.gather is not None
     action = call.gather.get("action", "")
     assert action.endswith("&l=es")  # the caller's language rides in the URL Twilio posts to
 
-    server.send_signal(signal.SIGSTOP)
-    try:
+    with frozen(server):
         outage = signed_post(client, action, {"CallSid": call.call_sid, "Digits": "1"})
         says = _says(outage.data)
         assert [language for language, _ in says] == ["es-US", "en-US"], says
@@ -55,32 +72,23 @@ def test_a_spanish_caller_hears_the_outage_apology_in_spanish_first(
         assert retry is not None and (retry.text or "").endswith("retry=1&l=es")
         again = signed_post(client, (retry.text or "").strip(), {"CallSid": call.call_sid})
         assert [language for language, _ in _says(again.data)] == ["es-US", "en-US"]
-    finally:
-        server.send_signal(signal.SIGCONT)
 
 
 def test_an_english_caller_hears_english_first_and_no_language_in_the_url(
     frozen_redis_app: tuple[Flask, subprocess.Popen[bytes]],
 ) -> None:
     app, server = frozen_redis_app
-    client = app.test_client()
-    call = phone(client)
-    call.dial()
+    client, call = _dialled(app)
     assert call.gather is not None and call.gather.get("action", "").endswith("/voice/turn?t=1")
-    server.send_signal(signal.SIGSTOP)
-    try:
+    with frozen(server):
         outage = signed_post(client, "/voice/turn?t=1", {"CallSid": call.call_sid, "Digits": "1"})
         assert [language for language, _ in _says(outage.data)] == ["en-US", "es-US"]
-    finally:
-        server.send_signal(signal.SIGCONT)
 
 
 def test_a_call_whose_state_is_gone_hears_why_it_starts_again(
     app: Flask, redis_client: redis.Redis, redis_prefix: str
 ) -> None:
-    client = app.test_client()
-    call = phone(client)
-    call.dial()
+    _, call = _dialled(app)
     call.press("1")
     assert call_state(redis_client, redis_prefix, call.call_sid) is not None
     redis_client.delete(f"{redis_prefix}call:{call.call_sid}")  # as a failover that lost the last writes
