@@ -55,10 +55,11 @@ max_requests = 0
 SHARED_MEMORY = "/dev/shm"  # noqa: S108  # see above: a heartbeat, nothing secret
 worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
 # The file whose presence tells this server's workers that it is draining (ivr.web.health): one per
-# gunicorn master, named by its process id, inherited by the workers it forks.
-os.environ.setdefault(
-    "IVR_DRAIN_FILE",
-    os.path.join(worker_tmp_dir or os.environ.get("TMPDIR", "/tmp"), f"ivr-drain-{os.getpid()}"),  # noqa: S108  # an empty flag file, nothing secret
+# gunicorn master, named by its process id, inherited by the workers it forks (set anew by each master,
+# so a master started by another one's upgrade never reads the old one's flag).
+os.environ["IVR_DRAIN_FILE"] = os.path.join(
+    worker_tmp_dir or os.environ.get("TMPDIR", "/tmp"),  # noqa: S108  # an empty flag file, nothing secret
+    f"ivr-drain-{os.getpid()}",
 )
 
 # gunicorn's error log on standard error, beside the service's own JSON lines (app.py, ivr.log_config);
