@@ -69,7 +69,8 @@ class TwilioSimulator:
     redirect: str | None = None
     ended: bool = False
     requests_sent: int = 0
-    # Called with a <Pause>'s length in seconds; None: pauses take no time (tests, `ivr call`).
+    # Called with a <Pause>'s length in seconds (https://www.twilio.com/docs/voice/twiml/pause: `length`,
+    # 1 by default); None: pauses take no time (tests, `ivr call`).
     pause: Callable[[float], None] | None = None
 
     def _post(self, url: str, extra: dict[str, str]) -> bytes:

@@ -112,7 +112,7 @@ class Conversation:
         except StaleWrite:  # another request for this call got there first: its answer stands
             log.warning("concurrent answer for the same call, replaying", extra={"call_id": caller.call_id})
             current = self._store.load(caller.call_id)
-            return replay(self.flow_of(current), current) if current else self.start(caller)
+            return replay(self.flow_of(current), current) if current else self._start_again(caller)
         return turn
 
     def resume(self, caller: Caller) -> Turn:

@@ -1,6 +1,7 @@
 """How one webhook's time budget (IVR_TURN_BUDGET_SECONDS, 8 s by default) is shared out.
 
-Twilio waits 15 seconds for a webhook and then plays its own error. Every wait a turn can meet is bounded
+Twilio waits 15 seconds for a webhook's answer, connecting included, then fails the request and tries the
+number's fallback URL (https://www.twilio.com/docs/api/errors/11205). Every wait a turn can meet is bounded
 by a share of the budget, so that a stalled Redis or a locked table costs a data step its ``on_error``
 path ("not available right now"), never the call:
 
