@@ -6,8 +6,10 @@ flags override anything here, e.g. ``gunicorn --workers 8 app:app``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import time
 from typing import Any
 
 from gunicorn import glogging
@@ -31,9 +33,14 @@ threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 # Twilio waits 15 seconds for a webhook and then plays its own error to the caller; a worker silent for
 # twice that is stuck, and gunicorn replaces it.
 timeout = 30
-# On SIGTERM (a deploy), workers stop accepting and finish the turns they hold: a turn takes
-# milliseconds, so 20 seconds is ample and a deploy never cuts a caller off mid-answer.
+# On SIGTERM (a deploy) the server drains first (see when_ready below): for IVR_DRAIN_SECONDS its /readyz
+# and /livez answer 503 while it still serves every request, so the load balancer moves new requests to
+# the other servers; then the workers stop accepting and finish the turns they hold (a turn's budget is
+# IVR_TURN_BUDGET_SECONDS, so 20 seconds is ample) and a deploy never cuts a caller off mid-answer.
+# IVR_DRAIN_SECONDS must exceed the load balancer's time to mark a server down (docs/deploy.md: 2 checks
+# 1 s apart). SIGINT and SIGQUIT still stop at once.
 graceful_timeout = 20
+DRAIN_SECONDS = float(os.environ.get("IVR_DRAIN_SECONDS") or 5)
 # Longer than a load balancer's usual 60-second idle timeout, so the proxy, not gunicorn, closes an idle
 # connection: otherwise the proxy may send a request on a connection gunicorn is closing (a 502).
 keepalive = 75
@@ -47,6 +54,13 @@ max_requests = 0
 # gunicorn creates it with mkstemp and it holds nothing but a timestamp.
 SHARED_MEMORY = "/dev/shm"  # noqa: S108  # see above: a heartbeat, nothing secret
 worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
+# The file whose presence tells this server's workers that it is draining (ivr.web.health): one per
+# gunicorn master, named by its process id, inherited by the workers it forks (set anew by each master,
+# so a master started by another one's upgrade never reads the old one's flag).
+os.environ["IVR_DRAIN_FILE"] = os.path.join(
+    worker_tmp_dir or os.environ.get("TMPDIR", "/tmp"),  # noqa: S108  # an empty flag file, nothing secret
+    f"ivr-drain-{os.getpid()}",
+)
 
 # gunicorn's error log on standard error, beside the service's own JSON lines (app.py, ivr.log_config);
 # the access log on standard output. The access log records every answer of 400 or more (a forged
@@ -69,6 +83,31 @@ class SampledAccessLogger(glogging.Logger):
 
 
 logger_class = SampledAccessLogger
+
+
+def _clear_drain() -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(os.environ["IVR_DRAIN_FILE"])
+
+
+def when_ready(server: Any) -> None:
+    """Drain before stopping: SIGTERM first marks the server as draining (its health answers turn 503)
+    and keeps serving for DRAIN_SECONDS, then gunicorn's own graceful stop runs."""
+    _clear_drain()  # left by an earlier master with the same process id
+    graceful_stop = server.handle_term
+
+    def drain_then_stop() -> None:
+        with open(os.environ["IVR_DRAIN_FILE"], "w"):
+            pass
+        server.log.info("draining for %.1f s before stopping", DRAIN_SECONDS)
+        time.sleep(DRAIN_SECONDS)
+        graceful_stop()
+
+    server.handle_term = drain_then_stop
+
+
+def on_exit(server: Any) -> None:
+    _clear_drain()
 
 
 def post_worker_init(worker: Any) -> None:

@@ -69,9 +69,10 @@ class TwilioSimulator:
     redirect: str | None = None
     ended: bool = False
     requests_sent: int = 0
-    parameters: dict[str, str] = field(
-        default_factory=dict
-    )  # more of Twilio's call parameters, on every request
+    # Called with a <Pause>'s length in seconds (https://www.twilio.com/docs/voice/twiml/pause: `length`,
+    # 1 by default); None: pauses take no time (tests, `ivr call`).
+    pause: Callable[[float], None] | None = None
+    parameters: dict[str, str] = field(default_factory=dict)  # more of Twilio's call parameters
 
     def _post(self, url: str, extra: dict[str, str]) -> bytes:
         form = {
@@ -140,6 +141,8 @@ class TwilioSimulator:
                 heard.append(Heard("transfer", (element.text or "").strip()))
                 self.ended = True
                 break
+            elif element.tag == "Pause" and self.pause is not None:
+                self.pause(float(element.get("length", "1")))
             elif element.tag == "Redirect":
                 self.redirect = (element.text or "").strip()
                 if self.gather is None:  # a plain redirect: Twilio follows it at once

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ivr.call_store import CallStore, StaleWrite
-from ivr.engine import CallStarted, CallState, Event, HandlerFinished, RunHandler, Turn, replay, step
+from ivr.engine import CallStarted, CallState, Event, HandlerFinished, RunHandler, Say, Turn, replay, step
 from ivr.flow.library import FlowLibrary
 from ivr.flow.model import Flow
 from ivr.handlers import Handler, HandlerRequest
 from ivr.ports import Clock, SystemClock, TurnObserver
+from ivr.time_budget import TimeBudget
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ WITHHELD = frozenset(
     }
 )
 _WITHHELD_FOLDED = frozenset(marker.lstrip("+") for marker in WITHHELD)
+# Said before the welcome when a voice call's state is gone mid-call (Redis lost it in a failover, or it
+# expired): the caller hears why they are back at the start.
+STATE_LOST_PROMPT = "call_state_lost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +86,14 @@ class Conversation:
         handlers: Mapping[str, Handler],
         clock: Clock | None = None,
         observer: TurnObserver | None = None,
+        budget: TimeBudget | None = None,
     ) -> None:
         self.flows = flows if isinstance(flows, FlowLibrary) else FlowLibrary(flows)
         self._store = store
         self._handlers = handlers
         self.clock = clock or SystemClock()
         self._observer = observer
+        self._budget = budget
 
     @property
     def flow(self) -> Flow:
@@ -117,10 +123,11 @@ class Conversation:
         """Apply the caller's answer. ``answering_turn`` is the turn the answer was asked for: an answer to
         an earlier turn (a webhook delivered twice, or late) changes nothing and hears where the call is.
         A call whose state expired starts again from the top."""
+        began = time.monotonic()
         state = self._store.load(caller.call_id)
         if state is None:
             log.info("call state missing, starting again", extra={"call_id": caller.call_id})
-            return self.start(caller)
+            return self._start_again(caller)
         flow = self.flow_of(state)
         if state.node not in flow.nodes:  # its version is gone and the live one lacks its node
             log.warning("call's flow version is gone, starting again", extra={"call_id": caller.call_id})
@@ -128,20 +135,25 @@ class Conversation:
         if answering_turn is not None and answering_turn != state.turn:
             log.info("repeated or late answer, replaying", extra={"call_id": caller.call_id})
             return replay(flow, state)
-        turn = self._run(flow, caller, state, event)
+        turn = self._run(flow, caller, state, event, began)
+        if self._budget is not None and time.monotonic() - began > self._budget.seconds:
+            # Twilio may have given up on this webhook: the caller may never hear this turn, so the call
+            # stays where they last heard it (nothing is saved) and hears that question again.
+            log.warning("turn over its time budget, not saved", extra={"call_id": caller.call_id})
+            return replay(flow, state)
         try:
             self._save(turn.state, state.turn)
         except StaleWrite:  # another request for this call got there first: its answer stands
             log.warning("concurrent answer for the same call, replaying", extra={"call_id": caller.call_id})
             current = self._store.load(caller.call_id)
-            return replay(self.flow_of(current), current) if current else self.start(caller)
+            return replay(self.flow_of(current), current) if current else self._start_again(caller)
         return turn
 
     def resume(self, caller: Caller) -> Turn:
         """Where the call stands, said again (after an outage), or a new start if its state is gone."""
         state = self._store.load(caller.call_id)
         if state is None:
-            return self.start(caller)
+            return self._start_again(caller)
         if state.node not in self.flow_of(state).nodes:
             return self._restart(caller, state.language)
         return replay(self.flow_of(state), state)
@@ -154,6 +166,13 @@ class Conversation:
         self._store.restart(turn.state)
         return turn
 
+    def _start_again(self, caller: Caller) -> Turn:
+        """A new start for a call whose state is gone; a voice caller first hears why."""
+        turn = self.start(caller)
+        if caller.channel != "voice":
+            return turn
+        return Turn(turn.state, (Say(STATE_LOST_PROMPT), *turn.actions), turn.visited)
+
     def current(self, call_id: str) -> CallState | None:
         return self._store.load(call_id)
 
@@ -164,7 +183,9 @@ class Conversation:
         if not self._store.save(state, expected_turn):
             raise StaleWrite(state.call_id)
 
-    def _run(self, flow: Flow, caller: Caller, state: CallState | None, event: Event) -> Turn:
+    def _run(
+        self, flow: Flow, caller: Caller, state: CallState | None, event: Event, began: float | None = None
+    ) -> Turn:
         started = time.perf_counter()
         now = self.clock.now()
         turn = step(flow, state, event, now)
@@ -183,11 +204,21 @@ class Conversation:
                     )
                 return Turn(turn.state, tuple(actions), tuple(visited))
             actions.pop()
-            finished = self._call_handler(caller, turn.state, request, now)
+            if self._out_of_time(began):
+                log.warning("no time left for a data step", extra={"call_id": caller.call_id})
+                finished = HandlerFinished("error")  # its on_error: "not available right now"
+            else:
+                finished = self._call_handler(caller, turn.state, request, now)
             turn = step(flow, turn.state, finished, now)
             actions.extend(turn.actions)
             visited.extend(turn.visited)
         raise RuntimeError(f"more than {MAX_HANDLERS_PER_TURN} handlers in one turn at {turn.state.node}")
+
+    def _out_of_time(self, began: float | None) -> bool:
+        """Whether a data step starting now could outlast the turn's time budget (ivr.time_budget)."""
+        if began is None or self._budget is None:
+            return False
+        return time.monotonic() - began > self._budget.handler_start_limit
 
     def _call_handler(
         self, caller: Caller, state: CallState, request: RunHandler, now: dt.datetime

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ivr.channels.text import TRANSFER_PROMPT
 from ivr.channels.voice import OUTAGE_OFFER_PROMPT, OUTAGE_WAIT_PROMPT, TRANSFERRING_PROMPT
+from ivr.conversation import STATE_LOST_PROMPT
 from ivr.flow import Flow, load_flow
 from ivr.handlers import HANDLER_PROMPTS, HANDLER_RULES
 
@@ -20,6 +21,7 @@ SERVICE_PROMPTS = (
         OUTAGE_OFFER_PROMPT,
         OUTAGE_WAIT_PROMPT,
         TRANSFERRING_PROMPT,
+        STATE_LOST_PROMPT,
     }
 )
 

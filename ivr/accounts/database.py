@@ -23,6 +23,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ivr.time_budget import TimeBudget
+
 T = TypeVar("T")
 # Pooled connections are replaced after this long, before a server or proxy idle timeout closes them.
 POOL_RECYCLE_SECONDS = 30 * 60
@@ -83,11 +85,32 @@ def in_autocommit(engine: Engine, work: Callable[[Connection], T]) -> T:
     return retry_if_dropped(attempt)
 
 
-def open_database(url: str, instance_path: Path) -> Engine:
-    """The engine for DATABASE_URL; the default SQLite file's folder is made when it does not exist yet."""
-    if normalise_url(url).startswith("sqlite"):
+def open_database(url: str, instance_path: Path, budget: TimeBudget | None = None) -> Engine:
+    """The engine for DATABASE_URL; the default SQLite file's folder is made when it does not exist yet.
+
+    With a ``budget`` (the app's webhooks), every wait is bounded: the wait for a pooled connection, and on
+    PostgreSQL the time to connect, each statement (``statement_timeout``) and each lock wait
+    (``lock_timeout``); on SQLite the wait for a locked file. Without one (migrations, the CLI), none is.
+    """
+    sqlite = normalise_url(url).startswith("sqlite")
+    if sqlite:
         instance_path.mkdir(parents=True, exist_ok=True)
-    return make_engine(url)
+    if budget is None:
+        return make_engine(url)
+    if sqlite:
+        return make_engine(
+            url, pool_timeout=budget.pool_timeout, connect_args={"timeout": budget.lock_timeout_ms / 1000}
+        )
+    engine = make_engine(url, pool_timeout=budget.pool_timeout)
+    limits = f"-c statement_timeout={budget.statement_timeout_ms} -c lock_timeout={budget.lock_timeout_ms}"
+
+    @event.listens_for(engine, "do_connect")
+    def _bounded(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+        # Added to the server options the URL may already carry (a search_path, for instance).
+        params["options"] = f"{params.get('options', '')} {limits}".strip()
+        params.setdefault("connect_timeout", budget.connect_timeout)
+
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

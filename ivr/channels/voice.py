@@ -176,34 +176,43 @@ class VoiceRenderer:
         self._add_says(response, pending, language, audio_base)
         return str(response)
 
-    def render_apology(self, audio_base: str = "") -> str:
-        """Said when the service failed: in every language, since the caller's may be unknown."""
+    def _languages(self, first: str | None) -> list[str]:
+        """Every language of the flow, the caller's (when known) first."""
+        others = [language for language in self._flow.languages if language != first]
+        return [first, *others] if first is not None and first in self._flow.languages else others
+
+    def render_apology(self, audio_base: str = "", first: str | None = None) -> str:
+        """Said when the service failed: in every language, since the caller's may be unknown; ``first``,
+        the caller's language when known, comes first."""
         response = VoiceResponse()
-        for language in self._flow.languages:
+        for language in self._languages(first):
             self._add_says(response, [Say(self._flow.defaults.apology)], language, audio_base)
         response.hangup()
         return str(response)
 
-    def render_outage(self, offer_url: str | None, retry_url: str, audio_base: str = "") -> str:
-        """While call state cannot be reached: an apology in every language, a representative on 0 when
-        ``offer_url`` is given (office hours), and, on silence, another try at ``retry_url``."""
+    def render_outage(
+        self, offer_url: str | None, retry_url: str, audio_base: str = "", first: str | None = None
+    ) -> str:
+        """While call state cannot be reached: an apology in every language (``first``, the caller's, first),
+        a representative on 0 when ``offer_url`` is given (office hours), and, on silence, another try at
+        ``retry_url``."""
         response = VoiceResponse()
         prompt = OUTAGE_OFFER_PROMPT if offer_url else OUTAGE_WAIT_PROMPT
         if offer_url:
             gather = TwimlGather(action=offer_url, method="POST", input="dtmf", num_digits=1, timeout=5)
-            for language in self._flow.languages:
+            for language in self._languages(first):
                 self._add_says(gather, [Say(prompt)], language, audio_base)
             response.append(gather)
         else:
-            for language in self._flow.languages:
+            for language in self._languages(first):
                 self._add_says(response, [Say(prompt)], language, audio_base)
             response.pause(length=3)
         response.redirect(retry_url, method="POST")
         return str(response)
 
-    def render_transfer(self, number: str) -> str:
+    def render_transfer(self, number: str, first: str | None = None) -> str:
         response = VoiceResponse()
-        for language in self._flow.languages:
+        for language in self._languages(first):
             self._add_says(response, [Say(TRANSFERRING_PROMPT)], language)
         response.dial(number)
         return str(response)

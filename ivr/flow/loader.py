@@ -13,7 +13,7 @@ from ivr.flow.checks import check_flow
 from ivr.flow.errors import FlowError, Problem
 from ivr.flow.handler_rules import HandlerCatalog
 from ivr.flow.model import Flow, IncludedFile, RootFile
-from ivr.flow.yaml_source import Positions, YamlPath, read_yaml
+from ivr.flow.yaml_source import Positions, YamlPath, read_yaml, read_yaml_source
 
 ROOT_FILE = "menu_tree.yaml"
 PROMPTS_DIR = "prompts"
@@ -85,6 +85,7 @@ class _Collector:
         self.nodes: dict[str, Any] = {}
         self.defined_in: dict[str, str] = {}
         self.files: list[Path] = []
+        self.sources: dict[str, bytes] = {}  # every file read, by its name in the flow's folder
         self.problems: list[Problem] = []
 
     def add_nodes(self, nodes: Mapping[str, Any], name: str, positions: Positions) -> None:
@@ -117,31 +118,31 @@ class _Collector:
                 self.problems.append(Problem(f"'{entry}' lies outside the flow's folder", file=parent))
                 continue
             try:
-                data, positions = read_yaml(path, name)
+                data, positions, raw = read_yaml_source(path, name)
                 included = _validate(IncludedFile, data, positions)
             except FlowError as exc:
                 self.problems.extend(exc.problems)
                 continue
             self.files.append(path)
+            self.sources[name] = raw
             self.add_nodes(included.nodes, name, positions)
             self.include(included.include, name, (*chain, path))
 
 
 def _read_prompts(
-    base: Path, languages: Iterable[str], problems: list[Problem]
-) -> tuple[dict[str, dict[str, str]], list[Path]]:
+    base: Path, languages: Iterable[str], problems: list[Problem], sources: dict[str, bytes]
+) -> dict[str, dict[str, str]]:
     catalogues: dict[str, dict[str, str]] = {}
-    files = []
     for lang in languages:
         path = base / PROMPTS_DIR / f"{lang}.yaml"
         name = _relative(path, base)
         try:
-            data, positions = read_yaml(path, name)
+            data, positions, raw = read_yaml_source(path, name)
         except FlowError as exc:
             problems.extend(exc.problems)
             catalogues[lang] = {}
             continue
-        files.append(path)
+        sources[name] = raw
         if not isinstance(data, dict):
             problems.append(Problem("a prompt file maps prompt ids to their text", file=name))
             catalogues[lang] = {}
@@ -156,15 +157,17 @@ def _read_prompts(
                 continue
             table[prompt_id] = " ".join(text.split())
         catalogues[lang] = table
-    return catalogues, files
+    return catalogues
 
 
-def _version(paths: Iterable[Path], base: Path) -> str:
+def flow_version(sources: Mapping[str, bytes]) -> str:
+    """The version of a flow: a digest of the exact bytes its files had when they were parsed (never read
+    again, so that an edit saved meanwhile cannot lend its name to what was parsed before it)."""
     digest = hashlib.sha256()
-    for path in sorted(set(paths)):
-        digest.update(_relative(path, base).encode())
+    for name in sorted(sources):
+        digest.update(name.encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(sources[name])
         digest.update(b"\0")
     return digest.hexdigest()[:12]
 
@@ -183,20 +186,22 @@ def load_flow(
     root_path = path / ROOT_FILE if path.is_dir() else path
     base = root_path.parent.resolve()
     root_name = root_path.name
-    data, positions = read_yaml(root_path, root_name)
+    data, positions, raw = read_yaml_source(root_path, root_name)
     root = _validate(RootFile, data, positions)
 
     collector = _Collector(base)
     collector.files.append(root_path.resolve())
+    collector.sources[_relative(root_path.resolve(), base)] = raw
     collector.add_nodes(root.nodes, root_name, positions)
     collector.include(root.include, root_name, (root_path.resolve(),))
     problems = list(collector.problems)
-    prompts, prompt_files = _read_prompts(base, root.languages, problems)
+    prompts = _read_prompts(base, root.languages, problems, collector.sources)
     if problems:
         raise FlowError(problems)
 
     nodes = {node_id: node for node_id, node in collector.nodes.items()}
-    flow = Flow.build(root, nodes, prompts, _version([*collector.files, *prompt_files], base), handlers)
+    sources = dict(collector.sources)
+    flow = Flow.build(root, nodes, prompts, flow_version(sources), sources, handlers)
     problems = check_flow(flow, handlers, set(handler_prompts))
     if problems:
         raise FlowError([_place(p, collector, base) for p in problems])

@@ -220,6 +220,11 @@ class Flow:
     version: str
     # The service's handlers and how far a call must be signed in for each (empty: checked by no one here)
     handler_rules: Mapping[str, HandlerRules] = field(default_factory=lambda: MappingProxyType({}))
+    # The files it was compiled from, by name in the flow's folder: the bytes its version digests, which
+    # other servers load it from (ivr.flow_store).
+    sources: Mapping[str, bytes] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
 
     def is_open(self, now: dt.datetime | None) -> bool:
         """Whether the office is open; a flow without hours is always open, an unknown time never."""
@@ -234,6 +239,7 @@ class Flow:
         nodes: Mapping[str, AnyNode],
         prompts: Mapping[str, Mapping[str, str]],
         version: str,
+        sources: Mapping[str, bytes] | None = None,
         handler_rules: HandlerCatalog | None = None,
     ) -> Flow:
         return cls(
@@ -247,5 +253,6 @@ class Flow:
             nodes=MappingProxyType(dict(nodes)),
             prompts=MappingProxyType({lang: MappingProxyType(dict(t)) for lang, t in prompts.items()}),
             version=version,
+            sources=MappingProxyType(dict(sources or {})),
             handler_rules=MappingProxyType(dict(handler_rules or {})),
         )

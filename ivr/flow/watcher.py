@@ -1,4 +1,5 @@
-"""FlowWatcher: polls the flow's files every few seconds and reloads the FlowLibrary when they change.
+"""FlowWatcher: polls the flow's files every few seconds and reloads the FlowLibrary when they change;
+with shared versions (a fleet), it also follows the version the fleet has made live.
 
 Polling a few dozen small files costs microseconds and works the same on every file system, in
 containers and over network mounts, which change notifications do not.
@@ -55,13 +56,14 @@ class FlowWatcher:
         self._thread: threading.Thread | None = None
 
     def check(self) -> bool:
-        """Reload if the files changed since the last look. Returns True when a new version went live."""
+        """Reload if the files changed since the last look, else follow the fleet's live version. Returns
+        True when a new version went live."""
         current = fingerprint(self._root)
-        if current == self._seen:
-            return False
+        changed = current != self._seen
         self._seen = current
-        installed = self._library.reload(self._root, self._handlers, self._handler_prompts)
-        if self._on_reload is not None:
+        installed = changed and self._library.reload(self._root, self._handlers, self._handler_prompts)
+        installed = self._library.follow() or installed
+        if (installed or changed) and self._on_reload is not None:
             self._on_reload(self._library.current)
         return installed
 
@@ -81,5 +83,7 @@ class FlowWatcher:
         while not self._stop.wait(self._interval):
             try:
                 self.check()
-            except Exception:  # the watcher must outlive any one bad reload
-                log.exception("flow reload failed")
+            except Exception as exc:  # the watcher must outlive any one bad reload or unreachable store
+                log.warning(
+                    "flow check failed: %s", type(exc).__name__, exc_info=log.isEnabledFor(logging.DEBUG)
+                )

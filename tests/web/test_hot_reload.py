@@ -11,12 +11,14 @@ from ivr.web import create_app
 from tests.conftest import close_app, edit
 from tests.web.phone import phone, text
 
+OPS_TOKEN = "ops-token-for-the-report"
+
 
 def _wait_for(app: Flask, condition: str, seconds: float = 15.0) -> dict[str, object]:
     client = app.test_client()
     deadline = time.monotonic() + seconds
     while True:
-        report = client.get("/healthz").get_json()
+        report = client.get("/healthz", headers={"Authorization": f"Bearer {OPS_TOKEN}"}).get_json()
         if condition in ("new version", "error") and (
             (condition == "error" and "flow_error" in report)
             or (condition == "new version" and len(report["flow_versions_kept"]) > 1)
@@ -30,7 +32,9 @@ def _wait_for(app: Flask, condition: str, seconds: float = 15.0) -> dict[str, ob
 def test_an_operator_adds_an_option_and_the_next_call_hears_it(
     app_config: dict[str, str], flow_dir: Path
 ) -> None:
-    app = create_app({**app_config, "IVR_FLOW": str(flow_dir), "IVR_WATCH_FLOW": "1"})
+    app = create_app(
+        {**app_config, "IVR_FLOW": str(flow_dir), "IVR_WATCH_FLOW": "1", "IVR_OPS_TOKEN": OPS_TOKEN}
+    )
     try:
         client = app.test_client()
         ongoing = phone(client)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
-
 from ivr.web import create_app
 from tests.conftest import close_app, signed_post
 from tests.web.phone import phone
@@ -27,10 +25,12 @@ def test_metrics_count_turns_node_visits_and_sign_in_failures(app_config: dict[s
     assert "ivr_turn_seconds_bucket" in body
 
 
-def test_healthz_reports_each_part(client: FlaskClient) -> None:
-    report = client.get("/healthz").get_json()
+def test_healthz_reports_each_part_to_the_operator(app_config: dict[str, str]) -> None:
+    app = create_app({**app_config, "IVR_OPS_TOKEN": "ops-0123456789"})
+    report = app.test_client().get("/healthz", headers={"Authorization": "Bearer ops-0123456789"}).get_json()
     assert report["status"] == "ok" and report["redis"] == "ok" and report["database"] == "ok"
     assert len(report["flow_version"]) == 12 and "flow_error" not in report
+    close_app(app)
 
 
 def test_forwarded_headers_count_only_from_the_configured_proxies(app_config: dict[str, str]) -> None:
