@@ -36,6 +36,11 @@ class SlowStore(MemoryCallStore):
         return super().load(call_id)
 
 
+def voice_may_sign_in(_request: HandlerRequest) -> HandlerFinished:
+    """What the account_access step answers on a voice call (tests/test_handler_rules.py checks it)."""
+    return HandlerFinished("available")
+
+
 def _at_ask_id(conversation: Conversation) -> CallState:
     conversation.start(CALLER)
     turn = conversation.answer(CALLER, DigitsEntered("1"))
@@ -51,7 +56,9 @@ def test_a_data_step_that_would_start_too_late_takes_its_error_path(flow: Flow) 
         return HandlerFinished("ok")
 
     store = SlowStore(0.0)
-    conversation = Conversation(flow, store, {"identify_caller": identify}, budget=BUDGET)
+    conversation = Conversation(
+        flow, store, {"account_access": voice_may_sign_in, "identify_caller": identify}, budget=BUDGET
+    )
     _at_ask_id(conversation)
     store.delay = 0.25  # the state took longer to load than the data step may wait for
     turn = conversation.answer(CALLER, DigitsEntered("1000000002"))
@@ -66,7 +73,9 @@ def test_a_turn_that_ends_past_its_budget_is_not_saved(flow: Flow) -> None:
         return HandlerFinished("ok")
 
     store = MemoryCallStore()
-    conversation = Conversation(flow, store, {"identify_caller": slow_identify}, budget=BUDGET)
+    conversation = Conversation(
+        flow, store, {"account_access": voice_may_sign_in, "identify_caller": slow_identify}, budget=BUDGET
+    )
     before = _at_ask_id(conversation)
     turn = conversation.answer(CALLER, DigitsEntered("1000000002"))
     assert store.load(CALLER.call_id) == before  # nothing saved: the caller may never have heard it
@@ -79,7 +88,9 @@ def test_without_a_budget_a_slow_turn_is_saved(flow: Flow) -> None:
         return HandlerFinished("ok")
 
     store = MemoryCallStore()
-    conversation = Conversation(flow, store, {"identify_caller": slow_identify})
+    conversation = Conversation(
+        flow, store, {"account_access": voice_may_sign_in, "identify_caller": slow_identify}
+    )
     _at_ask_id(conversation)
     turn = conversation.answer(CALLER, DigitsEntered("1000000002"))
     assert turn.state.node == "ask_pin" and store.load(CALLER.call_id) == turn.state

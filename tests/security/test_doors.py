@@ -17,6 +17,8 @@ from flask.testing import FlaskClient
 from simple_websocket import Client, ConnectionClosed
 from twilio.request_validator import RequestValidator
 
+from ivr.handlers import HANDLER_RULES
+from ivr.service_flow import SERVICE_PROMPTS
 from ivr.web import create_app
 from tests.conftest import AUTH_TOKEN, PUBLIC, ROOT, Live, call_state, close_app, edit, signed_post
 from tests.security.victims import PAYER_ID, PAYER_PIN
@@ -234,3 +236,19 @@ def test_ivr_validate_refuses_a_pin_change_reachable_without_sign_in(flow_dir: P
     finished = validate(flow_dir)
     assert finished.returncode == 1
     assert "menus/pin.yaml" in finished.stderr and "'check_new_pin'" in finished.stderr
+
+
+def test_a_rejected_flow_edit_is_told_to_the_operator_only(
+    app_config: dict[str, str], flow_dir: Path
+) -> None:
+    """/healthz showed the text of a rejected edit (file names, node names, prompt ids) to anyone."""
+    app = create_app({**app_config, "IVR_FLOW": str(flow_dir), "IVR_OPS_TOKEN": OPS_TOKEN})
+    edit(flow_dir / "menus" / "welcome.yaml", "        next: sign_in_here\n", "        next: no_such_node\n")
+    ivr = app.extensions["ivr"]
+    assert not ivr.flows.reload(flow_dir, HANDLER_RULES, SERVICE_PROMPTS)  # the edit is refused
+    client = app.test_client()
+    public = client.get("/healthz").get_data(as_text=True)
+    report = client.get("/healthz", headers={"Authorization": f"Bearer {OPS_TOKEN}"}).get_json()
+    close_app(app)
+    assert "no_such_node" in report["flow_error"]
+    assert public.strip() in ("up", "down") and "no_such_node" not in public and "welcome" not in public
