@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ivr.accounts.database import create_schema, open_database
 from ivr.accounts.secrets import PinHasher, SsnDigester
 from ivr.accounts.wiring import agency_zone, sql_handler_ports
+from ivr.analytics.journal import RedisCallJournal
 from ivr.audio.lookup import PromptAudio
 from ivr.audio.sources import build_dir
 from ivr.call_store import RedisCallStore
@@ -119,19 +120,25 @@ def build_services(settings: Settings) -> Services:
     ports = replace(ports, audit=CountingAuditLog(ports.audit))
     observer = PrometheusObserver()
     handlers = account_handlers(ports)
+    flows = FlowLibrary(flow)
+    journal = RedisCallJournal(
+        client, settings.redis_prefix, settings.secret_key, flows
+    )  # the console's funnel
     conversation = Conversation(
-        flow,
+        flows,
         RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}call:"),
         handlers,
         clock,
         observer,
+        journal,
     )
     text_conversation = Conversation(
-        conversation.flows,
+        flows,
         RedisCallStore(client, settings.sms_session_seconds, f"{settings.redis_prefix}text:"),
         handlers,
         clock,
         observer,
+        journal,
     )
     audio = PromptAudio.load(build_dir(settings.flow_path))  # read once; load again to pick up a rebuild
     return Services(
