@@ -4,9 +4,10 @@
 #   espeak-ng   writes draft recordings (ivr prompts draft)
 #   graphviz    draws the flow as SVG or PNG (ivr graph)
 #   minimodem   an independent TTY modem the Baudot interoperability tests check against
+#   chromium    the headless browser the operator console's end-to-end tests drive (Playwright, never its own)
 # Without them the service still runs; the features and tests that need them say so (or skip).
 set -uo pipefail
-declare -A packages=([ffmpeg]=ffmpeg [espeak-ng]=espeak-ng [dot]=graphviz [minimodem]=minimodem)
+declare -A packages=([ffmpeg]=ffmpeg [espeak-ng]=espeak-ng [dot]=graphviz [minimodem]=minimodem [chromium]=chromium)
 missing=()
 for tool in "${!packages[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${packages[$tool]}")
