@@ -63,15 +63,21 @@ export class EditorView {
       autocompletion({ override: [flowCompletion(() => this.file, () => this.names())] }),
       may("editor") ? linter((view) => this.check(view), { delay: 500 }) : [],
       EditorState.readOnly.of(!may("editor")),
-      CodeMirror.contentAttributes.of({ "aria-label": `YAML of ${file}`, "aria-describedby": "check-status" }),
+      CodeMirror.contentAttributes.of({ "aria-label": `YAML of ${file}`, "aria-describedby": "check-status", tabindex: "0" }),
       CodeMirror.updateListener.of((update) => {
         if (update.docChanged) this.changed();
       }),
     ];
   }
 
+  // The files are read once, however many callers ask at the same time; load() reads them again.
+  ready() {
+    this.first ??= this.load();
+    return this.first;
+  }
+
   async show() {
-    if (!this.loaded) await this.load();
+    await this.ready();
   }
 
   async load(keepFile = true) {
@@ -84,7 +90,7 @@ export class EditorView {
     choice.replaceChildren(...Object.keys(files).map((name) => el("option", { value: name }, name)));
     const file = keepFile && this.file in files ? this.file : "menu_tree.yaml";
     this.file = null;
-    this.open(file);
+    this.display(file);
   }
 
   state(file) {
@@ -95,7 +101,11 @@ export class EditorView {
   }
 
   async open(file, line) {
-    if (!this.loaded) await this.load();
+    await this.ready();
+    this.display(file, line);
+  }
+
+  display(file, line) {
     if (!(file in this.original)) return;
     if (this.view && this.file) this.states[this.file] = this.view.state;
     this.file = file;
@@ -205,7 +215,7 @@ export class EditorView {
     this.states = {};
     const file = this.file;
     this.file = null;
-    this.open(file);
+    this.display(file);
     say("Changes discarded.");
   }
 }

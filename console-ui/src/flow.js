@@ -68,7 +68,9 @@ export class FlowView {
       group.dataset.node = id;
       group.setAttribute("tabindex", "0");
       group.setAttribute("role", "button");
-      group.setAttribute("aria-label", node ? `${id}, ${node.kind}${node.goal ? ", goal" : ""}` : id);
+      // The accessible name starts with the words drawn in the node (WCAG 2.5.3, label in name).
+      const drawn = [...group.querySelectorAll("text")].map((t) => t.textContent.trim()).join(", ");
+      group.setAttribute("aria-label", `${drawn || id}${node?.goal ? ", goal" : ""}`);
       if (node?.goal) group.classList.add("goal");
       if (node?.problems.length) group.classList.add("has-problem");
       group.querySelector("title")?.remove(); // the accessible name is the aria-label

@@ -35,7 +35,9 @@ function show() {
 
 window.addEventListener("hashchange", () => {
   const current = show();
-  document.getElementById(`${current}-title`).focus({ preventScroll: false });
+  const focused = document.activeElement;
+  // A link to a section moves the focus to its heading; a button that opened a place keeps it there.
+  if (!focused || focused === document.body || focused.closest("nav")) document.getElementById(`${current}-title`).focus();
 });
 for (const name of sections) document.getElementById(`${name}-title`).setAttribute("tabindex", "-1");
 flow.load().then(show);
