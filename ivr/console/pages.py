@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
 from ivr.console.auth import current_operator, requires, secure_cookies, session_token
@@ -84,3 +84,13 @@ def console() -> Response:
             assets_built=ivr.settings.assets_path.joinpath("console.js").is_file(),
         )
     )
+
+
+@pages.get("/prompts/audio/<language>/<name>")
+@requires("viewer")
+def recording(language: str, name: str) -> Response:
+    """A built prompt recording for the browser phone: only files the build's manifest names (ivr.audio)."""
+    path = console_services().phone.audio.path_for(language, name)
+    if path is None or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="audio/wav", conditional=True)

@@ -4,6 +4,7 @@ participants it can neither read, sign in as, nor lock out."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +14,12 @@ from sqlalchemy import text, update
 from ivr.accounts.database import make_engine, make_session_factory
 from ivr.accounts.models import Participant
 from ivr.accounts.secrets import PinHasher
+from ivr.console.app import create_console_app
 from ivr.console.settings import ConsoleSettings
 from ivr.settings import ConfigError
+from tests.audio.conftest import run_prompts, write_tone
 from tests.conftest import PEPPER
-from tests.console.conftest import Operator
+from tests.console.conftest import PASSWORD, Operator, console, sign_in
 
 
 def _call(operator: Operator, language: str, *answers: dict[str, str]) -> list[dict[str, Any]]:
@@ -103,3 +106,23 @@ def test_the_sandbox_may_never_be_the_account_database(tmp_path: Any) -> None:
                 "IVR_INSTANCE": str(tmp_path / "instance"),
             }
         )
+
+
+def test_a_built_recording_is_played_and_served_to_signed_in_operators_only(
+    console_config: dict[str, str], flow_dir: Path
+) -> None:
+    write_tone(flow_dir / "prompts/en/welcome.wav", 1.0)
+    run_prompts(flow_dir, "build")
+    app = create_console_app(console_config)
+    console(app).operators.add("viewer", PASSWORD, "viewer")
+    client = app.test_client()
+    assert sign_in(client, "viewer").status_code == 302
+    heard = Operator(client).post("/api/phone/calls", {"language": "en"}).json["heard"]
+    assert heard[0]["prompt"] == "welcome" and heard[0]["recording"].startswith("/prompts/audio/en/welcome")
+    assert heard[1]["recording"] is None  # no recording: the browser speaks it
+    played = client.get(heard[0]["recording"])
+    assert played.status_code == 200 and played.mimetype == "audio/wav" and played.data.startswith(b"RIFF")
+    played.close()
+    assert client.get("/prompts/audio/en/manifest.json").status_code == 404
+    assert app.test_client().get(heard[0]["recording"]).status_code == 302  # not signed in: the sign-in form
+    console(app).close()
