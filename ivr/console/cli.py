@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
 from ivr.console.roles import ROLES
 
+if TYPE_CHECKING:  # imported inside the commands, so that `ivr --help` stays fast
+    from ivr.console.operators import OperatorDirectory
 
-def _directory() -> object:
+
+@contextmanager
+def _directory() -> Iterator[OperatorDirectory]:
     from ivr.accounts.database import create_schema, open_database
     from ivr.console.operators import OperatorDirectory
     from ivr.settings import Settings
 
     settings = Settings.load()
     engine = open_database(settings.database_url, settings.instance_path)
-    create_schema(engine)
-    return OperatorDirectory(engine)
+    try:
+        create_schema(engine)
+        yield OperatorDirectory(engine)
+    finally:
+        engine.dispose()
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -27,14 +37,13 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _run(action: str, *args: str) -> None:
-    from ivr.console.operators import OperatorDirectory, OperatorError
+    from ivr.console.operators import OperatorError
 
-    directory = _directory()
-    assert isinstance(directory, OperatorDirectory)  # noqa: S101 - narrows the lazily imported type
-    try:
-        getattr(directory, action)(*args)
-    except OperatorError as exc:
-        raise click.ClickException(str(exc)) from None
+    with _directory() as directory:
+        try:
+            getattr(directory, action)(*args)
+        except OperatorError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @click.group()
@@ -57,13 +66,10 @@ def add(name: str, role: str, password_stdin: bool) -> None:
 @operator.command("list")
 def list_operators() -> None:
     """Every operator, their role, and whether they are locked out now."""
-    from ivr.console.operators import OperatorDirectory
-
-    directory = _directory()
-    assert isinstance(directory, OperatorDirectory)  # noqa: S101 - narrows the lazily imported type
-    for info in directory.all():
-        locked = f"  locked until {info.locked_until:%Y-%m-%d %H:%M} UTC" if info.locked_until else ""
-        click.echo(f"{info.name}\t{info.role}{locked}")
+    with _directory() as directory:
+        for info in directory.all():
+            locked = f"  locked until {info.locked_until:%Y-%m-%d %H:%M} UTC" if info.locked_until else ""
+            click.echo(f"{info.name}\t{info.role}{locked}")
 
 
 @operator.command("role")

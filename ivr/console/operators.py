@@ -80,7 +80,7 @@ class OperatorDirectory:
         self._sessions = make_session_factory(engine)
         self._clock = clock or SystemClock()
         self._hasher = PasswordHasher()
-        self._decoy = self._hasher.hash("decoy, never a password")
+        self._decoy: str | None = None  # made at the first sign-in with an unknown name
 
     def add(self, name: str, password: str, role: str) -> OperatorInfo:
         row = Operator(
@@ -158,7 +158,9 @@ class OperatorDirectory:
             return SignIn.REFUSED, None
 
     def _verify(self, stored: str | None, password: str) -> bool:
+        if stored is None and self._decoy is None:
+            self._decoy = self._hasher.hash("decoy, never a password")
         try:
-            return self._hasher.verify(stored or self._decoy, password) and stored is not None
+            return self._hasher.verify(stored or self._decoy or "", password) and stored is not None
         except (VerificationError, InvalidHashError):
             return False

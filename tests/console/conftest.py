@@ -4,6 +4,7 @@ an operator of each role, and a client signed in as one of them."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,30 +14,48 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr.console.app import create_console_app
+from ivr.console.phone import open_sandbox
 from ivr.console.wiring import ConsoleServices
 from tests.conftest import ROOT, close_app
 
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(scope="session")
+def sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The browser phone's sandbox, made and seeded once; each test gets a copy (as a console's first start
+    would make it)."""
+    path = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite3"
+    open_sandbox(f"sqlite:///{path}").dispose()
+    return path
+
+
 @pytest.fixture
-def console_config(app_config: dict[str, str], flow_dir: Path, tmp_path: Path) -> dict[str, str]:
+def console_config(
+    app_config: dict[str, str], flow_dir: Path, tmp_path: Path, sandbox_template: Path
+) -> dict[str, str]:
+    sandbox = tmp_path / "sandbox.sqlite3"
+    shutil.copyfile(sandbox_template, sandbox)
     return {
         **app_config,
         "IVR_FLOW": str(flow_dir),
         "IVR_CONSOLE_SCRIPTS": str(ROOT / "tests" / "calls"),
-        "IVR_CONSOLE_SANDBOX": str(tmp_path / "sandbox.sqlite3"),
+        "IVR_CONSOLE_SANDBOX": str(sandbox),
     }
 
 
 @pytest.fixture
 def console_app(console_config: dict[str, str]) -> Iterator[Flask]:
     app = create_console_app(console_config)
-    services = console(app)
-    for role in ("viewer", "editor", "publisher"):
-        services.operators.add(role, PASSWORD, role)
     yield app
-    services.close()
+    console(app).close()
+
+
+def add_operator(app: Flask, role: str) -> str:
+    """An operator named after its role (argon2 at full cost takes a while: only those a test needs)."""
+    if role not in {info.name for info in console(app).operators.all()}:
+        console(app).operators.add(role, PASSWORD, role)
+    return role
 
 
 def console(app: Flask) -> ConsoleServices:
@@ -83,10 +102,10 @@ class Operator:
 def signed_in(console_app: Flask) -> Callable[[str], Operator]:
     def make(role: str) -> Operator:
         client = console_app.test_client()
-        assert sign_in(client, role).status_code == 302
+        assert sign_in(client, add_operator(console_app, role)).status_code == 302
         return Operator(client)
 
     return make
 
 
-__all__ = ["PASSWORD", "Operator", "close_app", "console", "sign_in"]
+__all__ = ["PASSWORD", "Operator", "add_operator", "close_app", "console", "sign_in"]

@@ -17,7 +17,7 @@ from ivr.accounts.database import make_session_factory
 from ivr.cli import main
 from ivr.console.app import create_console_app
 from ivr.console.operators import LOCK_MINUTES, MAX_FAILURES, OperatorDirectory, OperatorError, SignIn
-from tests.console.conftest import PASSWORD, Operator, console, sign_in
+from tests.console.conftest import PASSWORD, Operator, add_operator, console, sign_in
 
 
 @dataclass
@@ -30,6 +30,7 @@ class MovableClock:
 
 def test_passwords_are_kept_as_argon2id_hashes_and_roles_are_checked(console_app: Flask) -> None:
     services = console(console_app)
+    add_operator(console_app, "viewer")
     with make_session_factory(services.database)() as session:
         stored = session.scalars(select(OperatorRow.password_hash)).all()
     assert stored and all(value.startswith("$argon2id$") and PASSWORD not in value for value in stored)
@@ -44,6 +45,7 @@ def test_passwords_are_kept_as_argon2id_hashes_and_roles_are_checked(console_app
 def test_an_account_locks_after_repeated_failures_and_opens_again_later(console_app: Flask) -> None:
     clock = MovableClock(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC))
     directory = OperatorDirectory(console(console_app).database, clock)
+    add_operator(console_app, "editor")
     for _ in range(MAX_FAILURES - 1):
         assert directory.sign_in("editor", "wrong password!")[0] is SignIn.REFUSED
     assert directory.sign_in("editor", "wrong password!")[0] is SignIn.LOCKED_NOW
@@ -56,6 +58,7 @@ def test_an_account_locks_after_repeated_failures_and_opens_again_later(console_
 
 def test_the_sign_in_page_locks_an_account_and_says_the_same_for_every_refusal(console_app: Flask) -> None:
     client = console_app.test_client()
+    add_operator(console_app, "publisher")
     answers = [sign_in(client, "publisher", "not the password") for _ in range(MAX_FAILURES)]
     assert {answer.status_code for answer in answers} == {401}
     locked = sign_in(client, "publisher")
@@ -74,7 +77,7 @@ def test_too_many_failures_from_one_address_are_refused_for_every_account(consol
     client = console_app.test_client()
     for number in range(10):
         sign_in(client, f"guess{number}", "not the password")
-    refused = sign_in(client, "viewer")
+    refused = sign_in(client, add_operator(console_app, "viewer"))
     assert refused.status_code == 429 and "Too many failed sign-ins" in refused.text
 
 
@@ -102,7 +105,7 @@ def test_ivr_operator_add_reads_the_password_from_stdin_and_the_account_signs_in
 
 def test_the_session_cookie_is_httponly_and_strict_and_ends_at_sign_out(console_app: Flask) -> None:
     client = console_app.test_client()
-    answer = sign_in(client, "viewer")
+    answer = sign_in(client, add_operator(console_app, "viewer"))
     cookie = next(value for value in answer.headers.getlist("Set-Cookie") if value.startswith("ivr-console="))
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     operator = Operator(client)
@@ -133,7 +136,10 @@ def test_in_production_the_cookies_are_secure_with_the_host_prefix(console_confi
 
 def test_a_sign_in_without_the_forms_token_is_refused(console_app: Flask) -> None:
     client = console_app.test_client()
-    answer = client.post("/sign-in", data={"name": "viewer", "password": PASSWORD, "form_token": "forged"})
+    answer = client.post(
+        "/sign-in",
+        data={"name": add_operator(console_app, "viewer"), "password": PASSWORD, "form_token": "forged"},
+    )
     assert answer.status_code == 400 and client.get("/api/flow").status_code == 401
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -286,7 +287,13 @@ def test_no_pin_ssn_or_typed_digits_reach_redis_or_the_logs(
 
     def snapshot() -> None:
         for key in redis_client.scan_iter(f"{redis_prefix}*"):
-            snapshots.append(key + b"=" + (redis_client.get(key) or b""))
+            if (
+                redis_client.type(key) == b"list"
+            ):  # the funnel's queued rows (ivr.analytics), less their times
+                rows = [json.loads(raw) for raw in redis_client.lrange(key, 0, -1)]
+                snapshots.append(key + b"=" + json.dumps([{**row, "t": 0} for row in rows]).encode())
+            else:
+                snapshots.append(key + b"=" + (redis_client.get(key) or b""))
 
     ssn_call = phone(client)
     ssn_call.call_sid = "CA" + "ab" * 16  # no digits, so a call id can never look like a secret by chance
