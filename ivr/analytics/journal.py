@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from zoneinfo import ZoneInfo
 
 import redis
 
@@ -33,12 +34,19 @@ class RedisCallJournal:
         self._key = queue_key(prefix)
         self._secret = secret.encode()
         self._flows = flows
+        self._goals: dict[str, tuple[frozenset[str], ZoneInfo]] = {}  # by flow version
+
+    def _goals_of(self, version: str) -> tuple[frozenset[str], ZoneInfo]:
+        found = self._goals.get(version)
+        if found is None:
+            flow = self._flows.get(version) or self._flows.current
+            found = frozenset(node_id for node_id, node in flow.nodes.items() if node.goal), agency_zone(flow)
+            self._goals = {**{v: g for v, g in self._goals.items() if self._flows.get(v)}, version: found}
+        return found
 
     def step(self, step: JourneyStep) -> None:
-        flow = self._flows.get(step.flow_version) or self._flows.current
-        goals = {node_id for node_id, node in flow.nodes.items() if node.goal}
-        key = call_key(self._secret, step.call_id)
-        self._push(step_rows(step, key, goals, agency_zone(flow)))
+        goals, zone = self._goals_of(step.flow_version)
+        self._push(step_rows(step, call_key(self._secret, step.call_id), goals, zone))
 
     def caller_left(self, call_id: str, language: str, node: str, at: dt.datetime) -> None:
         zone = agency_zone(self._flows.current)
