@@ -126,3 +126,14 @@ def test_a_built_recording_is_played_and_served_to_signed_in_operators_only(
     assert client.get("/prompts/audio/en/manifest.json").status_code == 404
     assert app.test_client().get(heard[0]["recording"]).status_code == 302  # not signed in: the sign-in form
     console(app).close()
+
+
+def test_the_call_scripts_are_listed_and_run_against_the_live_flow(
+    signed_in: Callable[[str], Operator],
+) -> None:
+    operator = signed_in("viewer")
+    listed = operator.get("/api/scripts").json["scripts"]
+    assert "spanish_receiver_by_speech.yaml" in listed
+    report = operator.post("/api/scripts/run").json
+    assert (report["passed"], report["failed"]) == (len(listed), 0)
+    assert report["uncovered"] == [] and "payments_received" in report["covered_nodes"]
