@@ -144,3 +144,15 @@ def test_the_flow_view_has_each_nodes_prompts_options_targets_and_place(
         and drawing.text.startswith("<svg")
         and "<title>caller_type</title>" in drawing.text
     )
+
+
+def test_the_call_scripts_run_on_the_live_flow_and_show_what_an_edit_broke(
+    signed_in: Callable[[str], Operator], flow_dir: Path
+) -> None:
+    publisher = signed_in("publisher")
+    digest = publisher.get("/api/files").json["digest"]
+    assert publisher.post("/api/publish", {"files": _draft(flow_dir, CHANGED), "digest": digest}).status_code == 201
+    report = publisher.post("/api/scripts/run").json
+    failed = [result for result in report["results"] if not result["ok"]]
+    assert report["failed"] == len(failed) >= 1
+    assert any("payments_end" in problem for result in failed for problem in result["problems"]), failed
