@@ -151,7 +151,10 @@ def test_the_call_scripts_run_on_the_live_flow_and_show_what_an_edit_broke(
 ) -> None:
     publisher = signed_in("publisher")
     digest = publisher.get("/api/files").json["digest"]
-    assert publisher.post("/api/publish", {"files": _draft(flow_dir, CHANGED), "digest": digest}).status_code == 201
+    assert (
+        publisher.post("/api/publish", {"files": _draft(flow_dir, CHANGED), "digest": digest}).status_code
+        == 201
+    )
     report = publisher.post("/api/scripts/run").json
     failed = [result for result in report["results"] if not result["ok"]]
     assert report["failed"] == len(failed) >= 1
