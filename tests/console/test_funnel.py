@@ -132,3 +132,13 @@ def test_a_browser_call_is_counted_on_its_own_channel(viewer: Operator) -> None:
         {"language": "es", "channel": "browser", "calls": 1, "completed": 1, "self_service_share": 1.0}
     ]
     assert viewer.get("/api/funnel?days=0").status_code == 400
+
+
+def test_the_stored_funnel_is_still_read_when_the_queue_cannot_be(
+    viewer: Operator, redis_url: str, redis_prefix: str
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    client.set(queue_key(redis_prefix), "not a list")  # every list command on it fails (WRONGTYPE)
+    answer = viewer.get("/api/funnel?days=7")
+    client.close()
+    assert answer.status_code == 200 and answer.json["days"] == []
