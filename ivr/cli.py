@@ -142,6 +142,11 @@ from ivr.tty.cli import tty  # noqa: E402 - registered after the main group is d
 
 main.add_command(tty)
 
+from ivr.console.cli import console, operator  # noqa: E402 - registered after the main group is defined
+
+main.add_command(console)
+main.add_command(operator)
+
 
 @main.command()
 @click.option("--plain", is_flag=True, help="Ordinary text (as SMS shows it) instead of the TTY style")

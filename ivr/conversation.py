@@ -13,11 +13,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ivr.call_store import CallStore, StaleWrite
-from ivr.engine import CallStarted, CallState, Event, HandlerFinished, RunHandler, Say, Turn, replay, step
+from ivr.engine import (
+    CallStarted,
+    CallState,
+    Event,
+    HandlerFinished,
+    Hangup,
+    RunHandler,
+    Say,
+    Transfer,
+    Turn,
+    replay,
+    step,
+)
 from ivr.flow.library import FlowLibrary
 from ivr.flow.model import Flow
 from ivr.handlers import Handler, HandlerRequest
-from ivr.ports import Clock, SystemClock, TurnObserver
+from ivr.ports import CallJournal, Clock, JourneyStep, SystemClock, TurnObserver
 from ivr.time_budget import TimeBudget
 
 log = logging.getLogger(__name__)
@@ -87,6 +99,7 @@ class Conversation:
         clock: Clock | None = None,
         observer: TurnObserver | None = None,
         budget: TimeBudget | None = None,
+        journal: CallJournal | None = None,
     ) -> None:
         self.flows = flows if isinstance(flows, FlowLibrary) else FlowLibrary(flows)
         self._store = store
@@ -94,6 +107,7 @@ class Conversation:
         self.clock = clock or SystemClock()
         self._observer = observer
         self._budget = budget
+        self._journal = journal
 
     @property
     def flow(self) -> Flow:
@@ -177,6 +191,10 @@ class Conversation:
         return self._store.load(call_id)
 
     def end(self, call_id: str) -> None:
+        if self._journal is not None:  # a call the flow had not ended: the caller hung up where it waited
+            state = self._store.load(call_id)
+            if state is not None and not state.ended:
+                self._journal.caller_left(call_id, state.language, state.node, self.clock.now())
         self._store.delete(call_id)
 
     def _save(self, state: CallState, expected_turn: int) -> None:
@@ -189,6 +207,7 @@ class Conversation:
         started = time.perf_counter()
         now = self.clock.now()
         turn = step(flow, state, event, now)
+        retry = turn.retry
         actions = list(turn.actions)
         visited = list(turn.visited)
         for _ in range(MAX_HANDLERS_PER_TURN):
@@ -202,7 +221,10 @@ class Conversation:
                     self._observer.turn(
                         caller.channel, type(event).__name__, tuple(visited), time.perf_counter() - started
                     )
-                return Turn(turn.state, tuple(actions), tuple(visited))
+                done = Turn(turn.state, tuple(actions), tuple(visited), retry)
+                if self._journal is not None:
+                    self._journal.step(_journey(caller, state, done, now))
+                return done
             actions.pop()
             if self._out_of_time(began):
                 log.warning("no time left for a data step", extra={"call_id": caller.call_id})
@@ -243,3 +265,21 @@ class Conversation:
             if self._observer is not None:
                 self._observer.handler_failed(request.handler)
             return HandlerFinished("error")
+
+
+def _journey(caller: Caller, before: CallState | None, turn: Turn, now: dt.datetime) -> JourneyStep:
+    """A turn as the funnel counts it: where the call waited, what became of the answer, where it went."""
+    last = turn.actions[-1] if turn.actions else None
+    ending = "hangup" if isinstance(last, Hangup) else "transfer" if isinstance(last, Transfer) else None
+    answer = "start" if before is None else turn.retry or "taken"
+    return JourneyStep(
+        caller.call_id,
+        caller.channel,
+        turn.state.flow_version,
+        turn.state.language,
+        None if before is None else before.node,
+        answer,
+        turn.visited,
+        ending,
+        now,
+    )

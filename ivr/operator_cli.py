@@ -74,7 +74,7 @@ def graph(path: str | None, output: str | None, language: str | None) -> None:
 
 
 @contextmanager
-def _quiet(*levels: tuple[str, int]) -> Iterator[None]:
+def quiet(*levels: tuple[str, int]) -> Iterator[None]:
     """Scripts may take the database down on purpose, and each script's copy of the demo data is migrated:
     those logs are noise while scripts run. The levels are put back afterwards."""
     saved = [(logging.getLogger(name), logging.getLogger(name).level) for name, _ in levels]
@@ -110,7 +110,7 @@ def test_command(scripts: tuple[str, ...], flow_path: str | None, coverage: bool
     if not paths:
         raise click.ClickException("no call scripts found")
     try:
-        with _quiet(("ivr.conversation", logging.CRITICAL), ("alembic", logging.WARNING)):
+        with quiet(("ivr.conversation", logging.CRITICAL), ("alembic", logging.WARNING)):
             results, covered = run_scripts(flow, paths)
     except FlowError as exc:
         raise click.ClickException(str(exc)) from None

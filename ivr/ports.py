@@ -168,6 +168,35 @@ class TurnObserver(Protocol):
     def handler_failed(self, handler: str) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class JourneyStep:
+    """One turn of one call as the funnel counts it: nodes and outcomes, never what was typed or said.
+
+    ``answer`` is what became of the caller's answer at ``waiting_at``: "start" (the call began: there was no
+    answer), "taken", "no_input" or "no_match". ``ending`` is "hangup" or "transfer" when the flow ended the
+    call in this turn."""
+
+    call_id: str
+    channel: str
+    flow_version: str
+    language: str
+    waiting_at: str | None
+    answer: str
+    visited: tuple[str, ...]
+    ending: str | None
+    at: dt.datetime
+
+
+class CallJournal(Protocol):
+    """Told where every call goes, for the operators' funnel (ivr.analytics). Never given digits, speech,
+    caller ids or account ids; an implementation must not let a failure of its own reach the call."""
+
+    def step(self, step: JourneyStep) -> None: ...
+
+    def caller_left(self, call_id: str, language: str, node: str, at: dt.datetime) -> None:
+        """The caller hung up while the flow was waiting at ``node``."""
+
+
 class Clock(Protocol):
     def now(self) -> dt.datetime: ...
 

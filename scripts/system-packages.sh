@@ -6,6 +6,8 @@
 #   minimodem       an independent TTY modem the Baudot interoperability tests check against
 #   libspandsp-dev  spandsp's V.18, the other one; with gcc, libc6-dev and pkg-config the tests build a
 #                   small harness for it (tests/tty/spandsp_tty.c)
+#   chromium        the headless browser the operator console's end-to-end tests drive (Playwright,
+#                   never a browser of its own)
 #   haproxy, redis-server, redis-sentinel   the fleet harness (bench/fleet.py, tests/fleet): a load
 #                   balancer, and Redis with a replica and Sentinels
 # Without them the service still runs; the features and tests that need them say so (or skip).
@@ -13,7 +15,7 @@ set -uo pipefail
 # A tool on the PATH, or a file, and the package that brings it.
 declare -A packages=([ffmpeg]=ffmpeg [espeak-ng]=espeak-ng [dot]=graphviz [minimodem]=minimodem
   [gcc]=gcc [pkg-config]=pkg-config [haproxy]=haproxy [redis-server]=redis-server
-  [redis-sentinel]=redis-sentinel)
+  [redis-sentinel]=redis-sentinel [chromium]=chromium)
 declare -A files=([/usr/include/stdio.h]=libc6-dev [/usr/include/spandsp/v18.h]=libspandsp-dev)
 missing=()
 for tool in "${!packages[@]}"; do

@@ -74,6 +74,9 @@ class Turn:
     state: CallState
     actions: tuple[Action, ...]
     visited: tuple[str, ...] = ()  # the nodes entered this turn, in order (for coverage and metrics)
+    retry: str | None = (
+        None  # "no_input" or "no_match": the answer was not taken (also when attempts ran out)
+    )
 
 
 def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | None = None) -> Turn:
@@ -255,10 +258,10 @@ class _Walk:
             prompts = node.no_match or defaults.no_match
             state = replace(state, no_match=count)
         if count >= limit:
-            return self.enter(state, node.on_exhausted or defaults.on_exhausted)
+            return replace(self.enter(state, node.on_exhausted or defaults.on_exhausted), retry=kind)
         apology = Say(prompts[min(count, len(prompts)) - 1])
         attempt = max(state.no_input, state.no_match) + 1
-        return Turn(state, (apology, self.gather(state, node, attempt)))
+        return Turn(state, (apology, self.gather(state, node, attempt)), retry=kind)
 
     # -- what a waiting node asks --------------------------------------------------------------
 

@@ -165,6 +165,12 @@ def _check_transfer(flow: Flow, node_id: str, node: TransferNode) -> Iterator[Pr
             f"transfer '{node_id}' number '{node.to}' is not in E.164 form, e.g. +18005550100",
             yaml_path=f"{base}.to",
         )
+    if node.goal:
+        yield Problem(
+            f"transfer '{node_id}' is marked as a goal, but a call that reaches a representative is not "
+            "completed in self-service",
+            yaml_path=f"{base}.goal",
+        )
     if node.hours and flow.hours is None:
         yield Problem(
             f"transfer '{node_id}' follows hours of operation, but the flow has no 'hours:'",

@@ -92,7 +92,15 @@ def _as_command_names(value: Any) -> Any:
     return _as_tuple(value)
 
 
-class _Gathering(_Model):
+class _NodeBase(_Model):
+    goal: bool = Field(
+        False,
+        description="A caller who reaches this node got what they came for without a representative "
+        "(self-service completion, counted by the operator console's funnel)",
+    )
+
+
+class _Gathering(_NodeBase):
     prompt: PromptList = Field(description="Said first")
     short_prompt: PromptList | None = Field(None, description="Said instead of prompt on the second attempt")
     help: PromptList | None = Field(
@@ -123,7 +131,7 @@ class InputNode(_Gathering):
     next: NodeId
 
 
-class ActionNode(_Model):
+class ActionNode(_NodeBase):
     kind: Literal["action"]
     handler: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     outcomes: dict[str, NodeId] = Field(min_length=1)
@@ -149,18 +157,18 @@ def _as_say_items(value: Any) -> Any:
 SayList = Annotated[tuple[SayItem, ...], BeforeValidator(_as_say_items)]
 
 
-class MessageNode(_Model):
+class MessageNode(_NodeBase):
     kind: Literal["message"]
     say: SayList
     next: NodeId
 
 
-class HangupNode(_Model):
+class HangupNode(_NodeBase):
     kind: Literal["hangup"]
     say: SayList = ()
 
 
-class TransferNode(_Model):
+class TransferNode(_NodeBase):
     kind: Literal["transfer"]
     say: SayList = Field((), description="Said before the transfer")
     to: str | None = Field(None, description="A phone number in E.164 form, e.g. +18005550100")

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ivr.accounts.database import create_schema, open_database
 from ivr.accounts.secrets import PinHasher, SsnDigester
 from ivr.accounts.wiring import agency_zone, sql_handler_ports
+from ivr.analytics.journal import RedisCallJournal
 from ivr.audio.lookup import PromptAudio
 from ivr.audio.sources import build_dir
 from ivr.call_store import RedisCallStore
@@ -152,6 +153,9 @@ def build_services(settings: Settings) -> Services:
         library.join_fleet()
     except redis.RedisError as exc:  # the service starts all the same; the watcher joins when Redis answers
         log.warning("flow versions not shared at start-up: %s", type(exc).__name__)
+    journal = RedisCallJournal(
+        client, settings.redis_prefix, settings.secret_key, library
+    )  # the console's funnel
     conversation = Conversation(
         library,
         RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}call:"),
@@ -159,22 +163,25 @@ def build_services(settings: Settings) -> Services:
         clock,
         observer,
         budget,
+        journal,
     )
     text_conversation = Conversation(
-        conversation.flows,
+        library,
         RedisCallStore(client, settings.sms_session_seconds, f"{settings.redis_prefix}text:"),
         handlers,
         clock,
         observer,
         budget,
+        journal,
     )
     tty_conversation = Conversation(
-        conversation.flows,
+        library,
         RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}tty:"),
         handlers,
         clock,
         observer,
         budget,
+        journal,
     )
     audio = PromptAudio.load(build_dir(settings.flow_path))  # read once; load again to pick up a rebuild
     return Services(

@@ -319,3 +319,18 @@ def test_a_representative_out_of_hours_returns_the_caller_to_the_question(
 def test_zero_at_an_input_is_the_representative_command(flow: Flow) -> None:
     turn = step(flow, _at_ask_id(flow), DigitsEntered("0"), OPEN)
     assert isinstance(turn.actions[-1], Transfer)
+
+
+def test_a_turn_says_when_the_answer_was_not_taken(flow: Flow) -> None:
+    """The funnel counts silences and answers not understood from the turn itself, also the last one that
+    sends the caller on to on_exhausted."""
+    started = step(flow, None, CallStarted("CA1"))
+    silence = step(flow, started.state, NoInput())
+    assert silence.retry == "no_input" and silence.state.node == "caller_type"
+    state = silence.state
+    for _ in range(flow.defaults.max_no_match):
+        turn = step(flow, state, DigitsEntered("8"))
+        assert turn.retry == "no_match"
+        state = turn.state
+    assert turn.visited[0] == flow.defaults.on_exhausted
+    assert step(flow, started.state, DigitsEntered("1")).retry is None

@@ -102,3 +102,13 @@ def test_hours_follow_the_time_zone_weekdays_and_holidays() -> None:
     assert not hours.is_open(dt.datetime(2026, 11, 28, 12, 30, tzinfo=pacific))
     assert hours.is_open(dt.datetime(2026, 11, 28, 23, 59, tzinfo=pacific))
     assert not hours.is_open(dt.datetime(2026, 12, 28, 10, 0, tzinfo=pacific))  # a Monday holiday
+
+
+def test_a_transfer_cannot_be_a_goal_of_self_service(flow_dir: Path) -> None:
+    edit(
+        flow_dir / "menus" / "representative.yaml",
+        "    kind: transfer\n    say: [transfer_to_representative]",
+        "    kind: transfer\n    goal: true\n    say: [transfer_to_representative]",
+    )
+    found = problems(flow_dir)
+    assert any("transfer 'representative' is marked as a goal" in m and ":6:5:" in m for m in found), found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import ivr.accounts.console_tables  # noqa: F401 - registers the operator console's tables on Base.metadata
 from ivr.accounts.models import Base
 
 config = context.config
