@@ -23,22 +23,8 @@ return 1
 """
 
 
-class CallStore(Protocol):
-    def load(self, call_id: str) -> CallState | None: ...
-    def begin(self, state: CallState) -> bool:
-        """Store a call's first state if the call has none; whether it was stored."""
-
-    def restart(self, state: CallState) -> None:
-        """Store a call's first state over whatever it had (which the caller can no longer use)."""
-
-    def save(self, state: CallState, expected_turn: int) -> bool:
-        """Store ``state`` only if the stored turn is still ``expected_turn``; whether it was stored."""
-
-    def delete(self, call_id: str) -> None: ...
 
 
-class StaleWrite(RuntimeError):
-    """Another request for the same call changed its state first."""
 
 
 class RedisCallStore:

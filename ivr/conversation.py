@@ -36,28 +36,6 @@ log = logging.getLogger(__name__)
 
 # One caller turn may run several handlers in a row (sign-in, then a summary); more means a flow loop.
 MAX_HANDLERS_PER_TURN = 8
-MAX_CALLING_NUMBER = 32  # characters of a calling number kept (the audit trail's column holds as many)
-MAX_SID = 64  # characters of a Twilio id (CallSid, StreamSid: 34 today)
-# What carriers and Twilio put in From when the caller withheld their number: words, and the same words
-# spelt on a keypad (ANONYMOUS, RESTRICTED, UNAVAILABLE, BLOCKED, UNKNOWN). None of them is a number:
-# callers who withhold theirs must never share one (a count of failed sign-ins, a phone on file).
-WITHHELD = frozenset(
-    {
-        "anonymous",
-        "restricted",
-        "unavailable",
-        "unknown",
-        "private",
-        "blocked",
-        "withheld",
-        "+266696687",
-        "+7378742833",
-        "+86282452253",
-        "+2562533",
-        "+8656696",
-    }
-)
-_WITHHELD_FOLDED = frozenset(marker.lstrip("+") for marker in WITHHELD)
 # Said before the welcome when a voice call's state is gone mid-call (Redis lost it in a failover, or it
 # expired): the caller hears why they are back at the start.
 STATE_LOST_PROMPT = "call_state_lost"
@@ -74,20 +52,8 @@ class Caller:
     verified: bool = False
 
 
-def calling_number(raw: object) -> str | None:
-    """A caller id as the channel gave it, made worth keeping: printable, at most 32 characters, or None
-    (withheld)."""
-    number = "".join(ch for ch in str(raw or "") if ch.isprintable()).strip()[:MAX_CALLING_NUMBER]
-    if number.lower().lstrip("+") in _WITHHELD_FOLDED:
-        return None
-    return number or None
 
 
-def twilio_sid(raw: object) -> str | None:
-    """A Twilio id (a CallSid, a StreamSid) if it is one: ASCII letters and digits, at most 64 of them;
-    else None. It becomes a Redis key and a log field, so nothing else may pass."""
-    text = str(raw or "")
-    return text if text.isascii() and text.isalnum() and len(text) <= MAX_SID else None
 
 
 class Conversation:

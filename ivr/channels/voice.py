@@ -34,34 +34,15 @@ from ivr.engine import (
 )
 from ivr.flow.model import Flow
 
-MAX_DIGITS = 32
 # Said by the service itself when call state is out of reach (see ivr.web.voice).
 OUTAGE_OFFER_PROMPT = "outage_offer"
 OUTAGE_WAIT_PROMPT = "outage_wait"
 TRANSFERRING_PROMPT = "transfer_to_representative"
-MAX_SPEECH_CHARS = 300
 # Stand-ins for the per-request URLs in cached TwiML (private-use characters: no prompt holds them).
 _ACTION_URL, _AUDIO_BASE = "\ue000action\ue000", "\ue000audio\ue000"
 MAX_CACHED_ANSWERS = 4096
 
 
-def event_from_twilio(form: Mapping[str, str]) -> Event:
-    """Turn a Gather result (or the redirect after a silent Gather) into an engine event."""
-    digits = (form.get("Digits") or "").strip()
-    if digits:
-        if len(digits) > MAX_DIGITS or not set(digits) <= PHONE_KEYS:
-            return SpeechHeard("")  # keys no telephone can send: treated as an answer we don't understand
-        return DigitsEntered(digits)
-    speech = "".join(
-        ch for ch in (form.get("SpeechResult") or "")[:MAX_SPEECH_CHARS] if unicodedata.category(ch)[0] != "C"
-    ).strip()
-    if speech:
-        try:
-            confidence: float | None = float(form.get("Confidence") or "")
-        except ValueError:
-            confidence = None
-        return SpeechHeard(speech, confidence)
-    return NoInput()
 
 
 def _say_key(say: Say) -> Hashable | None:

@@ -1,0 +1,115 @@
+"""The domain's records: what the account data and the sign-in checks give the handlers. Plain values,
+stdlib only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+from ivr.sign_in_policy import ThrottlePolicy
+from ivr.values import Money
+
+
+class PinCheck(Enum):
+    OK = "ok"
+    TEMPORARY = "temporary"  # right, and temporary: used up by this check
+    WRONG = "wrong"  # wrong, or a temporary PIN that is used up or expired
+
+
+@dataclass(frozen=True, slots=True)
+class PinFacts:
+    """What the throttle needs to know before a PIN is checked. ``version`` changes with every new PIN (a
+    digest of its hash, never the hash); ``phone_on_file`` says the calling number is the participant's."""
+
+    version: str
+    phone_on_file: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignInAttempt:
+    """One PIN about to be checked: for whom (None: an ID that names no one), against which PIN, whether
+    from the participant's own phone as the carrier vouches for it, and from which calling number."""
+
+    participant: int | None
+    pin_version: str
+    owner_line: bool
+    number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """Whether a PIN may be checked now. ``refused_by`` names the limit that said no (for the audit trail);
+    ``last_before_cap``: if this PIN is wrong, the participant's PIN takes no more guesses from this line."""
+
+    admitted: bool
+    refused_by: str = ""
+    last_before_cap: bool = False
+
+
+class Role(Enum):
+    PAYER = "payer"
+    RECEIVER = "receiver"
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    paid_on: dt.date
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSummary:
+    role: Role
+    balance: Money
+    latest: tuple[Payment, ...]
+    roles: frozenset[Role] = frozenset()  # every role the participant has, on one case or another
+
+
+@dataclass(frozen=True, slots=True)
+class CourtDate:
+    """A court hearing ("hearing") or an appointment at the agency ("appointment")."""
+
+    kind: str
+    starts_at: dt.datetime  # aware, in UTC
+    place: str
+    description: dict[str, str]  # by language code
+
+
+@dataclass(frozen=True, slots=True)
+class CaseInfo:
+    case_number: str
+    county: str
+    status: str  # "open" or "closed"
+    office_phone: str
+
+
+class PinRule(Enum):
+    """Why a new PIN is refused."""
+
+    LENGTH = "length"
+    SAME_DIGITS = "same_digits"
+    SEQUENCE = "sequence"
+    CURRENT_PIN = "current_pin"
+    SSN_DIGITS = "ssn_digits"
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyStep:
+    """One turn of one call as the funnel counts it: nodes and outcomes, never what was typed or said.
+
+    ``answer`` is what became of the caller's answer at ``waiting_at``: "start" (the call began: there was no
+    answer), "taken", "no_input" or "no_match". ``ending`` is "hangup" or "transfer" when the flow ended the
+    call in this turn."""
+
+    call_id: str
+    channel: str
+    flow_version: str
+    language: str
+    waiting_at: str | None
+    answer: str
+    visited: tuple[str, ...]
+    ending: str | None
+    at: dt.datetime
+
+
