@@ -4,7 +4,7 @@ It is a separate app from the Twilio webhook (app:app), on its own port, behind 
 rules (docs/operator-console.md)."""
 
 from ivr.console.app import create_console_app
-from ivr.log_config import configure_logging
+from ivr.service.log_config import configure_logging
 
 configure_logging(as_json=True)
 app = create_console_app()

@@ -62,7 +62,7 @@ os.environ["IVR_DRAIN_FILE"] = os.path.join(
     f"ivr-drain-{os.getpid()}",
 )
 
-# gunicorn's error log on standard error, beside the service's own JSON lines (app.py, ivr.log_config);
+# gunicorn's error log on standard error, beside the service's own JSON lines (app.py, ivr.service.log_config);
 # the access log on standard output. The access log records every answer of 400 or more (a forged
 # signature is a 403) and a sample of the rest, GUNICORN_ACCESS_LOG_SAMPLE (default 1 in 100; 0 for
 # errors only): Twilio's own request log already has every webhook, and a line per turn is a cost at

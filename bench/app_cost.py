@@ -39,9 +39,9 @@ from werkzeug.formparser import parse_form_data
 from werkzeug.test import EnvironBuilder
 
 from bench import ceiling, floor
-from ivr.call_store import MemoryCallStore
+from ivr.adapters.redis.call_store import MemoryCallStore
 from ivr.engine.state import CallState
-from ivr.web.signing import TwilioSignature
+from ivr.twilio.signing import TwilioSignature
 
 BASE_URL = "http://127.0.0.1:8000"
 CALL_SID = "CA" + "a" * 32

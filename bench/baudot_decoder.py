@@ -31,10 +31,10 @@ from collections.abc import Callable  # noqa: E402 - as above
 import numpy as np  # noqa: E402 - as above
 import numpy.typing as npt  # noqa: E402 - as above
 
-from ivr.tty.baudot import BAUD, MARK_HZ, SPACE_HZ, encode, modulate, to_codes  # noqa: E402 - as above
-from ivr.tty.demodulator import BaudotDecoder  # noqa: E402 - as above
-from ivr.tty.shifts import choose  # noqa: E402 - as above
-from ivr.tty.ulaw import ulaw_decode, ulaw_encode  # noqa: E402 - as above
+from ivr.media.tty.baudot import BAUD, MARK_HZ, SPACE_HZ, encode, modulate, to_codes  # noqa: E402 - as above
+from ivr.media.tty.demodulator import BaudotDecoder  # noqa: E402 - as above
+from ivr.media.tty.shifts import choose  # noqa: E402 - as above
+from ivr.media.tty.ulaw import ulaw_decode, ulaw_encode  # noqa: E402 - as above
 from tests.tty.peers import edit_distance, minimodem_missing, minimodem_read  # noqa: E402 - as above
 
 MENU = "PRESS 1 OR TYPE YES. PRESS 2 OR TYPE NO. PRESS 7 OR TYPE NONE"

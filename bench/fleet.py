@@ -54,9 +54,9 @@ import psycopg
 import redis
 import requests
 
-from ivr.console_phone import Heard, TwilioSimulator
+from ivr.adapters.redis.connection import connect
 from ivr.engine.state import CallState
-from ivr.redis_connection import connect
+from ivr.twilio.simulator import Heard, TwilioSimulator
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"

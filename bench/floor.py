@@ -23,9 +23,10 @@ import redis
 from flask import Flask, Response, abort, request
 
 from bench.ceiling import TWIML
-from ivr.call_store import CallStore, RedisCallStore
+from ivr.adapters.redis.call_store import RedisCallStore
 from ivr.engine.state import CallState
-from ivr.web.signing import TwilioSignature
+from ivr.runtime.ports import CallStore
+from ivr.twilio.signing import TwilioSignature
 
 app = Flask(__name__)
 signature = TwilioSignature(os.environ["TWILIO_AUTH_TOKEN"])

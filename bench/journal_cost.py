@@ -17,10 +17,10 @@ from pathlib import Path
 
 import redis
 
-from ivr.analytics.journal import RedisCallJournal, queue_key
+from ivr.adapters.redis.journal import RedisCallJournal, queue_key
+from ivr.core.records import JourneyStep
 from ivr.flow.library import FlowLibrary
-from ivr.ports import JourneyStep
-from ivr.service_flow import load_service_flow
+from ivr.service.flow import load_service_flow
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "bench:journal:"

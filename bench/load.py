@@ -60,8 +60,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from ivr.console_phone import keys_answer, speech_answer
-from ivr.web.signing import TwilioSignature
+from ivr.twilio.signing import TwilioSignature
+from ivr.twilio.simulator import keys_answer, speech_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -250,7 +250,7 @@ class Connection:
 
 
 # ---------------------------------------------------------------------------------------------------
-# One caller: the TwiML player (the ideas of ivr.console_phone.TwilioSimulator, asynchronous)
+# One caller: the TwiML player (the ideas of ivr.twilio.simulator.TwilioSimulator, asynchronous)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import time
 
 from argon2 import PasswordHasher
 
-from ivr.accounts.secrets import ARGON2_MEMORY_KIB, ARGON2_PARALLELISM, ARGON2_TIME_COST, PinHasher
+from ivr.adapters.sql.secrets import ARGON2_MEMORY_KIB, ARGON2_PARALLELISM, ARGON2_TIME_COST, PinHasher
 
 
 def measure(verify: object, rounds: int) -> tuple[float, float]:

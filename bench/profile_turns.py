@@ -4,7 +4,7 @@ Run from the repository root: .venv/bin/python bench/profile_turns.py [--rounds 
 
 It sets up the same PostgreSQL database and Redis prefix as bench/load.py (and removes them after),
 builds the app in this process exactly as a gunicorn worker does, and plays the calls with the project's
-own Twilio simulator (ivr.console_phone.TwilioSimulator) over Flask's test client, so no HTTP server or
+own Twilio simulator (ivr.twilio.simulator.TwilioSimulator) over Flask's test client, so no HTTP server or
 socket between caller and app is measured. Times and the profile cover the app's work only, from the test
 client's request to its answer: not the simulator signing the request or reading the TwiML. Every function's own time is put in one bucket by the module
 it lives in; the buckets add up to the whole. cProfile slows Python code more than C code (argon2,
@@ -118,7 +118,7 @@ def play(
 def log_as_served(path: Path) -> None:
     """As app.py does under gunicorn: JSON lines at INFO through the redaction filter (here into a file)."""
     try:
-        from ivr.log_config import configure_logging
+        from ivr.service.log_config import configure_logging
     except ImportError:  # a version of the app without it logs nothing at INFO
         return
     configure_logging(as_json=True)
@@ -139,8 +139,8 @@ def print_timings(timings: dict[str, list[float]]) -> None:
 def profile(rounds: int, top: int, only: str | None) -> None:
     from sqlalchemy import event
 
-    from ivr.console_phone import TwilioSimulator
-    from ivr.web import create_app
+    from ivr.twilio.simulator import TwilioSimulator
+    from ivr.web.app import create_app
 
     app = create_app()
     client = app.test_client()

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from ivr.tty.baudot import encode
+from ivr.media.tty.baudot import encode
 from tests.tty.peers import (
     INTEROP_TEXTS,
     PEERS,

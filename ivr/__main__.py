@@ -1,5 +1,5 @@
 """`python -m ivr` is the `ivr` command."""
 
-from ivr.cli import main
+from ivr.cli.main import main
 
 main()

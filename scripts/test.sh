@@ -13,4 +13,5 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 .venv/bin/pytest "$@"

@@ -30,13 +30,13 @@ from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
-from ivr.accounts.database import create_schema, make_engine, make_session_factory
-from ivr.accounts.demo import seed_demo
-from ivr.accounts.secrets import PinHasher, SsnDigester
+from ivr.adapters.sql.database import create_schema, make_engine, make_session_factory
+from ivr.adapters.sql.demo import seed_demo
+from ivr.adapters.sql.secrets import PinHasher, SsnDigester
 from ivr.engine import CallState
 from ivr.flow import Flow, load_flow
-from ivr.handlers import HANDLER_RULES
-from ivr.web import create_app
+from ivr.runtime.handlers import HANDLER_RULES
+from ivr.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH_TOKEN = "test-auth-token-0123456789"

@@ -12,9 +12,10 @@ from dataclasses import replace
 import pytest
 import redis
 
-from ivr.call_store import CallStore, MemoryCallStore, RedisCallStore
+from ivr.adapters.redis.call_store import MemoryCallStore, RedisCallStore
 from ivr.engine.sign_in import SignedIn
 from ivr.engine.state import CallState
+from ivr.runtime.ports import CallStore
 
 TTL_SECONDS = 600
 

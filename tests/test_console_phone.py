@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ivr.console_phone import keys_answer, speech_answer
+from ivr.twilio.simulator import keys_answer, speech_answer
 
 
 def gather(**attributes: str) -> ET.Element:

@@ -11,18 +11,18 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 
-from ivr.accounts.database import make_engine
-from ivr.accounts.secrets import PinHasher, SsnDigester
-from ivr.accounts.wiring import sql_handler_ports
+from ivr.adapters.redis.throttle import RedisSignInThrottle
+from ivr.adapters.sql.database import make_engine
+from ivr.adapters.sql.secrets import PinHasher, SsnDigester
+from ivr.adapters.sql.wiring import sql_handler_ports
+from ivr.core.clock import FixedClock
 from ivr.engine import CallStarted, CallState, HandlerFinished, step
 from ivr.engine.sign_in import Anonymous, Claimed, SignedIn, SignIn, apply, level
 from ivr.flow import Flow
 from ivr.flow.handler_rules import Level
-from ivr.handlers import HANDLER_RULES, HandlerPorts, HandlerRequest, account_handlers
-from ivr.handlers.request import NotSignedIn
-from ivr.handlers.sign_in import AccountsNotByText
-from ivr.limits import RedisSignInThrottle
-from ivr.ports import FixedClock
+from ivr.runtime.handlers import HANDLER_RULES, HandlerPorts, HandlerRequest, account_handlers
+from ivr.runtime.handlers.request import NotSignedIn
+from ivr.runtime.handlers.sign_in import AccountsNotByText
 from tests.conftest import PEPPER, SSN_KEY
 
 NOW = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from ivr.log_config import JsonFormatter, RedactingFilter, redact
+from ivr.service.log_config import JsonFormatter, RedactingFilter, redact
 
 
 def _format(record: logging.LogRecord) -> dict[str, object]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr.cli import main
+from ivr.cli.main import main
 from tests.conftest import edit
 
 ROOT = Path(__file__).resolve().parent.parent

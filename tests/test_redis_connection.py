@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from ivr.redis_connection import RedisUrlError, connect, is_sentinel_url, parse_sentinel_url
+from ivr.adapters.redis.connection import RedisUrlError, connect, is_sentinel_url, parse_sentinel_url
 from tests.conftest import free_port
 
 

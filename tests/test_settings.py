@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from ivr.settings import ConfigError, Settings
-from ivr.web import create_app
+from ivr.service.settings import ConfigError, Settings
+from ivr.web.app import create_app
 from tests.conftest import close_app, signed_post
 
 

@@ -1,4 +1,4 @@
-"""The sign-in throttle (ivr.limits, policy in ivr.sign_in_policy) on the real Redis server.
+"""The sign-in throttle (ivr.adapters.redis.throttle, policy in ivr.core.sign_in_policy) on the real Redis server.
 
 Policies here are scaled down (short waits) so that the rules can be seen within a test; the shipped
 numbers are checked against docs/security.md's arithmetic at the end.
@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import redis
 
-from ivr.limits import RedisSignInThrottle
-from ivr.ports import SignInAttempt
-from ivr.sign_in_policy import DEFAULT_POLICY, ThrottlePolicy
+from ivr.adapters.redis.throttle import RedisSignInThrottle
+from ivr.core.records import SignInAttempt
+from ivr.core.sign_in_policy import DEFAULT_POLICY, ThrottlePolicy
 
 KEY = b"test-number-key-0123456789"
 CALLER = "+15555550123"

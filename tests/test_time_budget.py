@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from ivr.call_store import MemoryCallStore
-from ivr.conversation import Caller, Conversation
+from ivr.adapters.redis.call_store import MemoryCallStore
 from ivr.engine import CallState, DigitsEntered, HandlerFinished
 from ivr.flow import Flow
-from ivr.handlers import HandlerRequest
-from ivr.settings import ConfigError, Settings
-from ivr.time_budget import TimeBudget
+from ivr.runtime.conversation import Caller, Conversation
+from ivr.runtime.handlers import HandlerRequest
+from ivr.runtime.time_budget import TimeBudget
+from ivr.service.settings import ConfigError, Settings
 from tests.flow.test_reload import said
 
 BUDGET = TimeBudget(0.4)  # a data step may start up to 0.2 s into the turn

@@ -12,7 +12,7 @@ import datetime as dt
 from babel.dates import format_date
 from num2words import num2words
 
-from ivr.values import DigitString, Money, Scalar
+from ivr.core.values import DigitString, Money, Scalar
 
 _CURRENCY_NAMES = {
     ("en", "USD"): (("dollar", "dollars"), ("cent", "cents")),

@@ -21,6 +21,7 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 
 from ivr.channels.prompts import prompt_text
+from ivr.core.values import DigitString, Money, Scalar
 from ivr.engine import (
     CallEnded,
     DigitsEntered,
@@ -34,8 +35,7 @@ from ivr.engine import (
     Turn,
 )
 from ivr.flow.model import Flow
-from ivr.tty.baudot import tty_text
-from ivr.values import DigitString, Money, Scalar
+from ivr.media.tty.baudot import tty_text
 
 MAX_TEXT = 300
 TTY_LINE = 40  # characters; TTY displays are narrow

@@ -1,217 +1,80 @@
-"""The voice channel: Twilio's webhook form in, TwiML out, built with the twilio library.
+"""The voice channel's words: what a voice says for a turn's prompts, with no telephony format in it.
 
-Everything said before a <Gather> is said inside it, so a caller who knows the menu can press a key or
-speak at once. Consecutive prompts in one language become one <Say>. Money, dates and identifiers are
-spoken as words in the caller's language (ivr.channels.spoken). A prompt with a built recording in the
-language it is said in is played (<Play>) instead, unless its text holds values (ivr.audio).
+Prompts become runs of text in one language (each one utterance, with that language's voice) or, where a
+prompt has a built recording in the language it is said in and its text holds no values, the recording.
+Money, dates and identifiers are spoken as words in the caller's language (ivr.channels.spoken). Twilio's
+TwiML is built from these utterances in ivr.twilio.twiml; the operator console's browser phone reads them
+too.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Hashable, Mapping
-from xml.sax.saxutils import escape
+from dataclasses import dataclass
 
-from twilio.twiml.voice_response import Gather as TwimlGather
-from twilio.twiml.voice_response import VoiceResponse
-
-from ivr.audio.lookup import PromptAudio
-from ivr.audio.texts import has_values
 from ivr.channels.prompts import prompt_text
 from ivr.channels.spoken import spoken
-from ivr.engine import (
-    PHONE_KEYS,
-    Action,
-    DigitsEntered,
-    Event,
-    Gather,
-    Hangup,
-    NoInput,
-    Say,
-    SpeechHeard,
-    Transfer,
-    Turn,
-)
+from ivr.engine import Say
 from ivr.flow.model import Flow
-
-# Said by the service itself when call state is out of reach (see ivr.web.voice).
-OUTAGE_OFFER_PROMPT = "outage_offer"
-OUTAGE_WAIT_PROMPT = "outage_wait"
-TRANSFERRING_PROMPT = "transfer_to_representative"
-# Stand-ins for the per-request URLs in cached TwiML (private-use characters: no prompt holds them).
-_ACTION_URL, _AUDIO_BASE = "\ue000action\ue000", "\ue000audio\ue000"
-MAX_CACHED_ANSWERS = 4096
+from ivr.media.recordings.lookup import PromptAudio
+from ivr.media.recordings.texts import has_values
 
 
+@dataclass(frozen=True, slots=True)
+class Speech:
+    """Text for the speech engine: ``voice`` says it, ``language`` is its language tag (as recognised)."""
+
+    text: str
+    voice: str
+    language: str
 
 
-def _say_key(say: Say) -> Hashable | None:
-    return None if say.values else (say.prompt, say.language)
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """A built recording, by its path below the service's base URL."""
+
+    path: str
 
 
-def _action_key(action: Action) -> Hashable | None:
-    """A hashable stand-in for an action that says no values (balances, dates), or None."""
-    if isinstance(action, Say):
-        return _say_key(action)
-    if isinstance(action, Gather):
-        prompts = tuple(_say_key(say) for say in action.prompts)
-        if None in prompts:
-            return None
-        return ("gather", prompts, action.hints, action.min_digits, action.max_digits, action.finish_key,
-                action.secret, action.timeout_seconds)  # fmt: skip
-    if isinstance(action, (Hangup, Transfer)):
-        return action
-    return None
+Utterance = Speech | Recording
 
 
-def answer_key(turn: Turn) -> Hashable | None:
-    """What a turn's TwiML depends on besides its URLs, when it says no values; None otherwise."""
-    keys = tuple(_action_key(action) for action in turn.actions)
-    return None if None in keys else (turn.state.language, keys)
-
-
-class VoiceRenderer:
-    """TwiML for one flow version. The TwiML of a turn that says no values is the same on every call but
-    for its URLs, so it is built once and kept (a few hundred distinct answers at most); answers that say
-    a balance or a date are built every time and never kept."""
+class VoiceWords:
+    """The words of one flow version, and its recordings."""
 
     def __init__(self, flow: Flow, audio: PromptAudio | None = None) -> None:
-        self._flow = flow
+        self.flow = flow
         self._audio = audio
-        self._answers: dict[Hashable, str] = {}
 
     def _text(self, say: Say, language: str) -> str:
-        return prompt_text(self._flow, say.prompt, language, say.values, spoken)
+        return prompt_text(self.flow, say.prompt, language, say.values, spoken)
 
     def _recording(self, say: Say, language: str) -> str | None:
-        template = self._flow.prompts[language].get(say.prompt)
+        template = self.flow.prompts[language].get(say.prompt)
         if self._audio is None or template is None or has_values(template):
             return None
         return self._audio.url_for(language, say.prompt)
 
-    def _add_says(
-        self, target: VoiceResponse | TwimlGather, says: list[Say], language: str, audio_base: str = ""
-    ) -> None:
-        runs: list[tuple[str | None, list[str]]] = []  # (language, texts), or (None, [recording URL])
+    def utterances(self, says: list[Say], language: str) -> list[Utterance]:
+        """``says`` in a call whose language is ``language``: consecutive prompts of one language joined."""
+        runs: list[Utterance] = []
         for say in says:
             lang = say.language or language
             recording = self._recording(say, lang)
             if recording is not None:
-                runs.append((None, [audio_base + recording]))
+                runs.append(Recording(recording))
                 continue
             text = self._text(say, lang)
             if not text:
                 continue
-            if runs and runs[-1][0] == lang:
-                runs[-1][1].append(text)
+            spec = self.flow.languages[lang]
+            last = runs[-1] if runs else None
+            if isinstance(last, Speech) and last.language == spec.recognizer:
+                runs[-1] = Speech(f"{last.text} {text}", last.voice, last.language)
             else:
-                runs.append((lang, [text]))
-        for run_language, texts in runs:
-            if run_language is None:
-                target.play(texts[0])
-                continue
-            spec = self._flow.languages[run_language]
-            target.say(" ".join(texts), voice=spec.voice, language=spec.recognizer)
+                runs.append(Speech(text, spec.voice, spec.recognizer))
+        return runs
 
-    def render(self, turn: Turn, action_url: str, audio_base: str = "") -> str:
-        """``audio_base``: the service's base URL, which recordings' paths are joined to (Twilio needs it)."""
-        key = answer_key(turn)
-        if key is None:
-            return self._build(turn, action_url, audio_base)
-        answer = self._answers.get(key)
-        if answer is None:
-            answer = self._build(turn, _ACTION_URL, _AUDIO_BASE)
-            if len(self._answers) < MAX_CACHED_ANSWERS:
-                self._answers[key] = answer
-        quoted = {'"': "&quot;"}
-        return answer.replace(_ACTION_URL, escape(action_url, quoted)).replace(
-            _AUDIO_BASE, escape(audio_base, quoted)
-        )
-
-    def _build(self, turn: Turn, action_url: str, audio_base: str) -> str:
-        response = VoiceResponse()
-        language = turn.state.language
-        spec = self._flow.languages[language]
-        pending: list[Say] = []
-        for action in turn.actions:
-            if isinstance(action, Say):
-                pending.append(action)
-            elif isinstance(action, Gather):
-                gather = self._gather(action, action_url, spec.recognizer)
-                self._add_says(gather, [*pending, *action.prompts], language, audio_base)
-                pending = []
-                response.append(gather)
-                # Reached only when the caller stays silent: the next request carries no input.
-                response.redirect(action_url, method="POST")
-            elif isinstance(action, Hangup):
-                self._add_says(response, pending, language, audio_base)
-                pending = []
-                response.hangup()
-            elif isinstance(action, Transfer):
-                self._add_says(response, pending, language, audio_base)
-                pending = []
-                if action.number:
-                    response.dial(action.number)
-                elif action.queue:
-                    response.enqueue(action.queue)
-        self._add_says(response, pending, language, audio_base)
-        return str(response)
-
-    def _languages(self, first: str | None) -> list[str]:
+    def languages(self, first: str | None) -> list[str]:
         """Every language of the flow, the caller's (when known) first."""
-        others = [language for language in self._flow.languages if language != first]
-        return [first, *others] if first is not None and first in self._flow.languages else others
-
-    def render_apology(self, audio_base: str = "", first: str | None = None) -> str:
-        """Said when the service failed: in every language, since the caller's may be unknown; ``first``,
-        the caller's language when known, comes first."""
-        response = VoiceResponse()
-        for language in self._languages(first):
-            self._add_says(response, [Say(self._flow.defaults.apology)], language, audio_base)
-        response.hangup()
-        return str(response)
-
-    def render_outage(
-        self, offer_url: str | None, retry_url: str, audio_base: str = "", first: str | None = None
-    ) -> str:
-        """While call state cannot be reached: an apology in every language (``first``, the caller's, first),
-        a representative on 0 when ``offer_url`` is given (office hours), and, on silence, another try at
-        ``retry_url``."""
-        response = VoiceResponse()
-        prompt = OUTAGE_OFFER_PROMPT if offer_url else OUTAGE_WAIT_PROMPT
-        if offer_url:
-            gather = TwimlGather(action=offer_url, method="POST", input="dtmf", num_digits=1, timeout=5)
-            for language in self._languages(first):
-                self._add_says(gather, [Say(prompt)], language, audio_base)
-            response.append(gather)
-        else:
-            for language in self._languages(first):
-                self._add_says(response, [Say(prompt)], language, audio_base)
-            response.pause(length=3)
-        response.redirect(retry_url, method="POST")
-        return str(response)
-
-    def render_transfer(self, number: str, first: str | None = None) -> str:
-        response = VoiceResponse()
-        for language in self._languages(first):
-            self._add_says(response, [Say(TRANSFERRING_PROMPT)], language)
-        response.dial(number)
-        return str(response)
-
-    @staticmethod
-    def _gather(action: Gather, action_url: str, recognizer: str) -> TwimlGather:
-        options: dict[str, object] = {
-            "action": action_url,
-            "method": "POST",
-            "timeout": action.timeout_seconds,
-            "num_digits": action.max_digits,
-            # A menu takes every key as an answer ("#" included); an input ends on its finish key.
-            "finish_on_key": action.finish_key or "",
-        }
-        if action.secret:
-            options["input"] = "dtmf"
-        else:
-            options.update(input="dtmf speech", language=recognizer, speech_timeout="auto")
-            if action.hints:
-                options["hints"] = ", ".join(action.hints)
-        return TwimlGather(**options)
+        others = [language for language in self.flow.languages if language != first]
+        return [first, *others] if first is not None and first in self.flow.languages else others

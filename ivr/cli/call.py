@@ -3,13 +3,10 @@ keys ("1", "1000000001#", "*"), speech ("say: pagos"), or an empty line for sile
 
 from __future__ import annotations
 
-import secrets
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TextIO
-import requests
-from twilio.request_validator import RequestValidator
+
+from ivr.twilio.simulator import Heard, TwilioSimulator
 
 
 def run_console_call(
@@ -45,5 +42,3 @@ def run_console_call(
         return 0
     finally:
         phone.hang_up()
-
-

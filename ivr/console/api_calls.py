@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify
 
-from ivr.call_scripts import run_scripts
 from ivr.console.auth import json_body, requires
 from ivr.console.phone import Answer, PhoneError
 from ivr.console.wiring import console_services
 from ivr.flow import FlowError
-from ivr.operator_cli import quiet
+from ivr.service.call_scripts import run_scripts
+from ivr.service.log_config import quiet
 
 api_calls = Blueprint("api_calls", __name__, url_prefix="/api")
 
@@ -75,7 +75,7 @@ def run() -> Response:
     flow = ivr.flows.current
     paths = _scripts()
     try:
-        with quiet(("ivr.conversation", logging.CRITICAL), ("alembic", logging.WARNING)):
+        with quiet(("ivr.runtime.conversation", logging.CRITICAL), ("alembic", logging.WARNING)):
             results, covered = run_scripts(flow, paths)
     except FlowError as exc:
         abort(422, str(exc))

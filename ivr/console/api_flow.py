@@ -12,7 +12,7 @@ from ivr.console.flow_view import flow_view
 from ivr.console.publishing import FileRefused, PublishRefused, problem_dict
 from ivr.console.wiring import console_services
 from ivr.flow import FlowError
-from ivr.service_flow import load_service_flow
+from ivr.service.flow import load_service_flow
 
 api_flow = Blueprint("api_flow", __name__, url_prefix="/api")
 

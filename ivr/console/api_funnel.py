@@ -8,8 +8,8 @@ import logging
 import redis
 from flask import Blueprint, Response, abort, jsonify, request
 
-from ivr.accounts.wiring import agency_zone
-from ivr.analytics.store import Filters, drain, funnel
+from ivr.adapters.sql.funnel import Filters, drain, funnel
+from ivr.adapters.sql.wiring import agency_zone
 from ivr.console.auth import requires
 from ivr.console.wiring import console_services
 

@@ -17,7 +17,7 @@ from ivr.console.api_funnel import api_funnel
 from ivr.console.pages import pages
 from ivr.console.settings import ConsoleSettings
 from ivr.console.wiring import ConsoleServices, build_console_services, console_services
-from ivr.web.signature import is_loopback
+from ivr.service.settings import is_loopback
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ if TYPE_CHECKING:  # imported inside the commands, so that `ivr --help` stays fa
 
 @contextmanager
 def _directory() -> Iterator[OperatorDirectory]:
-    from ivr.accounts.database import create_schema, open_database
+    from ivr.adapters.sql.database import create_schema, open_database
     from ivr.console.operators import OperatorDirectory
-    from ivr.settings import Settings
+    from ivr.service.settings import Settings
 
     settings = Settings.load()
     engine = open_database(settings.database_url, settings.instance_path)
@@ -114,7 +114,7 @@ def remove(name: str) -> None:
 def console(port: int | None, host: str) -> None:
     """Run the operator console on its own port (development server; docs/operator-console.md)."""
     from ivr.console.app import create_console_app
-    from ivr.web.signature import is_loopback
+    from ivr.service.settings import is_loopback
 
     app = create_console_app()
     settings = app.extensions["ivr_console"].settings

@@ -16,10 +16,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from ivr.accounts.console_tables import OPERATOR_NAME_CHARS, Operator
-from ivr.accounts.database import make_session_factory
+from ivr.adapters.sql.console_tables import OPERATOR_NAME_CHARS, Operator
+from ivr.adapters.sql.database import make_session_factory
 from ivr.console.roles import ROLES
-from ivr.ports import Clock, SystemClock
+from ivr.core.clock import Clock, SystemClock
 
 MAX_FAILURES = 5  # consecutive wrong passwords that lock an account
 LOCK_MINUTES = 15

@@ -88,7 +88,7 @@ def console() -> Response:
 @pages.get("/prompts/audio/<language>/<name>")
 @requires("viewer")
 def recording(language: str, name: str) -> Response:
-    """A built prompt recording for the browser phone: only files the build's manifest names (ivr.audio)."""
+    """A built prompt recording for the browser phone: only files the build's manifest names (ivr.media.recordings)."""
     path = console_services().phone.audio.path_for(language, name)
     if path is None or not path.is_file():
         abort(404)

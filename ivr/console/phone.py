@@ -18,16 +18,15 @@ from typing import Any
 import redis
 from sqlalchemy import Engine
 
-from ivr.accounts.database import create_schema, make_engine, make_session_factory
-from ivr.accounts.demo import seed_demo
-from ivr.accounts.secrets import PinHasher, SsnDigester
-from ivr.accounts.wiring import agency_zone, sql_handler_ports
-from ivr.audio.lookup import PromptAudio
-from ivr.audio.texts import has_values
-from ivr.call_store import RedisCallStore
+from ivr.adapters.redis.call_store import RedisCallStore
+from ivr.adapters.redis.throttle import RedisSignInThrottle
+from ivr.adapters.sql.database import create_schema, make_engine, make_session_factory
+from ivr.adapters.sql.demo import seed_demo
+from ivr.adapters.sql.secrets import PinHasher, SsnDigester
+from ivr.adapters.sql.wiring import agency_zone, sql_handler_ports
 from ivr.channels.prompts import prompt_text
 from ivr.channels.spoken import spoken
-from ivr.conversation import Caller, Conversation
+from ivr.core.clock import Clock
 from ivr.engine import (
     PHONE_KEYS,
     DigitsEntered,
@@ -42,14 +41,16 @@ from ivr.engine import (
 )
 from ivr.flow.library import FlowLibrary
 from ivr.flow.model import Flow, InputNode
-from ivr.handlers import account_handlers
-from ivr.limits import RedisSignInThrottle
-from ivr.ports import CallJournal, Clock
+from ivr.media.recordings.lookup import PromptAudio
+from ivr.media.recordings.texts import has_values
+from ivr.runtime.conversation import Caller, Conversation
+from ivr.runtime.handlers import account_handlers
+from ivr.runtime.ports import CallJournal
 
 CHANNEL = "browser"
 CALL_SECONDS = 3600
 MAX_KEYS = 32
-MAX_SPEECH_CHARS = 300  # as ivr.channels.voice cuts what a recogniser heard
+MAX_SPEECH_CHARS = 300  # as ivr.twilio.twiml cuts what a recogniser heard
 # The sandbox's own keys: its demo data is public, and nothing in it is anyone's.
 _SANDBOX_PEPPER, _SANDBOX_SSN_KEY = (
     b"console-sandbox-pepper-0123456789",

@@ -25,11 +25,11 @@ from typing import Any
 import redis
 from sqlalchemy import Engine, func, select
 
-from ivr.accounts.console_tables import FlowPublication
-from ivr.accounts.database import make_session_factory
+from ivr.adapters.sql.console_tables import FlowPublication
+from ivr.adapters.sql.database import make_session_factory
+from ivr.core.clock import Clock, SystemClock
 from ivr.flow import Flow, FlowError, Problem
-from ivr.ports import Clock, SystemClock
-from ivr.service_flow import load_service_flow
+from ivr.service.flow import load_service_flow
 
 # The files a flow is made of, relative to its folder: nothing else may be read or written.
 _EDITABLE = re.compile(r"^(menu_tree\.yaml|menus/[a-z0-9_\-/]+\.yaml|prompts/[a-z]{2}\.yaml)$")

@@ -1,4 +1,4 @@
-"""The operator console's own settings, beside the service's (ivr.settings), from the environment.
+"""The operator console's own settings, beside the service's (ivr.service.settings), from the environment.
 
 IVR_CONSOLE_PORT       port of `ivr console` (default 5001)
 IVR_CONSOLE_SCRIPTS    the call scripts the console lists and runs (default <IVR_FLOW>/tests/calls)
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ivr.accounts.database import normalise_url
-from ivr.settings import ConfigError, Settings
+from ivr.adapters.sql.database import normalise_url
+from ivr.service.settings import ConfigError, Settings
 
 DEFAULT_PORT = 5001
 # The page's script and style, built from console-ui/ by scripts/build-console.sh (npm ci + esbuild).

@@ -10,10 +10,8 @@ import redis
 from flask import current_app
 from sqlalchemy import Engine
 
-from ivr.accounts.database import create_schema, open_database
-from ivr.analytics.journal import RedisCallJournal
-from ivr.audio.lookup import PromptAudio
-from ivr.audio.sources import build_dir
+from ivr.adapters.redis.journal import RedisCallJournal
+from ivr.adapters.sql.database import create_schema, open_database
 from ivr.console.address_limit import FailedSignIns
 from ivr.console.drawing import FlowDrawings
 from ivr.console.operators import OperatorDirectory
@@ -21,12 +19,14 @@ from ivr.console.phone import BrowserPhone, open_sandbox
 from ivr.console.publishing import FlowFiles, Publisher
 from ivr.console.sessions import SessionStore
 from ivr.console.settings import ConsoleSettings
+from ivr.core.clock import Clock, FixedClock, SystemClock
 from ivr.flow.library import FlowLibrary
 from ivr.flow.watcher import FlowWatcher
-from ivr.handlers import HANDLER_RULES
-from ivr.ports import Clock, FixedClock, SystemClock
-from ivr.service_flow import SERVICE_PROMPTS, load_service_flow
-from ivr.web.services import connect_redis
+from ivr.media.recordings.lookup import PromptAudio
+from ivr.media.recordings.sources import build_dir
+from ivr.runtime.handlers import HANDLER_RULES
+from ivr.service.flow import SERVICE_PROMPTS, load_service_flow
+from ivr.service.wiring import connect_redis
 
 log = logging.getLogger(__name__)
 

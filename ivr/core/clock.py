@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import Enum
 from typing import Protocol
-from ivr.sign_in_policy import ThrottlePolicy
-from ivr.values import Money
 
 
 class Clock(Protocol):
@@ -27,5 +24,3 @@ class FixedClock:
 
     def now(self) -> dt.datetime:
         return self.moment
-
-

@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
-from ivr.sign_in_policy import ThrottlePolicy
-from ivr.values import Money
+
+from ivr.core.values import Money
 
 
 class PinCheck(Enum):
@@ -111,5 +110,3 @@ class JourneyStep:
     visited: tuple[str, ...]
     ending: str | None
     at: dt.datetime
-
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ivr.values import Values
+from ivr.core.values import Values
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
+from ivr.core.values import Values
 from ivr.engine.sign_in import SignInChange
-from ivr.values import Values
 
 
 @dataclass(frozen=True, slots=True)

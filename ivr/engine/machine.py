@@ -24,6 +24,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
+from ivr.core.speech_text import find_phrase, fold
+from ivr.core.values import Value, Values
 from ivr.engine import sign_in
 from ivr.engine.actions import Action, Gather, Hangup, RunHandler, Say, Transfer
 from ivr.engine.events import (
@@ -51,8 +53,6 @@ from ivr.flow.model import (
     SayItem,
     TransferNode,
 )
-from ivr.speech_text import find_phrase, fold
-from ivr.values import Value, Values
 
 # More nodes than this without waiting for the caller means the flow loops on itself.
 MAX_HOPS_PER_TURN = 64

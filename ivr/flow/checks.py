@@ -7,6 +7,7 @@ import re
 from collections import deque
 from collections.abc import Iterator
 
+from ivr.core.speech_text import fold
 from ivr.flow.errors import Problem
 from ivr.flow.handler_rules import HandlerCatalog, Level
 from ivr.flow.model import (
@@ -20,7 +21,6 @@ from ivr.flow.model import (
     SayItem,
     TransferNode,
 )
-from ivr.speech_text import fold
 
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _WAITING = (MenuNode, InputNode)

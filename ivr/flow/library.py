@@ -3,7 +3,7 @@
 A reload installs a new version only after it loads and passes every check; an edit that does not
 leaves the last good flow live and is reported (``last_error``, shown by /healthz). A call keeps the
 version it started with: the ``keep`` most recent versions are held in memory, and with ``shared``
-versions (ivr.flow_store: Redis, reached by every server of a fleet) any other version a call is on is
+versions (ivr.adapters.redis.flow_store: Redis, reached by every server of a fleet) any other version a call is on is
 loaded on demand, an edit validated here is published to the fleet, and the fleet's live version is
 followed (``follow``).
 """
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class SharedVersions(Protocol):
-    """Flow versions every server of a fleet can load (ivr.flow_store.RedisFlowStore)."""
+    """Flow versions every server of a fleet can load (ivr.adapters.redis.flow_store.RedisFlowStore)."""
 
     def fetch(self, version: str) -> Flow | None:
         """The validated flow of that version, or None if it was never stored (or has expired)."""

@@ -229,7 +229,7 @@ class Flow:
     # The service's handlers and how far a call must be signed in for each (empty: checked by no one here)
     handler_rules: Mapping[str, HandlerRules] = field(default_factory=lambda: MappingProxyType({}))
     # The files it was compiled from, by name in the flow's folder: the bytes its version digests, which
-    # other servers load it from (ivr.flow_store).
+    # other servers load it from (ivr.adapters.redis.flow_store).
     sources: Mapping[str, bytes] = field(
         default_factory=lambda: MappingProxyType({}), compare=False, repr=False
     )

@@ -4,29 +4,15 @@ Digits, FinishedOnKey, SpeechResult, Confidence)."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Hashable, Mapping
-from xml.sax.saxutils import escape
-from twilio.twiml.voice_response import Gather as TwimlGather
-from twilio.twiml.voice_response import VoiceResponse
-from ivr.audio.lookup import PromptAudio
-from ivr.audio.texts import has_values
-from ivr.channels.prompts import prompt_text
-from ivr.channels.spoken import spoken
+from collections.abc import Mapping
+
 from ivr.engine import (
     PHONE_KEYS,
-    Action,
     DigitsEntered,
     Event,
-    Gather,
-    Hangup,
     NoInput,
-    Say,
     SpeechHeard,
-    Transfer,
-    Turn,
 )
-from ivr.flow.model import Flow
-
 
 MAX_DIGITS = 32
 
@@ -51,5 +37,3 @@ def event_from_twilio(form: Mapping[str, str]) -> Event:
             confidence = None
         return SpeechHeard(speech, confidence)
     return NoInput()
-
-

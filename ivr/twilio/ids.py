@@ -2,31 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from ivr.call_store import CallStore, StaleWrite
-from ivr.engine import (
-    CallStarted,
-    CallState,
-    Event,
-    HandlerFinished,
-    Hangup,
-    RunHandler,
-    Say,
-    Transfer,
-    Turn,
-    replay,
-    step,
-)
-from ivr.flow.library import FlowLibrary
-from ivr.flow.model import Flow
-from ivr.handlers import Handler, HandlerRequest
-from ivr.ports import CallJournal, Clock, JourneyStep, SystemClock, TurnObserver
-from ivr.time_budget import TimeBudget
 
+from ivr.runtime.conversation import Caller
 
 MAX_CALLING_NUMBER = 32  # characters of a calling number kept (the audit trail's column holds as many)
 
@@ -74,3 +52,21 @@ def twilio_sid(raw: object) -> str | None:
     return text if text.isascii() and text.isalnum() and len(text) <= MAX_SID else None
 
 
+# Twilio's SHAKEN/STIR result for the calling number, sent as StirVerstat on incoming call webhooks
+# (https://www.twilio.com/docs/voice/trusted-calling-with-shakenstir): "A" attestation means the
+# originating carrier knows the caller and that they may use the number.
+FULL_ATTESTATION = "TN-Validation-Passed-A"
+
+
+def caller_from_form(form: Mapping[str, str], channel: str) -> Caller | None:
+    """The caller of a Twilio call webhook: its CallSid (None if missing or malformed), From, and whether
+    the carrier vouched for From."""
+    call_id = twilio_sid(form.get("CallSid", "").strip())
+    if call_id is None:
+        return None
+    return Caller(
+        call_id=call_id,
+        channel=channel,
+        number=calling_number(form.get("From")),
+        verified=form.get("StirVerstat", "") == FULL_ATTESTATION,
+    )

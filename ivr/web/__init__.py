@@ -1,5 +1,1 @@
-"""The Flask webhook: an app factory, one blueprint per channel, signature checks in one decorator."""
-
-from ivr.web.app import create_app
-
-__all__ = ["create_app"]
+"""The Flask web app: the app factory (ivr.web.app) and one blueprint per channel, nothing else."""

@@ -9,12 +9,13 @@ from typing import Any
 from flask import Flask, Request
 from flask.sessions import SecureCookieSessionInterface
 
-from ivr.settings import Settings
+from ivr.service.settings import Settings
+from ivr.service.wiring import Services, build_services
 from ivr.web.audio import audio
 from ivr.web.health import health
 from ivr.web.metrics import metrics
 from ivr.web.proxies import TrustedProxies
-from ivr.web.services import Services, build_services
+from ivr.web.services import init_app
 from ivr.web.sms import sms
 from ivr.web.tty import tty
 from ivr.web.voice import voice
@@ -43,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None, built: Services | None =
         app.wsgi_app, settings.proxy_hops, settings.trusted_proxies if settings.proxy_hops else ()
     )
     ivr = built or build_services(settings)
-    ivr.init_app(app)
+    init_app(app, ivr)
     if settings.watch_flow:
         ivr.watch_flow()
     if settings.dev_token:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, send_file
 
-from ivr.audio.lookup import URL_PREFIX
+from ivr.media.recordings.lookup import URL_PREFIX
 from ivr.web.services import services
 
 audio = Blueprint("audio", __name__, url_prefix=URL_PREFIX)

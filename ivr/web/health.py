@@ -31,8 +31,9 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.service.wiring import Services
 from ivr.web.ops import has_ops_token
-from ivr.web.services import Services, services
+from ivr.web.services import services
 
 health = Blueprint("health", __name__)
 

@@ -1,4 +1,4 @@
-"""GET /metrics: the Prometheus exposition of ivr.web.instruments, for the agency's monitoring only.
+"""GET /metrics: the Prometheus exposition of ivr.adapters.metrics, for the agency's monitoring only.
 
 Served only with the bearer token IVR_OPS_TOKEN (ivr.web.ops), and not at all without one.
 Under gunicorn with several worker processes, set PROMETHEUS_MULTIPROC_DIR (an empty folder) so that

@@ -3,12 +3,11 @@
 The URL that Twilio signed is the public one. Behind a TLS-terminating proxy set PUBLIC_BASE_URL (e.g.
 https://ivr.example.org) so the check uses it; X-Forwarded-* headers are never trusted by default.
 
-How the signature is computed: ivr.web.signing.
+How the signature is computed: ivr.twilio.signing.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable, Mapping
 from functools import wraps
@@ -16,6 +15,7 @@ from typing import TypeVar
 
 from flask import abort, request
 
+from ivr.service.settings import is_loopback
 from ivr.web.services import services
 
 log = logging.getLogger(__name__)
@@ -32,13 +32,6 @@ def public_url() -> str:
     """The URL of this request as Twilio addressed it: the query string exactly as it was sent."""
     query = request.query_string.decode("latin-1")
     return f"{public_base()}{request.path}" + (f"?{query}" if query else "")
-
-
-def is_loopback(address: str | None) -> bool:
-    try:
-        return address is not None and ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
 
 
 def require_twilio_signature(url: str, form: Mapping[str, str]) -> None:

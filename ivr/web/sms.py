@@ -17,8 +17,10 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.channels.prompts import prompt_text
 from ivr.channels.text import written
-from ivr.conversation import Caller, calling_number
-from ivr.text_session import TextSession
+from ivr.channels.text_session import TextSession
+from ivr.runtime.conversation import Caller
+from ivr.twilio.ids import calling_number
+from ivr.twilio.twiml import TWIML
 from ivr.web.services import services
 from ivr.web.signature import twilio_signed
 
@@ -32,7 +34,6 @@ START_WORDS = frozenset({"START", "UNSTOP", "INICIO"})
 RESUME_WORDS = START_WORDS | {"YES"}
 HELP_WORDS = frozenset({"HELP", "INFO", "AYUDA"})
 MAX_MESSAGE = 1500  # Twilio joins up to 1,600 characters into one message on the phone
-TWIML = "application/xml"
 
 
 def _session_id(number: str) -> str:

@@ -1,7 +1,7 @@
 """The TTY phone line: POST /tty/voice answers with a Media Stream, and the WebSocket /tty/stream serves it.
 
 Twilio does not speak Baudot, so the TTY number's call is connected to a bidirectional Media Stream and
-the modem runs here (`ivr.channels.tty_stream`): the same flow, engine and call state as voice calls.
+the modem runs here (`ivr.channels.tty_session`): the same flow, engine and call state as voice calls.
 Both are signed by Twilio: the webhook like every voice route, the WebSocket handshake over its ws(s) URL
 with no parameters. An unsigned handshake gets a 403 before it is upgraded; a signed one still starts no
 call without the one-use ticket /tty/voice issued for that very call (ivr.stream_tickets). TTY calls keep
@@ -21,7 +21,8 @@ from simple_websocket import ConnectionClosed  # type: ignore[import-untyped]  #
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from ivr.channels.tty_stream import Message, TtyStreamSession
+from ivr.channels.tty_session import Message, TtyStreamSession
+from ivr.twilio.twiml import TWIML
 from ivr.web.services import services
 from ivr.web.signature import public_base, require_twilio_signature, twilio_signed
 from ivr.web.voice import logged_call_id, twilio_caller
@@ -33,7 +34,6 @@ sock = Sock()
 
 STREAM_PATH = "/tty/stream"
 IDLE_SECONDS = 30.0  # Twilio sends audio every 20 ms: a stream silent this long is gone
-TWIML = "application/xml"
 
 
 class _Socket(Protocol):

@@ -16,11 +16,13 @@ from flask import Blueprint, Response, abort, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from ivr.channels.voice import event_from_twilio
-from ivr.conversation import MAX_SID, Caller, calling_number, twilio_sid
+from ivr.adapters.metrics import VOICE_ERRORS
 from ivr.engine import Turn
 from ivr.flow.model import Flow, TransferNode
-from ivr.web.instruments import VOICE_ERRORS
+from ivr.runtime.conversation import Caller
+from ivr.twilio.gather import event_from_twilio
+from ivr.twilio.ids import MAX_SID, caller_from_form
+from ivr.twilio.twiml import TWIML
 from ivr.web.services import services
 from ivr.web.signature import public_base, twilio_signed
 
@@ -31,30 +33,17 @@ TURN_PATH = "/turn"  # every answer; its URL is written into every <Gather> (wit
 voice = Blueprint("voice", __name__, url_prefix=VOICE_PATH)
 
 _ENDED_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
-TWIML = "application/xml"
 LANGUAGE_ARG = "l"
 # Tries to reach the call state again before the caller hears a final apology (about 10 s each).
 MAX_OUTAGE_RETRIES = 3
 
 
-# Twilio's SHAKEN/STIR result for the calling number, sent as StirVerstat on incoming call webhooks
-# (https://www.twilio.com/docs/voice/trusted-calling-with-shakenstir): "A" attestation means the
-# originating carrier knows the caller and that they may use the number.
-FULL_ATTESTATION = "TN-Validation-Passed-A"
-
-
 def twilio_caller(channel: str = "voice") -> Caller:
-    """The caller of this Twilio call webhook: its CallSid (a 400 if missing or malformed), From, and
-    whether the carrier vouched for From."""
-    call_id = twilio_sid(request.form.get("CallSid", "").strip())
-    if call_id is None:
+    """The caller of this Twilio call webhook (ivr.twilio.ids); a 400 if its CallSid is missing or malformed."""
+    caller = caller_from_form(request.form, channel)
+    if caller is None:
         abort(400, "CallSid is missing or malformed")
-    return Caller(
-        call_id=call_id,
-        channel=channel,
-        number=calling_number(request.form.get("From")),
-        verified=request.form.get("StirVerstat", "") == FULL_ATTESTATION,
-    )
+    return caller
 
 
 def logged_call_id() -> str:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, select
 
-from ivr.accounts.audit import SqlAuditLog
-from ivr.accounts.database import make_engine
-from ivr.accounts.models import CALLING_NUMBER_CHARS, AuditEvent
+from ivr.adapters.sql.audit import SqlAuditLog
+from ivr.adapters.sql.database import make_engine
+from ivr.adapters.sql.models import CALLING_NUMBER_CHARS, AuditEvent
 
 
 @pytest.fixture

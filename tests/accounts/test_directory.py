@@ -10,19 +10,19 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from ivr.accounts.database import make_engine, make_session_factory, retry_if_dropped
-from ivr.accounts.demo import DEMO_PARTICIPANTS
-from ivr.accounts.directory import SqlAccountDirectory
-from ivr.accounts.models import Participant
-from ivr.accounts.secrets import (
+from ivr.adapters.sql.database import make_engine, make_session_factory, retry_if_dropped
+from ivr.adapters.sql.demo import DEMO_PARTICIPANTS
+from ivr.adapters.sql.directory import SqlAccountDirectory
+from ivr.adapters.sql.models import Participant
+from ivr.adapters.sql.secrets import (
     ARGON2_MEMORY_KIB,
     ARGON2_PARALLELISM,
     ARGON2_TIME_COST,
     PinHasher,
     SsnDigester,
 )
-from ivr.ports import PinCheck, Role
-from ivr.values import Money
+from ivr.core.records import PinCheck, Role
+from ivr.core.values import Money
 from tests.conftest import PEPPER, SSN_KEY
 
 # How every PIN hash made with today's argon2 parameters begins.

@@ -8,9 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-import ivr.accounts.console_tables  # noqa: F401 - the operator console's tables are part of the schema
-from ivr.accounts.database import alembic_config, create_schema, downgrade, make_engine, upgrade
-from ivr.accounts.models import Base
+import ivr.adapters.sql.console_tables  # noqa: F401 - the operator console's tables are part of the schema
+from ivr.adapters.sql.database import alembic_config, create_schema, downgrade, make_engine, upgrade
+from ivr.adapters.sql.models import Base
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 

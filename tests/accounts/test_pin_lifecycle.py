@@ -9,13 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from ivr.accounts.database import make_engine, make_session_factory
-from ivr.accounts.directory import SqlAccountDirectory
-from ivr.accounts.models import Participant, PinMailRequest
-from ivr.accounts.pin_manager import SqlPinManager
-from ivr.accounts.secrets import PinHasher, SsnDigester
-from ivr.pin_policy import weak_pin
-from ivr.ports import PinCheck, PinRule
+from ivr.adapters.sql.database import make_engine, make_session_factory
+from ivr.adapters.sql.directory import SqlAccountDirectory
+from ivr.adapters.sql.models import Participant, PinMailRequest
+from ivr.adapters.sql.pin_manager import SqlPinManager
+from ivr.adapters.sql.secrets import PinHasher, SsnDigester
+from ivr.core.pin_policy import weak_pin
+from ivr.core.records import PinCheck, PinRule
 from tests.conftest import PEPPER, SSN_KEY
 
 NOW = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)

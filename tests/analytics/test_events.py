@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from ivr.analytics.events import call_key, hangup_row, step_rows
-from ivr.ports import JourneyStep
+from ivr.core.journey import call_key, hangup_row, step_rows
+from ivr.core.records import JourneyStep
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 LATE = dt.datetime(2026, 11, 25, 7, 30, tzinfo=dt.UTC)  # still the 24th in California

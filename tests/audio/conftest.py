@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ivr.cli import main
+from ivr.cli.main import main
 from tests.conftest import ROOT
 
 

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from ivr.audio import segment
-from ivr.audio.build import build_prompts
-from ivr.audio.lookup import PromptAudio
-from ivr.audio.manifest import Manifest
-from ivr.audio.process import BuildSettings, speech_level_dbfs
-from ivr.audio.segment import AudioSegment
-from ivr.audio.sources import build_dir, prompts_dir
-from ivr.audio.telephone import mulaw_wav, read_wav
 from ivr.flow import Flow, load_flow
-from ivr.g711 import mulaw_decode, mulaw_encode
+from ivr.media.g711 import mulaw_decode, mulaw_encode
+from ivr.media.recordings import segment
+from ivr.media.recordings.build import build_prompts
+from ivr.media.recordings.lookup import PromptAudio
+from ivr.media.recordings.manifest import Manifest
+from ivr.media.recordings.process import BuildSettings, speech_level_dbfs
+from ivr.media.recordings.segment import AudioSegment
+from ivr.media.recordings.sources import build_dir, prompts_dir
+from ivr.media.recordings.telephone import mulaw_wav, read_wav
 from tests.audio.conftest import run_prompts, wav_format, write_silence, write_tone
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
@@ -121,7 +121,7 @@ def test_rebuilding_after_editing_one_recording_converts_only_that_one(
         converted.append(f"{path.parent.name}/{path.name}")
         return real(path)
 
-    monkeypatch.setattr("ivr.audio.process.decode", counting_decode)
+    monkeypatch.setattr("ivr.media.recordings.process.decode", counting_decode)
     report = build_prompts(flow, prompts_dir(flow_dir), build_dir(flow_dir))
     assert converted == [] and report.built == [] and len(report.kept) == 3
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ivr.audio.manifest import Manifest
-from ivr.audio.sources import build_dir
 from ivr.flow import load_flow
+from ivr.media.recordings.manifest import Manifest
+from ivr.media.recordings.sources import build_dir
 from tests.audio.conftest import run_prompts, write_silence, write_tone
 
 COLUMNS = ["recorded", "drafts", "tts only", "missing text", "text changed", "not built", "broken"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.audio.manifest import Manifest
-from ivr.audio.sources import build_dir
+from ivr.media.recordings.manifest import Manifest
+from ivr.media.recordings.sources import build_dir
 from tests.audio.conftest import run_prompts, wav_format, write_tone
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")

@@ -7,8 +7,8 @@ from array import array
 
 import pytest
 
-from ivr.audio.telephone import WavError, mulaw_wav, read_wav
-from ivr.g711 import mulaw_decode, mulaw_encode
+from ivr.media.g711 import mulaw_decode, mulaw_encode
+from ivr.media.recordings.telephone import WavError, mulaw_wav, read_wav
 from tests.audio.conftest import wav_format
 
 EVERY_SAMPLE = array("h", range(-32768, 32768)).tobytes()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
-from ivr.audio.lookup import PromptAudio
-from ivr.channels.voice import VoiceRenderer
+from ivr.core.values import Money
 from ivr.engine import CallStarted, CallState, Gather, Hangup, Say, Turn, step
 from ivr.flow import Flow
-from ivr.values import Money
+from ivr.media.recordings.lookup import PromptAudio
+from ivr.twilio.twiml import VoiceRenderer
 
 URL = "https://ivr.example.org/voice/turn?t=1"
 BASE = "https://ivr.example.org"

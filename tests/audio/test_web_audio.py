@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
-from ivr.web import create_app
+from ivr.web.app import create_app
 from tests.audio.conftest import run_prompts, wav_format, write_tone
 from tests.conftest import AUTH_TOKEN, close_app
 

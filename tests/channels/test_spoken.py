@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from ivr.channels.spoken import spoken
-from ivr.values import DigitString, Money
+from ivr.core.values import DigitString, Money
 
 LOCALES = {"en": "en_US", "es": "es_US"}
 

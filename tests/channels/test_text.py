@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from ivr.channels.text import TextRenderer, text_event, written
+from ivr.core.values import DigitString, Money
 from ivr.engine import (
     CallEnded,
     CallStarted,
@@ -19,8 +20,7 @@ from ivr.engine import (
 )
 from ivr.engine.sign_in import SignedIn
 from ivr.flow import Flow
-from ivr.tty.baudot import TTY_CHARACTERS
-from ivr.values import DigitString, Money
+from ivr.media.tty.baudot import TTY_CHARACTERS
 
 
 @pytest.mark.parametrize(

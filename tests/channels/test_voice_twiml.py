@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import replace
 from xml.etree import ElementTree as ET
 
-from ivr.channels.voice import VoiceRenderer, answer_key, event_from_twilio
+from ivr.core.values import Money
 from ivr.engine import CallStarted, DigitsEntered, HandlerFinished, NoInput, SpeechHeard, Turn, step
 from ivr.engine.sign_in import SignedIn
 from ivr.flow import Flow
-from ivr.values import Money
+from ivr.twilio.gather import event_from_twilio
+from ivr.twilio.twiml import VoiceRenderer, answer_key
 
 URL = "https://ivr.example.org/voice/turn?t=1"
 

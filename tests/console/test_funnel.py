@@ -13,10 +13,10 @@ import redis
 from flask import Flask
 from sqlalchemy import select
 
-from ivr.accounts.console_tables import CallEvent
-from ivr.analytics.journal import queue_key
+from ivr.adapters.redis.journal import queue_key
+from ivr.adapters.sql.console_tables import CallEvent
 from ivr.console.app import create_console_app
-from ivr.web import create_app
+from ivr.web.app import create_app
 from tests.conftest import OPEN_TIME, close_app
 from tests.console.conftest import PASSWORD, Operator, console, sign_in
 from tests.web.phone import phone

@@ -11,12 +11,12 @@ import pytest
 import redis
 from sqlalchemy import text, update
 
-from ivr.accounts.database import make_engine, make_session_factory
-from ivr.accounts.models import Participant
-from ivr.accounts.secrets import PinHasher
+from ivr.adapters.sql.database import make_engine, make_session_factory
+from ivr.adapters.sql.models import Participant
+from ivr.adapters.sql.secrets import PinHasher
 from ivr.console.app import create_console_app
 from ivr.console.settings import ConsoleSettings
-from ivr.settings import ConfigError
+from ivr.service.settings import ConfigError
 from tests.audio.conftest import run_prompts, write_tone
 from tests.conftest import PEPPER
 from tests.console.conftest import PASSWORD, Operator, console, sign_in

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 
 from ivr.flow import FlowError
-from ivr.service_flow import load_service_flow
-from ivr.web import create_app
+from ivr.service.flow import load_service_flow
+from ivr.web.app import create_app
 from tests.conftest import close_app
 from tests.console.conftest import Operator, console
 

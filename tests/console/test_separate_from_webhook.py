@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from ivr.web import create_app
+from ivr.web.app import create_app
 from tests.conftest import close_app
 
 CONSOLE_PATHS = (

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select
 
-from ivr.accounts.console_tables import Operator as OperatorRow
-from ivr.accounts.database import make_session_factory
-from ivr.cli import main
+from ivr.adapters.sql.console_tables import Operator as OperatorRow
+from ivr.adapters.sql.database import make_session_factory
+from ivr.cli.main import main
 from ivr.console.app import create_console_app
 from ivr.console.operators import LOCK_MINUTES, MAX_FAILURES, OperatorDirectory, OperatorError, SignIn
 from tests.console.conftest import PASSWORD, Operator, add_operator, console, sign_in

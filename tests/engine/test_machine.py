@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ivr.core.values import Money
 from ivr.engine import (
     CallEnded,
     CallStarted,
@@ -26,7 +27,6 @@ from ivr.engine import (
 )
 from ivr.engine.sign_in import Anonymous, Claimed, IdEntered, PinAccepted, PinRefused, SignedIn
 from ivr.flow import Flow
-from ivr.values import Money
 
 # Office hours are Monday to Friday, 8 to 5 Pacific time (menu_tree.yaml).
 OPEN = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))  # a Tuesday morning

@@ -10,7 +10,7 @@ import pytest
 
 from ivr.flow import FlowError, load_flow
 from ivr.flow.hours import Hours
-from ivr.handlers import HANDLER_RULES
+from ivr.runtime.handlers import HANDLER_RULES
 from tests.conftest import edit
 
 

@@ -9,7 +9,7 @@ import pytest
 from ivr.flow import FlowError, load_flow
 from ivr.flow.model import InputNode, MenuNode
 from ivr.flow.yaml_source import read_yaml
-from ivr.handlers import HANDLER_RULES
+from ivr.runtime.handlers import HANDLER_RULES
 from tests.conftest import edit
 
 ROOT = Path(__file__).resolve().parents[2]

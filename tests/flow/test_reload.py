@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ivr.call_store import MemoryCallStore
-from ivr.conversation import Caller, Conversation
+from ivr.adapters.redis.call_store import MemoryCallStore
 from ivr.engine import DigitsEntered, Gather, Say
 from ivr.flow import load_flow
 from ivr.flow.library import FlowLibrary
 from ivr.flow.watcher import FlowWatcher
-from ivr.handlers import HANDLER_RULES
+from ivr.runtime.conversation import Caller, Conversation
+from ivr.runtime.handlers import HANDLER_RULES
 from tests.conftest import edit
 
 

@@ -17,9 +17,9 @@ from flask.testing import FlaskClient
 from simple_websocket import Client, ConnectionClosed
 from twilio.request_validator import RequestValidator
 
-from ivr.handlers import HANDLER_RULES
-from ivr.service_flow import SERVICE_PROMPTS
-from ivr.web import create_app
+from ivr.runtime.handlers import HANDLER_RULES
+from ivr.service.flow import SERVICE_PROMPTS
+from ivr.web.app import create_app
 from tests.conftest import AUTH_TOKEN, PUBLIC, ROOT, Live, call_state, close_app, edit, signed_post
 from tests.security.victims import PAYER_ID, PAYER_PIN
 from tests.tty.test_stream import start_message

@@ -14,8 +14,8 @@ import requests
 from flask.testing import FlaskClient
 from sqlalchemy import text as sql
 
-from ivr.accounts.database import make_engine
-from ivr.console_phone import Transport, TwilioSimulator
+from ivr.adapters.sql.database import make_engine
+from ivr.twilio.simulator import Transport, TwilioSimulator
 from tests.conftest import AUTH_TOKEN, PUBLIC, Live
 from tests.security.victims import PAYER_ID, PAYER_PIN, signs_in
 from tests.web.phone import phone, text

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ivr.web import create_app
+from ivr.web.app import create_app
 from tests.conftest import PUBLIC, ROOT, Live, close_app
 from tests.security.victims import (
     ATTACKER_TEMPORARY_ID,

@@ -30,11 +30,11 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from ivr.tty.baudot import FIGS, FIGURES, LETTERS, LTRS, tty_text
-from ivr.tty.demodulator import TtyModem
-from ivr.tty.shifts import Accepts, choose
-from ivr.tty.ulaw import ulaw_decode, ulaw_encode
-from ivr.tty.wav import read_wav, write_wav
+from ivr.media.tty.baudot import FIGS, FIGURES, LETTERS, LTRS, tty_text
+from ivr.media.tty.demodulator import TtyModem
+from ivr.media.tty.shifts import Accepts, choose
+from ivr.media.tty.ulaw import ulaw_decode, ulaw_encode
+from ivr.media.wav import read_wav, write_wav
 
 RATE: Final = 8000
 INTEROP_TEXTS: Final = (

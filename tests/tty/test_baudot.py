@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.tty.baudot import (
+from ivr.media.tty.baudot import (
     BAUD,
     FIGS,
     FIGURES,

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivr.tty.baudot import BAUD, MARK_HZ, SPACE_HZ, TTY_CHARACTERS, encode, modulate, to_codes, tty_text
-from ivr.tty.demodulator import BaudotDecoder, TtyModem, decode
-from ivr.tty.shifts import choose
-from ivr.tty.ulaw import ulaw_decode, ulaw_encode
+from ivr.media.tty.baudot import BAUD, MARK_HZ, SPACE_HZ, TTY_CHARACTERS, encode, modulate, to_codes, tty_text
+from ivr.media.tty.demodulator import BaudotDecoder, TtyModem, decode
+from ivr.media.tty.shifts import choose
+from ivr.media.tty.ulaw import ulaw_decode, ulaw_encode
 from tests.tty.peers import edit_distance
 
 MENU = "PRESS 1 OR TYPE YES. PRESS 2 OR TYPE NO. PRESS 7 OR TYPE NONE"

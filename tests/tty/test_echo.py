@@ -6,9 +6,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from ivr.tty.baudot import encode
-from ivr.tty.echo import EchoEstimate, estimate_echo
-from ivr.tty.ulaw import ulaw_decode, ulaw_encode
+from ivr.media.tty.baudot import encode
+from ivr.media.tty.echo import EchoEstimate, estimate_echo
+from ivr.media.tty.ulaw import ulaw_decode, ulaw_encode
 
 RATE = 8000
 PROMPT = "ENTER YOUR PARTICIPANT ID, THEN GA"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.tty.baudot import encode
-from ivr.tty.shifts import Accepts
+from ivr.media.tty.baudot import encode
+from ivr.media.tty.shifts import Accepts
 from tests.tty.peers import (
     INTEROP_TEXTS,
     PEERS,

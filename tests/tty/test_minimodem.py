@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ivr.tty.baudot import encode
-from ivr.tty.demodulator import BaudotDecoder
-from ivr.tty.wav import read_wav, write_wav
+from ivr.media.tty.baudot import encode
+from ivr.media.tty.demodulator import BaudotDecoder
+from ivr.media.wav import read_wav, write_wav
 
 MINIMODEM = shutil.which("minimodem")
 pytestmark = pytest.mark.skipif(

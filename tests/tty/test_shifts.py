@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.tty.baudot import FIGS, LTRS, TTY_CHARACTERS, modulate, to_codes, tty_text
-from ivr.tty.demodulator import BaudotDecoder, TtyModem
-from ivr.tty.shifts import Accepts, Doubt, Segment, ShiftReader, choose, merge, score
+from ivr.media.tty.baudot import FIGS, LTRS, TTY_CHARACTERS, modulate, to_codes, tty_text
+from ivr.media.tty.demodulator import BaudotDecoder, TtyModem
+from ivr.media.tty.shifts import Accepts, Doubt, Segment, ShiftReader, choose, merge, score
 from tests.tty.peers import sender_codes
 
 

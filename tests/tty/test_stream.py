@@ -17,16 +17,16 @@ import numpy.typing as npt
 import pytest
 import redis
 
-from ivr.call_store import MemoryCallStore
-from ivr.channels.tty_stream import Message, TtyStreamSession
-from ivr.conversation import Caller, Conversation
+from ivr.adapters.redis.call_store import MemoryCallStore
+from ivr.adapters.redis.stream_tickets import RedisStreamTickets
+from ivr.channels.tty_session import Message, TtyStreamSession
 from ivr.engine import HandlerFinished
 from ivr.flow import Flow
-from ivr.handlers import HandlerRequest
-from ivr.stream_tickets import RedisStreamTickets
-from ivr.tty.baudot import encode
-from ivr.tty.demodulator import decode
-from ivr.tty.ulaw import ulaw_decode, ulaw_encode
+from ivr.media.tty.baudot import encode
+from ivr.media.tty.demodulator import decode
+from ivr.media.tty.ulaw import ulaw_decode, ulaw_encode
+from ivr.runtime.conversation import Caller, Conversation
+from ivr.runtime.handlers import HandlerRequest
 
 CALL_SID = "CA" + "5" * 32
 STREAM_SID = "MZ" + "7" * 32

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ivr.tty.ulaw import ulaw_decode, ulaw_encode
+from ivr.media.tty.ulaw import ulaw_decode, ulaw_encode
 
 
 def test_known_codes() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ivr.tty.ulaw import ulaw_decode, ulaw_encode
-from ivr.tty.wav import WavError, read_wav, write_wav
+from ivr.media.tty.ulaw import ulaw_decode, ulaw_encode
+from ivr.media.wav import WavError, read_wav, write_wav
 
 RAMP = np.arange(-32768, 32768, 97, dtype=np.int16)
 

@@ -1,10 +1,10 @@
-"""The project's Twilio simulator (ivr.console_phone) wired to a Flask test client instead of HTTP."""
+"""The project's Twilio simulator (ivr.twilio.simulator) wired to a Flask test client instead of HTTP."""
 
 from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from ivr.console_phone import Heard, Transport, TwilioSimulator
+from ivr.twilio.simulator import Heard, Transport, TwilioSimulator
 from tests.conftest import AUTH_TOKEN
 
 BASE_URL = "http://localhost"

@@ -128,7 +128,7 @@ def test_three_wrong_pins_lock_the_participant_across_calls(
 def test_a_pin_request_lands_in_the_outbox_once(client: FlaskClient, app_config: dict[str, str]) -> None:
     from sqlalchemy import text as sql
 
-    from ivr.accounts.database import make_engine
+    from ivr.adapters.sql.database import make_engine
 
     for _ in range(2):
         call = phone(client)
@@ -291,11 +291,13 @@ def test_no_pin_ssn_or_typed_digits_reach_redis_or_the_logs(
                 fields = redis_client.hgetall(key)
                 shown = {k: b"<time>" if k in (b"t", b"h", b"d") else v for k, v in fields.items()}
                 snapshots.append(key + b"=" + repr(shown).encode())
-            elif redis_client.type(key) == b"zset":  # the flow versions published (ivr.flow_store)
+            elif (
+                redis_client.type(key) == b"zset"
+            ):  # the flow versions published (ivr.adapters.redis.flow_store)
                 snapshots.append(key + b"=" + b",".join(redis_client.zrange(key, 0, -1)))
             elif (
                 redis_client.type(key) == b"list"
-            ):  # the funnel's queued rows (ivr.analytics), less their times
+            ):  # the funnel's queued rows (ivr.adapters.redis.journal), less their times
                 rows = [json.loads(raw) for raw in redis_client.lrange(key, 0, -1)]
                 snapshots.append(key + b"=" + json.dumps([{**row, "t": 0} for row in rows]).encode())
             else:
@@ -344,7 +346,7 @@ def test_no_pin_ssn_or_typed_digits_reach_redis_or_the_logs(
 
 
 def test_zero_reaches_a_representative_during_office_hours(app_config: dict[str, str]) -> None:
-    from ivr.web import create_app
+    from ivr.web.app import create_app
     from tests.conftest import OPEN_TIME, close_app
 
     app = create_app({**app_config, "IVR_FIXED_TIME": OPEN_TIME})

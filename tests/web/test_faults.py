@@ -21,8 +21,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text as sql
 
-from ivr.accounts.database import make_engine
-from ivr.web import create_app
+from ivr.adapters.sql.database import make_engine
+from ivr.web.app import create_app
 from tests.conftest import OPEN_TIME, call_state, close_app, free_port, signed_post
 from tests.web.phone import phone, text
 

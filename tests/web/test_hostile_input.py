@@ -40,7 +40,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from ivr.engine.sign_in import SignedIn
-from ivr.web import create_app
+from ivr.web.app import create_app
 from tests.conftest import AUTH_TOKEN, call_state, close_app, free_port, signed_post
 from tests.web.phone import phone
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from ivr.web import create_app
+from ivr.web.app import create_app
 from tests.conftest import close_app, edit
 from tests.web.phone import phone, text
 

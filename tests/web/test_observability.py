@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ivr.web import create_app
+from ivr.web.app import create_app
 from tests.conftest import close_app, signed_post
 from tests.web.phone import phone
 

@@ -14,8 +14,8 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ivr.console_phone import TwilioSimulator
-from ivr.web import create_app
+from ivr.twilio.simulator import TwilioSimulator
+from ivr.web.app import create_app
 from tests.conftest import call_state, close_app, signed_post
 from tests.web.phone import languages, phone, text
 

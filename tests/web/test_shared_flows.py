@@ -18,9 +18,9 @@ from flask import Flask
 from ivr.flow import load_flow
 from ivr.flow.loader import flow_version
 from ivr.flow.watcher import FlowWatcher
-from ivr.handlers import HANDLER_RULES
-from ivr.service_flow import SERVICE_PROMPTS
-from ivr.web import create_app
+from ivr.runtime.handlers import HANDLER_RULES
+from ivr.service.flow import SERVICE_PROMPTS
+from ivr.web.app import create_app
 from tests.conftest import call_state, close_app, edit
 from tests.flow.test_reload import _touch_later
 from tests.web.phone import flask_transport, phone, text

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from ivr.web.signing import TwilioSignature
+from ivr.twilio.signing import TwilioSignature
 from tests.conftest import AUTH_TOKEN
 
 field_name = st.text(min_size=1, max_size=12)

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ivr.web import create_app
+from ivr.web.app import create_app
 from tests.conftest import close_app, signed_post
 
 NUMBER = "+15555550177"

@@ -10,8 +10,8 @@ import time
 import pytest
 from sqlalchemy import text as sql
 
-from ivr.accounts.database import make_engine
-from ivr.web import create_app
+from ivr.adapters.sql.database import make_engine
+from ivr.web.app import create_app
 from tests.conftest import close_app
 from tests.web.phone import phone, text
 

@@ -24,8 +24,8 @@ from flask.testing import FlaskClient
 from simple_websocket import Client, ConnectionClosed
 from twilio.request_validator import RequestValidator
 
-from ivr.tty.baudot import encode
-from ivr.web import create_app
+from ivr.media.tty.baudot import encode
+from ivr.web.app import create_app
 from tests.conftest import AUTH_TOKEN, PUBLIC, Live, close_app, signed_post
 from tests.tty.test_stream import (
     CALL_SID,

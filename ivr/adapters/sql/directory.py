@@ -1,0 +1,210 @@
+"""SqlAccountDirectory: the AccountDirectory port on SQLAlchemy Core.
+
+Every method is one unit of work on a connection of its own: single statements in autocommit (one round
+trip each), run once more when the server had dropped the connection (ivr.adapters.sql.database).
+
+The statements are built once, here, on the tables' columns with bound parameters: building a statement
+from the mapped classes on every call cost more CPU than executing it (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine, bindparam, or_, select, update
+
+from ivr.adapters.sql.database import in_autocommit
+from ivr.adapters.sql.models import Case, CourtEvent, Participant
+from ivr.adapters.sql.models import Payment as PaymentRow
+from ivr.adapters.sql.secrets import PinHasher, SsnDigester
+from ivr.core.records import CaseInfo, CourtDate, Payment, PaymentSummary, PinCheck, PinFacts, Role
+from ivr.core.values import Money
+
+T = TypeVar("T")
+
+_PARTICIPANTS = Participant.__table__.c
+_CASES = Case.__table__.c
+_PAYMENTS = PaymentRow.__table__.c
+_COURT_EVENTS = CourtEvent.__table__.c
+# The cases on which the participant pays or receives support.
+_PARTY_TO = or_(_CASES.payer_id == bindparam("participant"), _CASES.receiver_id == bindparam("participant"))
+
+_BY_NUMBER = select(_PARTICIPANTS.id).where(_PARTICIPANTS.participant_number == bindparam("number"))
+_BY_SSN = select(_PARTICIPANTS.id).where(_PARTICIPANTS.ssn_digest == bindparam("digest"))
+_PIN = select(
+    _PARTICIPANTS.pin_hash,
+    _PARTICIPANTS.pin_is_temporary,
+    _PARTICIPANTS.pin_changed_at,
+    _PARTICIPANTS.temporary_pin_used_at,
+).where(_PARTICIPANTS.id == bindparam("participant"))
+_PIN_FACTS = select(_PARTICIPANTS.pin_hash, _PARTICIPANTS.phone).where(
+    _PARTICIPANTS.id == bindparam("participant")
+)
+# A temporary PIN signs in once: only the request that marks it used may sign in with it.
+_USE_TEMPORARY = (
+    update(Participant)
+    .where(
+        _PARTICIPANTS.id == bindparam("participant"),
+        _PARTICIPANTS.pin_hash == bindparam("stored"),
+        _PARTICIPANTS.pin_is_temporary.is_(True),
+        _PARTICIPANTS.temporary_pin_used_at.is_(None),
+    )
+    .values(temporary_pin_used_at=bindparam("now"))
+)
+NOBODY = -1  # the id a statement looks up for "no participant", so that it costs what a real one costs
+MIN_PHONE_DIGITS = 7
+_REHASH = (
+    update(Participant)
+    .where(_PARTICIPANTS.id == bindparam("participant"), _PARTICIPANTS.pin_hash == bindparam("stored"))
+    .values(pin_hash=bindparam("renewed"))
+)
+_CASES_WITH_ROLE = select(
+    _CASES.id, _CASES.balance, (_CASES.payer_id == bindparam("participant")).label("pays")
+).where(_PARTY_TO)
+_PAYMENTS_PAGE = (
+    select(_PAYMENTS.paid_on, _PAYMENTS.amount)
+    .where(_PAYMENTS.case_id.in_(bindparam("cases", expanding=True)))
+    .order_by(_PAYMENTS.paid_on.desc(), _PAYMENTS.id.desc())
+    .offset(bindparam("skip"))
+    .limit(bindparam("latest"))
+)
+_COURT_DATES = (
+    select(
+        _COURT_EVENTS.kind,
+        _COURT_EVENTS.starts_at,
+        _COURT_EVENTS.place,
+        _COURT_EVENTS.description_en,
+        _COURT_EVENTS.description_es,
+    )
+    .join(Case.__table__, _CASES.id == _COURT_EVENTS.case_id)
+    .where(_PARTY_TO, _COURT_EVENTS.starts_at >= bindparam("after"))
+    .order_by(_COURT_EVENTS.starts_at, _COURT_EVENTS.id)
+    .limit(bindparam("limit"))
+)
+_CASE_INFO = (
+    select(_CASES.case_number, _CASES.county, _CASES.status, _CASES.office_phone)
+    .where(_PARTY_TO)
+    .order_by(_CASES.case_number)
+)
+
+
+class SqlAccountDirectory:
+    def __init__(
+        self, engine: Engine, pins: PinHasher, ssns: SsnDigester, temporary_pin_days: int = 30
+    ) -> None:
+        self._engine = engine
+        self._pins = pins
+        self._ssns = ssns
+        self._temporary_pin_lifetime = dt.timedelta(days=temporary_pin_days)
+
+    def _run(self, work: Callable[[Connection], T]) -> T:
+        return in_autocommit(self._engine, work)
+
+    def identify(self, participant_number: str | None = None, ssn: str | None = None) -> int | None:
+        if participant_number is not None:
+            query, parameters = _BY_NUMBER, {"number": participant_number}
+        elif ssn is not None:
+            query, parameters = _BY_SSN, {"digest": self._ssns.digest(ssn)}
+        else:
+            return None
+        return self._run(lambda connection: connection.scalar(query, parameters))
+
+    def pin_facts(self, participant: int | None, calling_number: str | None) -> PinFacts:
+        wanted = {"participant": NOBODY if participant is None else participant}
+        row = self._run(lambda connection: connection.execute(_PIN_FACTS, wanted).first())
+        stored = row.pin_hash if row is not None else None
+        version = hashlib.sha256((stored or "").encode()).hexdigest()[:16]
+        phone = _digits(row.phone if row is not None else None)
+        return PinFacts(version, len(phone) >= MIN_PHONE_DIGITS and phone == _digits(calling_number))
+
+    def verify_pin(self, participant: int | None, pin: str, now: dt.datetime) -> PinCheck:
+        wanted = {"participant": NOBODY if participant is None else participant}
+        row = self._run(lambda connection: connection.execute(_PIN, wanted).first())
+        stored = row.pin_hash if row is not None else None
+        if not self._pins.verify(stored, pin) or row is None or stored is None:
+            return PinCheck.WRONG
+        if row.pin_is_temporary:
+            return self._use_temporary(
+                participant, stored, row.pin_changed_at, row.temporary_pin_used_at, now
+            )
+        if self._pins.needs_rehash(stored):
+            self._rehash(participant, stored, pin)
+        return PinCheck.OK
+
+    def _use_temporary(
+        self,
+        participant: int | None,
+        stored: str,
+        issued: dt.datetime | None,
+        used: dt.datetime | None,
+        now: dt.datetime,
+    ) -> PinCheck:
+        """A right temporary PIN signs in once, within its lifetime; the check uses it up."""
+        if used is not None or issued is None or now >= _aware(issued) + self._temporary_pin_lifetime:
+            return PinCheck.WRONG
+        parameters = {"participant": participant, "stored": stored, "now": _stored(now)}
+        marked = self._run(lambda connection: connection.execute(_USE_TEMPORARY, parameters).rowcount)
+        return PinCheck.TEMPORARY if marked == 1 else PinCheck.WRONG
+
+    def _rehash(self, participant: int | None, stored: str, pin: str) -> None:
+        """Store the PIN hashed with today's parameters, unless it changed since it was read."""
+        parameters = {"participant": participant, "stored": stored, "renewed": self._pins.hash(pin)}
+        self._run(lambda connection: connection.execute(_REHASH, parameters))
+
+    def payment_summary(
+        self, participant: int, latest: int, role: Role | None = None, skip: int = 0
+    ) -> PaymentSummary | None:
+        def read(connection: Connection) -> PaymentSummary | None:
+            by_role: dict[Role, list[tuple[int, Decimal]]] = {}
+            for case_id, balance, pays in connection.execute(_CASES_WITH_ROLE, {"participant": participant}):
+                by_role.setdefault(Role.PAYER if pays else Role.RECEIVER, []).append((case_id, balance))
+            chosen = role or next((r for r in (Role.PAYER, Role.RECEIVER) if r in by_role), None)
+            cases = by_role.get(chosen) if chosen else None
+            if chosen is None or not cases:
+                return None
+            page = {"cases": [case_id for case_id, _ in cases], "skip": skip, "latest": latest}
+            rows = connection.execute(_PAYMENTS_PAGE, page)
+            return PaymentSummary(
+                role=chosen,
+                balance=Money.from_decimal(sum((balance for _, balance in cases), start=Decimal(0))),
+                latest=tuple(Payment(paid_on, Money.from_decimal(amount)) for paid_on, amount in rows),
+                roles=frozenset(by_role),
+            )
+
+        return self._run(read)
+
+    def court_dates(self, participant: int, after: dt.datetime, limit: int) -> tuple[CourtDate, ...]:
+        parameters = {"participant": participant, "after": _stored(after), "limit": limit}
+        rows = self._run(lambda connection: connection.execute(_COURT_DATES, parameters).all())
+        return tuple(
+            CourtDate(
+                kind=row.kind,
+                starts_at=_aware(row.starts_at),
+                place=row.place,
+                description={"en": row.description_en, "es": row.description_es},
+            )
+            for row in rows
+        )
+
+    def cases(self, participant: int) -> tuple[CaseInfo, ...]:
+        rows = self._run(
+            lambda connection: connection.execute(_CASE_INFO, {"participant": participant}).all()
+        )
+        return tuple(CaseInfo(*row) for row in rows)
+
+
+def _digits(number: str | None) -> str:
+    return "".join(ch for ch in number or "" if ch.isdigit())
+
+
+def _stored(moment: dt.datetime) -> dt.datetime:
+    """Times are kept in UTC; SQLite keeps no offset, so compare in UTC without one there."""
+    return moment.astimezone(dt.UTC)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

@@ -1,0 +1,1 @@
+"""The `ivr` command (ivr.cli.main) and its subcommands."""

@@ -1,0 +1,1 @@
+"""The runtime around the engine: the conversation (load, step, run handlers, save), the handlers and the ports (Protocols) they reach the outside through. No web framework, cache, database, telephony or numpy import here."""

@@ -1,0 +1,89 @@
+"""Sign-in: a participant ID (10 digits) or an SSN (9 digits), then a PIN.
+
+The caller is never told which part was wrong: an unknown ID goes on to the PIN question like a known one,
+a PIN checked against no account costs a full verification (the directory's decoy hash), and an attempt
+the throttle refuses is verified against the decoy and heard as a wrong PIN. The handlers only report what
+happened; the engine decides who the call is about (ivr.engine.sign_in).
+"""
+
+from __future__ import annotations
+
+from ivr.core.records import PinCheck, SignInAttempt
+from ivr.engine.events import HandlerFinished
+from ivr.engine.sign_in import IdEntered, PinAccepted, PinRefused
+from ivr.runtime.handlers.ports import HandlerPorts
+from ivr.runtime.handlers.request import HandlerRequest
+
+PARTICIPANT_ID_LENGTH = 10
+SSN_LENGTH = 9
+TEXT_CHANNELS = frozenset({"sms"})  # where account access follows IVR_SMS_ACCOUNT_ACCESS
+
+
+class AccountsNotByText(RuntimeError):
+    """An account step ran on SMS while account access by text is off; the flow should gate it."""
+
+
+def require_account_channel(ports: HandlerPorts, request: HandlerRequest) -> None:
+    if request.channel in TEXT_CHANNELS and not ports.accounts_by_text:
+        raise AccountsNotByText(request.state.node)
+
+
+def account_access(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
+    """Whether this caller may sign in here: SMS carries what is typed in message bodies that carriers,
+    Twilio's logs and the handset keep, so account access by text is off unless the agency turns it on."""
+    if request.channel in TEXT_CHANNELS and not ports.accounts_by_text:
+        return HandlerFinished("by_phone_only")
+    return HandlerFinished("available")
+
+
+def identify(ports: HandlerPorts, digits: str) -> tuple[bool, int | None]:
+    """(whether the digits are a participant ID or an SSN at all, the participant they name or None)."""
+    if digits.isdigit() and len(digits) == PARTICIPANT_ID_LENGTH:
+        return True, ports.accounts.identify(participant_number=digits)
+    if digits.isdigit() and len(digits) == SSN_LENGTH:
+        return True, ports.accounts.identify(ssn=digits)
+    return False, None
+
+
+def identify_caller(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
+    """An ID entered: a new claim replaces whatever the call was about before, valid or not."""
+    require_account_channel(ports, request)
+    valid, found = identify(ports, request.digits or "")
+    if not valid:
+        return HandlerFinished("not_valid", sign_in=IdEntered(None))
+    return HandlerFinished("ok", sign_in=IdEntered(found))
+
+
+def authenticate(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
+    require_account_channel(ports, request)
+    claimed = request.claimed
+    facts = ports.accounts.pin_facts(claimed, request.caller)
+    attempt = SignInAttempt(
+        participant=claimed,
+        pin_version=facts.version,
+        owner_line=facts.phone_on_file and request.caller_verified,
+        number=request.caller,
+    )
+    admission = ports.throttle.admit(attempt)
+    # Refused or not, a PIN is verified: against the decoy when refused, so the time tells nothing.
+    check = ports.accounts.verify_pin(
+        claimed if admission.admitted else None, request.digits or "", request.now
+    )
+    if admission.admitted and check is not PinCheck.WRONG and claimed is not None:
+        ports.throttle.succeeded(attempt)
+        temporary = check is PinCheck.TEMPORARY
+        ports.audit.record(
+            "temporary_pin_used" if temporary else "sign_in", claimed, request.channel, request.caller
+        )
+        outcome = "temporary_pin" if temporary else "ok"
+        return HandlerFinished(outcome, sign_in=PinAccepted(claimed, temporary=temporary))
+
+    if not admission.admitted:
+        ports.audit.record("sign_in_blocked", claimed, request.channel, request.caller)
+    else:
+        ports.audit.record("sign_in_failed", claimed, request.channel, request.caller)
+        if admission.last_before_cap:
+            ports.audit.record("lockout", claimed, request.channel, request.caller)
+    failures = request.state.failed_sign_ins + 1  # the engine counts this one when it applies PinRefused
+    outcome = "failed_too_often" if failures >= ports.throttle.policy.max_failures_per_call else "failed"
+    return HandlerFinished(outcome, sign_in=PinRefused())

@@ -1,0 +1,162 @@
+"""A telephone that drives the service over HTTP exactly as Twilio would, for `ivr call` and for tests.
+
+``TwilioSimulator`` signs every request with the auth token, plays TwiML as Twilio does (<Say>, <Gather>
+with its action, the <Redirect> after a silent <Gather>, <Hangup>) and posts the status callback when the
+call ends. ``run_console_call`` wraps it for a person at a terminal or a script on standard input: keys
+("1", "1000000001#", "*"), speech ("say: pagos"), or an empty line for silence.
+"""
+
+from __future__ import annotations
+
+import secrets
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import requests
+from twilio.request_validator import RequestValidator
+
+# (url, form, headers) -> TwiML body
+Transport = Callable[[str, dict[str, str], dict[str, str]], bytes]
+
+
+def http_transport(session: requests.Session | None = None) -> Transport:
+    http = session or requests.Session()
+
+    def post(url: str, form: dict[str, str], headers: dict[str, str]) -> bytes:
+        response = http.post(url, data=form, headers=headers, timeout=30)
+        response.raise_for_status()
+        return response.content
+
+    return post
+
+
+def keys_answer(gather: ET.Element, keys: str) -> dict[str, str] | None:
+    """The fields Twilio posts when ``keys`` are pressed at this <Gather>: the digits without the finish
+    key, and the finish key if it ended them; None if only the finish key was pressed (Twilio treats that
+    as silence)."""
+    finish = gather.get("finishOnKey", "#")
+    digits = keys[: -len(finish)] if finish and keys.endswith(finish) else keys
+    if not digits:
+        return None
+    return {"Digits": digits, "FinishedOnKey": finish if digits != keys else ""}
+
+
+def speech_answer(gather: ET.Element, words: str, confidence: float = 0.9) -> dict[str, str] | None:
+    """The fields Twilio posts when ``words`` are said at this <Gather>; None if it takes keys only (its
+    ``input`` is Twilio's default, dtmf): then Twilio hears nothing."""
+    if gather.get("input", "dtmf") == "dtmf":
+        return None
+    return {"SpeechResult": words, "Confidence": f"{confidence:.4f}"}
+
+
+@dataclass(frozen=True)
+class Heard:
+    language: str
+    text: str
+
+
+@dataclass
+class TwilioSimulator:
+    base_url: str
+    auth_token: str
+    transport: Transport
+    caller: str = "+15555550123"
+    called: str = "+18005550100"
+    call_sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
+    gather: ET.Element | None = None
+    redirect: str | None = None
+    ended: bool = False
+    requests_sent: int = 0
+    # Called with a <Pause>'s length in seconds (https://www.twilio.com/docs/voice/twiml/pause: `length`,
+    # 1 by default); None: pauses take no time (tests, `ivr call`).
+    pause: Callable[[float], None] | None = None
+    parameters: dict[str, str] = field(default_factory=dict)  # more of Twilio's call parameters
+
+    def _post(self, url: str, extra: dict[str, str]) -> bytes:
+        form = {
+            "CallSid": self.call_sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": self.caller,
+            "To": self.called,
+            "Direction": "inbound",
+            "CallStatus": "in-progress",
+            **self.parameters,
+            **extra,
+        }
+        signature = RequestValidator(self.auth_token).compute_signature(url, form)
+        self.requests_sent += 1
+        return self.transport(url, form, {"X-Twilio-Signature": signature})
+
+    def _url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
+
+    def dial(self) -> list[Heard]:
+        return self._play(self._post(self._url("/voice"), {"CallStatus": "ringing"}))
+
+    def press(self, keys: str) -> list[Heard]:
+        """Press keys at the open <Gather>; a trailing finish key is consumed as Twilio does."""
+        gather = self._open_gather()
+        form = keys_answer(gather, keys)
+        if form is None:
+            return self.silence()
+        return self._play(self._post(gather.get("action", ""), form))
+
+    def say(self, words: str, confidence: float = 0.9) -> list[Heard]:
+        gather = self._open_gather()
+        form = speech_answer(gather, words, confidence)
+        if form is None:  # a keys-only question: Twilio hears nothing
+            return self.silence()
+        return self._play(self._post(gather.get("action", ""), form))
+
+    def silence(self) -> list[Heard]:
+        """Stay silent: Twilio leaves the <Gather> and follows the <Redirect> after it."""
+        self._open_gather()
+        if self.redirect is None:
+            raise AssertionError("the TwiML has no <Redirect> after its <Gather>: silence would end the call")
+        return self._play(self._post(self.redirect, {}))
+
+    def hang_up(self) -> None:
+        self.ended = True
+        self._post(self._url("/voice/status"), {"CallStatus": "completed", "CallDuration": "42"})
+
+    def _open_gather(self) -> ET.Element:
+        if self.ended or self.gather is None:
+            raise AssertionError("the call is not waiting for an answer")
+        return self.gather
+
+    def _play(self, body: bytes) -> list[Heard]:
+        # the TwiML comes from the service under test, not from strangers
+        document = ET.fromstring(body)  # noqa: S314
+        heard: list[Heard] = []
+        self.gather, self.redirect = None, None
+        for element in document:
+            if element.tag in ("Say", "Play"):
+                heard.append(_heard(element))
+            elif element.tag == "Gather":
+                heard.extend(_heard(child) for child in element if child.tag in ("Say", "Play"))
+                self.gather = element
+            elif element.tag in ("Dial", "Enqueue"):
+                heard.append(Heard("transfer", (element.text or "").strip()))
+                self.ended = True
+                break
+            elif element.tag == "Pause" and self.pause is not None:
+                self.pause(float(element.get("length", "1")))
+            elif element.tag == "Redirect":
+                self.redirect = (element.text or "").strip()
+                if self.gather is None:  # a plain redirect: Twilio follows it at once
+                    return heard + self._play(self._post(self.redirect, {}))
+                break
+            elif element.tag == "Hangup":
+                self.ended = True
+                break
+        if self.gather is None and not self.ended:
+            self.ended = True  # TwiML that runs out of verbs ends the call
+        return heard
+
+
+def _heard(element: ET.Element) -> Heard:
+    """A <Say> as its language and text; a <Play> as "recording" and the recording's URL."""
+    if element.tag == "Play":
+        return Heard("recording", (element.text or "").strip())
+    return Heard(element.get("language", ""), (element.text or "").strip())
