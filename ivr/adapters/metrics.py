@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
+from ivr.core.records import AuditEvent
 from ivr.runtime.ports import AuditLog
 
 TURNS = Counter("ivr_turns_total", "Caller turns answered", ["channel", "event"])
@@ -25,12 +26,12 @@ ACCOUNT_EVENTS = Counter(
 )
 # The audit events a stranger's answers cannot tell apart by account, under the name they are counted as.
 COUNTED_EVENTS = {
-    "sign_in": "sign_in",
-    "temporary_pin_used": "sign_in",
-    "sign_in_failed": "sign_in_failed",
-    "sign_in_blocked": "sign_in_failed",
-    "pin_changed": "pin_changed",
-    "phone_updated": "phone_updated",
+    AuditEvent.SIGN_IN: "sign_in",
+    AuditEvent.TEMPORARY_PIN_USED: "sign_in",
+    AuditEvent.SIGN_IN_FAILED: "sign_in_failed",
+    AuditEvent.SIGN_IN_BLOCKED: "sign_in_failed",
+    AuditEvent.PIN_CHANGED: "pin_changed",
+    AuditEvent.PHONE_UPDATED: "phone_updated",
 }
 VOICE_ERRORS = Counter("ivr_voice_errors_total", "Voice requests answered with an apology", ["kind"])
 
@@ -52,7 +53,9 @@ class CountingAuditLog:
     def __init__(self, inner: AuditLog) -> None:
         self._inner = inner
 
-    def record(self, event: str, participant: int | None, channel: str, calling_number: str | None) -> None:
+    def record(
+        self, event: AuditEvent, participant: int | None, channel: str, calling_number: str | None
+    ) -> None:
         self._inner.record(event, participant, channel, calling_number)
         counted = COUNTED_EVENTS.get(event)
         if counted is not None:

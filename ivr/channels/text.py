@@ -34,10 +34,11 @@ from ivr.engine import (
     Transfer,
     Turn,
 )
+from ivr.engine.events import MAX_SPEECH_CHARS
 from ivr.flow.model import Flow
 from ivr.media.tty.baudot import tty_text
 
-MAX_TEXT = 300
+MAX_TEXT = MAX_SPEECH_CHARS  # one typed line is one answer
 TTY_LINE = 40  # characters; TTY displays are narrow
 TRANSFER_PROMPT = "transfer_by_text"  # said instead of a transfer: a text session cannot be put through
 _KEYS = re.compile(r"^[0-9*#]+$")

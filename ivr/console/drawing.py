@@ -11,13 +11,14 @@ import shutil
 import subprocess
 import threading
 
+from ivr.core.errors import IvrError
 from ivr.flow.graph import to_dot
 from ivr.flow.model import Flow
 
 DOT_SECONDS = 20
 
 
-class DrawingUnavailable(RuntimeError):
+class DrawingUnavailable(IvrError, RuntimeError):
     pass
 
 

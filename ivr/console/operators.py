@@ -20,6 +20,7 @@ from ivr.adapters.sql.console_tables import OPERATOR_NAME_CHARS, Operator
 from ivr.adapters.sql.database import make_session_factory
 from ivr.console.roles import ROLES
 from ivr.core.clock import Clock, SystemClock
+from ivr.core.errors import IvrError
 
 MAX_FAILURES = 5  # consecutive wrong passwords that lock an account
 LOCK_MINUTES = 15
@@ -27,7 +28,7 @@ MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 256
 
 
-class OperatorError(ValueError):
+class OperatorError(IvrError, ValueError):
     """A request about operator accounts that cannot be done, in words for the operator."""
 
 

@@ -27,6 +27,7 @@ from ivr.adapters.sql.wiring import agency_zone, sql_handler_ports
 from ivr.channels.prompts import prompt_text
 from ivr.channels.spoken import spoken
 from ivr.core.clock import Clock
+from ivr.core.errors import IvrError
 from ivr.engine import (
     PHONE_KEYS,
     DigitsEntered,
@@ -58,7 +59,7 @@ _SANDBOX_PEPPER, _SANDBOX_SSN_KEY = (
 )
 
 
-class PhoneError(ValueError):
+class PhoneError(IvrError, ValueError):
     """An answer the browser phone cannot send, or a call that is not this operator's."""
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, func, select
 from ivr.adapters.sql.console_tables import FlowPublication
 from ivr.adapters.sql.database import make_session_factory
 from ivr.core.clock import Clock, SystemClock
+from ivr.core.errors import IvrError
 from ivr.flow import Flow, FlowError, Problem
 from ivr.service.flow import load_service_flow
 
@@ -37,11 +38,11 @@ MAX_FILE_BYTES = 256 * 1024
 PUBLISH_LOCK_SECONDS = 30
 
 
-class FileRefused(ValueError):
+class FileRefused(IvrError, ValueError):
     """A path that is not one of the flow's files."""
 
 
-class PublishRefused(Exception):
+class PublishRefused(IvrError):
     def __init__(self, reason: str, problems: list[Problem] | None = None) -> None:
         super().__init__(reason)
         self.reason = reason

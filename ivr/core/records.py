@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 
 from ivr.core.values import Money
 
@@ -110,3 +110,16 @@ class JourneyStep:
     visited: tuple[str, ...]
     ending: str | None
     at: dt.datetime
+
+
+class AuditEvent(StrEnum):
+    """What the audit trail records: who did what, through which channel, from which number."""
+
+    SIGN_IN = "sign_in"
+    TEMPORARY_PIN_USED = "temporary_pin_used"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_IN_BLOCKED = "sign_in_blocked"
+    LOCKOUT = "lockout"  # the attempt that reached the consecutive-failure cap
+    PIN_CHANGED = "pin_changed"
+    PIN_REQUESTED = "pin_requested"
+    PHONE_UPDATED = "phone_updated"

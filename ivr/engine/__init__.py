@@ -15,7 +15,7 @@ from ivr.engine.events import (
     NoInput,
     SpeechHeard,
 )
-from ivr.engine.machine import Turn, replay, step
+from ivr.engine.machine import Retry, Turn, replay, step
 from ivr.engine.state import CallState
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "HandlerFinished",
     "Hangup",
     "NoInput",
+    "Retry",
     "RunHandler",
     "Say",
     "SpeechHeard",

@@ -23,7 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
+from ivr.core.errors import IvrError
 from ivr.core.speech_text import find_phrase, fold
 from ivr.core.values import Value, Values
 from ivr.engine import sign_in
@@ -65,8 +67,17 @@ LEAVING_COMMANDS = frozenset({"back", "main_menu"})
 _DIGITS = re.compile(r"^[0-9]+$")
 
 
-class FlowLoopError(RuntimeError):
+class Retry(StrEnum):
+    """Why an answer was not taken: counted apart, said apart (the node's no_input or no_match prompts)."""
+
+    NO_INPUT = "no_input"
+    NO_MATCH = "no_match"
+
+
+class FlowLoopError(IvrError, RuntimeError):
     """The flow passed through too many nodes without waiting for the caller."""
+
+    hint = "`ivr validate` names the loop; make one of its nodes wait for the caller"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +85,7 @@ class Turn:
     state: CallState
     actions: tuple[Action, ...]
     visited: tuple[str, ...] = ()  # the nodes entered this turn, in order (for coverage and metrics)
-    retry: str | None = (
-        None  # "no_input" or "no_match": the answer was not taken (also when attempts ran out)
-    )
+    retry: Retry | None = None  # the answer was not taken (also when the attempts ran out)
 
 
 def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | None = None) -> Turn:
@@ -195,17 +204,17 @@ class _Walk:
 
     def answer_menu(self, state: CallState, node: MenuNode, event: Event) -> Turn:
         if isinstance(event, NoInput):
-            return self.retry(state, node, "no_input")
+            return self.retry(state, node, Retry.NO_INPUT)
         option = self.match_option(node, state.language, event)
         if option is None:
-            return self.retry(state, node, "no_match")
+            return self.retry(state, node, Retry.NO_MATCH)
         if option.language is not None:
             state = replace(state, language=option.language)
         return self.enter(state, option.next)
 
     def answer_input(self, state: CallState, node: InputNode, event: Event) -> Turn:
         if isinstance(event, NoInput):
-            return self.retry(state, node, "no_input")
+            return self.retry(state, node, Retry.NO_INPUT)
         digits: str | None = None
         if isinstance(event, DigitsEntered):
             digits = event.digits.replace(node.finish_key, "") if node.finish_key else event.digits
@@ -216,7 +225,7 @@ class _Walk:
             or not _DIGITS.match(digits)
             or not node.min_length <= len(digits) <= node.max_length
         ):
-            return self.retry(state, node, "no_match")
+            return self.retry(state, node, Retry.NO_MATCH)
         return self.enter(state, node.next, digits=digits)
 
     def offered(self, node: MenuNode) -> list[Option]:
@@ -247,9 +256,9 @@ class _Walk:
                 return options[best[1]]
         return None
 
-    def retry(self, state: CallState, node: GatheringNode, kind: str) -> Turn:
+    def retry(self, state: CallState, node: GatheringNode, kind: Retry) -> Turn:
         defaults = self.flow.defaults
-        if kind == "no_input":
+        if kind is Retry.NO_INPUT:
             count, limit = state.no_input + 1, node.max_no_input or defaults.max_no_input
             prompts = node.no_input or defaults.no_input
             state = replace(state, no_input=count)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ivr.core.errors import IvrError
 from ivr.flow.handler_rules import Level
 
 
@@ -71,8 +72,10 @@ class PinChanged:
 SignInChange = IdEntered | PinAccepted | PinRefused | PinChanged
 
 
-class SignInViolation(ValueError):
+class SignInViolation(IvrError, ValueError):
     """A handler reported a change that the call's sign-in state does not allow."""
+
+    hint = "a handler reported a sign-in for someone the call is not about: the handler is wrong"
 
 
 def apply(current: SignIn, change: SignInChange) -> SignIn:

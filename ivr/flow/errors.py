@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ivr.core.errors import IvrError
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -26,8 +28,10 @@ class Problem:
         return f"{where}{self.message}{path}"
 
 
-class FlowError(Exception):
+class FlowError(IvrError):
     """The flow on disk cannot be used. ``problems`` lists every reason found, not only the first."""
+
+    hint = "run `ivr validate` to see every problem with its file and line"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
+from ivr.core.errors import IvrError
 from ivr.core.records import (
     Admission,
+    AuditEvent,
     CaseInfo,
     CourtDate,
     JourneyStep,
@@ -71,7 +73,9 @@ class ContactBook(Protocol):
 
 
 class AuditLog(Protocol):
-    def record(self, event: str, participant: int | None, channel: str, calling_number: str | None) -> None:
+    def record(
+        self, event: AuditEvent, participant: int | None, channel: str, calling_number: str | None
+    ) -> None:
         """Note a sign-in, failure, lockout, PIN change or PIN request. Never a PIN or an SSN."""
 
 
@@ -120,5 +124,5 @@ class CallStore(Protocol):
     def delete(self, call_id: str) -> None: ...
 
 
-class StaleWrite(RuntimeError):
+class StaleWrite(IvrError, RuntimeError):
     """Another request for the same call changed its state first."""

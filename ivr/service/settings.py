@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ivr.core.errors import IvrError
+
 log = logging.getLogger(__name__)
 
 REQUIRED_IN_PRODUCTION = (
@@ -31,7 +33,7 @@ REQUIRED_IN_PRODUCTION = (
 _DEV_SECRETS = ("TWILIO_AUTH_TOKEN", "IVR_PIN_PEPPER", "IVR_SSN_KEY", "SECRET_KEY")
 
 
-class ConfigError(RuntimeError):
+class ConfigError(IvrError, RuntimeError):
     pass
 
 

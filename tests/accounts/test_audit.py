@@ -9,7 +9,9 @@ from sqlalchemy import Engine, select
 
 from ivr.adapters.sql.audit import SqlAuditLog
 from ivr.adapters.sql.database import make_engine
-from ivr.adapters.sql.models import CALLING_NUMBER_CHARS, AuditEvent
+from ivr.adapters.sql.models import CALLING_NUMBER_CHARS
+from ivr.adapters.sql.models import AuditEvent as AuditRow
+from ivr.core.records import AuditEvent
 
 
 @pytest.fixture
@@ -23,15 +25,15 @@ def test_a_calling_number_longer_than_its_column_is_cut_not_refused(engine: Engi
     """SQLite ignores a column's width, PostgreSQL refuses the row: the log cuts the number itself, so a
     channel that passes a longer one (a SIP address) never fails the sign-in it records."""
     sip = "sip:" + "a" * 40 + "@example.org"
-    SqlAuditLog(engine).record("sign_in_failed", None, "voice", sip)
-    SqlAuditLog(engine).record("sign_in_failed", None, "voice", None)
+    SqlAuditLog(engine).record(AuditEvent.SIGN_IN_FAILED, None, "voice", sip)
+    SqlAuditLog(engine).record(AuditEvent.SIGN_IN_FAILED, None, "voice", None)
     with engine.connect() as connection:
-        numbers = connection.scalars(select(AuditEvent.calling_number).order_by(AuditEvent.id)).all()
+        numbers = connection.scalars(select(AuditRow.calling_number).order_by(AuditRow.id)).all()
     assert numbers[-2:] == [sip[:CALLING_NUMBER_CHARS], None]
 
 
 def test_only_known_events_are_recorded(engine: Engine) -> None:
-    with pytest.raises(ValueError, match="unknown audit event"):
-        SqlAuditLog(engine).record("pin_was_1234", None, "voice", None)
+    with pytest.raises(ValueError, match="is not a valid AuditEvent"):
+        SqlAuditLog(engine).record("pin_was_1234", None, "voice", None)  # type: ignore[arg-type]
     with engine.connect() as connection:
-        assert connection.scalar(select(AuditEvent.id).where(AuditEvent.event == "pin_was_1234")) is None
+        assert connection.scalar(select(AuditRow.id).where(AuditRow.event == "pin_was_1234")) is None

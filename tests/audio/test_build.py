@@ -20,7 +20,7 @@ from ivr.media.recordings.manifest import Manifest
 from ivr.media.recordings.process import BuildSettings, speech_level_dbfs
 from ivr.media.recordings.segment import AudioSegment
 from ivr.media.recordings.sources import build_dir, prompts_dir
-from ivr.media.recordings.telephone import mulaw_wav, read_wav
+from ivr.media.wav import mulaw_wav, parse_wav
 from tests.audio.conftest import run_prompts, wav_format, write_silence, write_tone
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
@@ -34,7 +34,7 @@ def _build(flow_dir: Path, settings: BuildSettings | None = None) -> tuple[Flow,
 
 def _audio(flow_dir: Path, file: str | None) -> AudioSegment:
     assert file is not None
-    info = read_wav((build_dir(flow_dir) / file).read_bytes())
+    info = parse_wav((build_dir(flow_dir) / file).read_bytes())
     return AudioSegment(data=mulaw_decode(info.data), sample_width=2, frame_rate=info.rate, channels=1)
 
 
@@ -48,7 +48,7 @@ def test_a_stereo_cd_quality_recording_becomes_trimmed_8_khz_mono_mu_law(flow_di
     assert wav_format(content) == (7, 1, 8000, 8)
     # one second of silence on each side is trimmed to the 50 ms kept at each end
     assert entry.duration is not None and 2.0 <= entry.duration <= 2.2
-    assert len(read_wav(content).data) == round(entry.duration * 8000)
+    assert len(parse_wav(content).data) == round(entry.duration * 8000)
     assert entry.source == "en/welcome.wav" and entry.error is None and entry.warnings == ()
 
 
@@ -207,7 +207,10 @@ def test_wav_builds_without_ffmpeg(flow_dir: Path, monkeypatch: pytest.MonkeyPat
         assert entry is not None and entry.playable, entry
         assert wav_format((build_dir(flow_dir) / entry.file).read_bytes()) == (7, 1, 8000, 8)
     mp3 = manifest.get("en", "ask_pin")
-    assert mp3 is not None and mp3.error == "reading .mp3 files needs ffmpeg, which is not installed"
+    assert mp3 is not None and mp3.error == (
+        "reading .mp3 files needs ffmpeg, which is not installed (convert the file to WAV, or install ffmpeg for "
+        "other formats)"
+    )
 
 
 @needs_ffmpeg

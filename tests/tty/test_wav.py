@@ -79,5 +79,5 @@ def test_refused_files(tmp_path: Path) -> None:
         read_wav(text)
     headless = tmp_path / "headless.wav"
     headless.write_bytes(b"RIFF\x04\x00\x00\x00WAVE")
-    with pytest.raises(WavError, match="no fmt or data"):
+    with pytest.raises(WavError, match="the fmt or the data chunk is missing"):
         read_wav(headless)

@@ -28,6 +28,8 @@ from redis.backoff import ConstantBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
+from ivr.core.errors import IvrError
+
 SENTINEL_SCHEMES = {"redis+sentinel": False, "rediss+sentinel": True}  # scheme -> TLS
 DEFAULT_SENTINEL_PORT = 26379
 _TLS_OPTIONS = ("ssl_ca_certs", "ssl_cert_reqs", "ssl_certfile", "ssl_keyfile")
@@ -37,8 +39,10 @@ _SENTINEL_OPTIONS = ("sentinel_username", "sentinel_password")
 RETRY_PAUSE_SECONDS = 0.1
 
 
-class RedisUrlError(ValueError):
+class RedisUrlError(IvrError, ValueError):
     """REDIS_URL cannot be understood; the message says which part is wrong (never the password)."""
+
+    hint = "docs/deploy.md shows the forms of REDIS_URL"
 
 
 @dataclass(frozen=True)

@@ -8,24 +8,12 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.adapters.sql.database import in_autocommit, in_transaction
-from ivr.adapters.sql.models import CALLING_NUMBER_CHARS, AuditEvent, Participant
+from ivr.adapters.sql.models import CALLING_NUMBER_CHARS, Participant
+from ivr.adapters.sql.models import AuditEvent as AuditRow
 from ivr.core.clock import Clock, SystemClock
+from ivr.core.records import AuditEvent
 
-AUDITED_EVENTS = frozenset(
-    {
-        "sign_in",
-        "temporary_pin_used",
-        "sign_in_failed",
-        "sign_in_blocked",
-        "lockout",
-        "pin_changed",
-        "pin_requested",
-        "phone_updated",
-    }
-)
-
-
-_AUDIT_ROW = insert(AuditEvent)  # built once; each record binds its values (as the directory's statements)
+_AUDIT_ROW = insert(AuditRow)  # built once; each record binds its values (as the directory's statements)
 
 
 class SqlAuditLog:
@@ -35,12 +23,12 @@ class SqlAuditLog:
         self._engine = engine
         self._clock = clock or SystemClock()
 
-    def record(self, event: str, participant: int | None, channel: str, calling_number: str | None) -> None:
-        if event not in AUDITED_EVENTS:
-            raise ValueError(f"unknown audit event {event!r}")
+    def record(
+        self, event: AuditEvent, participant: int | None, channel: str, calling_number: str | None
+    ) -> None:
         row = {
             "occurred_at": self._clock.now().astimezone(dt.UTC),
-            "event": event,
+            "event": AuditEvent(event).value,  # refuses anything that is not an audit event
             "participant_id": participant,
             "channel": channel,
             # cut to the column's width: a longer number must never fail a sign-in

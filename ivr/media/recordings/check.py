@@ -14,8 +14,8 @@ from ivr.flow.model import Flow
 from ivr.media.recordings.manifest import MANIFEST, Manifest, ManifestError, intact
 from ivr.media.recordings.process import BuildSettings, RecordingError, process_file
 from ivr.media.recordings.sources import find_recordings
-from ivr.media.recordings.telephone import RATE, WAVE_FORMAT_MULAW, WavError, read_wav
 from ivr.media.recordings.texts import has_values, text_hash
+from ivr.media.wav import MULAW, TELEPHONE_RATE, WavError, parse_wav
 
 
 @dataclass
@@ -94,12 +94,12 @@ def _built_file_problem(build: Path, file: str | None) -> str | None:
     if file is None:
         return "the manifest names no built file"
     try:
-        info = read_wav((build / file).read_bytes())
+        info = parse_wav((build / file).read_bytes())
     except FileNotFoundError:
         return f"the built file {file} is missing; run `ivr prompts build`"
     except (OSError, WavError) as exc:
         return f"the built file {file} is damaged ({exc}); run `ivr prompts build`"
-    if (info.format_tag, info.rate, info.channels, info.bits) != (WAVE_FORMAT_MULAW, RATE, 1, 8):
+    if (info.format_tag, info.rate, info.channels, info.bits) != (MULAW, TELEPHONE_RATE, 1, 8):
         return f"the built file {file} is not 8 kHz mono mu-law; run `ivr prompts build`"
     if not intact(build, file):
         return (

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
+from ivr.core.errors import IvrError
 from ivr.flow.model import Flow
 from ivr.media.recordings.manifest import Manifest, ManifestError, write_atomically
 from ivr.media.recordings.segment import UnreadableAudio, decode, to_telephone
@@ -31,7 +32,7 @@ Job = tuple[str, str, str]  # language, prompt id, text
 Progress = Callable[[Sequence[Job]], AbstractContextManager[Iterable[Job]]]
 
 
-class DraftError(RuntimeError):
+class DraftError(IvrError, RuntimeError):
     pass
 
 

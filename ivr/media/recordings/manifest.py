@@ -16,13 +16,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ivr.core.errors import IvrError
+
 MANIFEST = "manifest.json"
 FORMAT = 1
 HASH_CHARS = 12  # of the content's SHA-256 in a built file's name
 
 
-class ManifestError(ValueError):
+class ManifestError(IvrError, ValueError):
     """The manifest exists but cannot be read."""
+
+    hint = "run `ivr prompts build` again"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ivr.core.errors import IvrError
 from ivr.media.g711 import mulaw_encode
 from ivr.media.recordings.segment import (
     AudioSegment,
@@ -25,7 +26,6 @@ from ivr.media.recordings.segment import (
     resampler,
     to_telephone,
 )
-from ivr.media.recordings.telephone import RATE, mulaw_wav
 from ivr.media.recordings.texts import (
     MARGIN_SECONDS,
     MAX_SECONDS,
@@ -33,6 +33,7 @@ from ivr.media.recordings.texts import (
     SECONDS_PER_WORD,
     length_warning,
 )
+from ivr.media.wav import TELEPHONE_RATE, mulaw_wav
 
 ALGORITHM = 1  # raise when the processing changes, so the next build redoes every prompt
 FLOOR_DBFS = -120.0  # what digital silence is reported as
@@ -40,7 +41,7 @@ _FULL_SCALE = 32768.0
 _FRAME_MS = 20
 
 
-class RecordingError(Exception):
+class RecordingError(IvrError):
     """The recording cannot be played to callers (unreadable, empty, silent); the message says why."""
 
 
@@ -111,12 +112,12 @@ def process(source: AudioSegment, text: str, settings: BuildSettings) -> Process
             )
     phone = phone.apply_gain(gain)
     ulaw = mulaw_encode(phone.raw_data)
-    duration = round(len(ulaw) / RATE, 3)
+    duration = round(len(ulaw) / TELEPHONE_RATE, 3)
     too_long = length_warning(text, duration)
     if too_long:
         warnings.append(too_long)
     return Processed(
-        wav=mulaw_wav(ulaw, RATE),
+        wav=mulaw_wav(ulaw, TELEPHONE_RATE),
         duration=duration,
         peak_dbfs=round(peak_dbfs(phone), 2),
         loudness_dbfs=round(speech_level_dbfs(phone), 2),

@@ -13,8 +13,9 @@ import subprocess
 import warnings
 from pathlib import Path
 
+from ivr.core.errors import IvrError
 from ivr.media.g711 import mulaw_decode
-from ivr.media.recordings.telephone import RATE, WAVE_FORMAT_MULAW, WAVE_FORMAT_PCM, WavError, read_wav
+from ivr.media.wav import MULAW, PCM, TELEPHONE_RATE, WavError, parse_wav
 
 with warnings.catch_warnings():
     # pydub imports the standard library's audioop, which warns that it is deprecated (Python 3.11; it
@@ -31,8 +32,10 @@ _WAVE_FORMAT_EXTENSIBLE = 0xFFFE
 _FFMPEG_TIMEOUT_SECONDS = 300
 
 
-class UnreadableAudio(Exception):
+class UnreadableAudio(IvrError):
     """A recording that cannot be decoded; the message says why, in an operator's words."""
+
+    hint = "convert the file to WAV, or install ffmpeg for other formats"
 
 
 def ffmpeg_available() -> bool:
@@ -62,14 +65,14 @@ def decode(path: Path) -> AudioSegment:
 
 def _decode_wav(content: bytes) -> AudioSegment:
     try:
-        info = read_wav(content)
+        info = parse_wav(content)
     except WavError as exc:
         raise UnreadableAudio(f"not a readable WAV file: {exc}") from None
-    if info.format_tag == WAVE_FORMAT_MULAW and info.bits == 8:
+    if info.format_tag == MULAW and info.bits == 8:
         return AudioSegment(
             data=mulaw_decode(info.data), sample_width=2, frame_rate=info.rate, channels=info.channels
         )
-    readable_here = info.format_tag in (WAVE_FORMAT_PCM, _WAVE_FORMAT_EXTENSIBLE)
+    readable_here = info.format_tag in (PCM, _WAVE_FORMAT_EXTENSIBLE)
     if not readable_here and not ffmpeg_available():
         raise UnreadableAudio(f"WAV format {info.format_tag} needs ffmpeg, which is not installed")
     try:
@@ -81,15 +84,15 @@ def _decode_wav(content: bytes) -> AudioSegment:
 def to_telephone(segment: AudioSegment) -> AudioSegment:
     """16-bit, 8 kHz, mono."""
     segment = segment.set_sample_width(2)
-    if segment.frame_rate == RATE and segment.channels == 1:
+    if segment.frame_rate == TELEPHONE_RATE and segment.channels == 1:
         return segment
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
-        return segment.set_channels(1).set_frame_rate(RATE)
+        return segment.set_channels(1).set_frame_rate(TELEPHONE_RATE)
     command = [
         ffmpeg, "-nostdin", "-v", "error",
         "-f", "s16le", "-ar", str(segment.frame_rate), "-ac", str(segment.channels), "-i", "pipe:0",
-        "-ac", "1", "-ar", str(RATE), "-f", "s16le", "pipe:1",
+        "-ac", "1", "-ar", str(TELEPHONE_RATE), "-f", "s16le", "pipe:1",
     ]  # fmt: skip
     try:
         # ffmpeg from PATH with fixed arguments; the audio goes through pipes, never through a shell
@@ -98,7 +101,7 @@ def to_telephone(segment: AudioSegment) -> AudioSegment:
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise UnreadableAudio(f"ffmpeg could not convert it: {_last_line(exc)}") from None
-    return AudioSegment(data=result.stdout, sample_width=2, frame_rate=RATE, channels=1)
+    return AudioSegment(data=result.stdout, sample_width=2, frame_rate=TELEPHONE_RATE, channels=1)
 
 
 def _last_line(exc: BaseException) -> str:

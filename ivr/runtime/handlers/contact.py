@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ivr.core.records import AuditEvent
 from ivr.core.values import DigitString
 from ivr.engine.events import HandlerFinished
 from ivr.runtime.handlers.ports import HandlerPorts
@@ -30,5 +31,5 @@ def save_phone(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
     if number is None:
         return HandlerFinished("no_number")
     ports.contacts.set_phone(participant, number)
-    ports.audit.record("phone_updated", participant, request.channel, request.caller)
+    ports.audit.record(AuditEvent.PHONE_UPDATED, participant, request.channel, request.caller)
     return HandlerFinished("saved")

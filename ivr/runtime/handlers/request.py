@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ivr.core.errors import IvrError
 from ivr.engine.sign_in import Claimed, SignedIn
 from ivr.engine.state import CallState
 
 
-class NotSignedIn(RuntimeError):
+class NotSignedIn(IvrError, RuntimeError):
     """A handler ran for a call that has not signed in as far as it needs; the flow is wired wrongly.
     The runtime answers it like any failing handler: the node's on_error."""
+
+    hint = "lead callers to this step only through sign-in; `ivr validate` shows the path that skips it"
 
 
 @dataclass(frozen=True, slots=True)

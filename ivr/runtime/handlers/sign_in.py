@@ -8,7 +8,8 @@ happened; the engine decides who the call is about (ivr.engine.sign_in).
 
 from __future__ import annotations
 
-from ivr.core.records import PinCheck, SignInAttempt
+from ivr.core.errors import IvrError
+from ivr.core.records import AuditEvent, PinCheck, SignInAttempt
 from ivr.engine.events import HandlerFinished
 from ivr.engine.sign_in import IdEntered, PinAccepted, PinRefused
 from ivr.runtime.handlers.ports import HandlerPorts
@@ -19,8 +20,10 @@ SSN_LENGTH = 9
 TEXT_CHANNELS = frozenset({"sms"})  # where account access follows IVR_SMS_ACCOUNT_ACCESS
 
 
-class AccountsNotByText(RuntimeError):
+class AccountsNotByText(IvrError, RuntimeError):
     """An account step ran on SMS while account access by text is off; the flow should gate it."""
+
+    hint = "put an account_access step before any question that asks for an ID"
 
 
 def require_account_channel(ports: HandlerPorts, request: HandlerRequest) -> None:
@@ -73,17 +76,20 @@ def authenticate(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinishe
         ports.throttle.succeeded(attempt)
         temporary = check is PinCheck.TEMPORARY
         ports.audit.record(
-            "temporary_pin_used" if temporary else "sign_in", claimed, request.channel, request.caller
+            AuditEvent.TEMPORARY_PIN_USED if temporary else AuditEvent.SIGN_IN,
+            claimed,
+            request.channel,
+            request.caller,
         )
         outcome = "temporary_pin" if temporary else "ok"
         return HandlerFinished(outcome, sign_in=PinAccepted(claimed, temporary=temporary))
 
     if not admission.admitted:
-        ports.audit.record("sign_in_blocked", claimed, request.channel, request.caller)
+        ports.audit.record(AuditEvent.SIGN_IN_BLOCKED, claimed, request.channel, request.caller)
     else:
-        ports.audit.record("sign_in_failed", claimed, request.channel, request.caller)
+        ports.audit.record(AuditEvent.SIGN_IN_FAILED, claimed, request.channel, request.caller)
         if admission.last_before_cap:
-            ports.audit.record("lockout", claimed, request.channel, request.caller)
+            ports.audit.record(AuditEvent.LOCKOUT, claimed, request.channel, request.caller)
     failures = request.state.failed_sign_ins + 1  # the engine counts this one when it applies PinRefused
     outcome = "failed_too_often" if failures >= ports.throttle.policy.max_failures_per_call else "failed"
     return HandlerFinished(outcome, sign_in=PinRefused())

@@ -8,7 +8,7 @@ from array import array
 import pytest
 
 from ivr.media.g711 import mulaw_decode, mulaw_encode
-from ivr.media.recordings.telephone import WavError, mulaw_wav, read_wav
+from ivr.media.wav import WavError, mulaw_wav, parse_wav
 from tests.audio.conftest import wav_format
 
 EVERY_SAMPLE = array("h", range(-32768, 32768)).tobytes()
@@ -37,7 +37,7 @@ def test_the_wav_container_says_8_khz_mono_mu_law() -> None:
     ulaw = mulaw_encode(array("h", [0, 1000, -1000]).tobytes())
     content = mulaw_wav(ulaw)
     assert wav_format(content) == (7, 1, 8000, 8)
-    info = read_wav(content)
+    info = parse_wav(content)
     assert (info.format_tag, info.channels, info.rate, info.bits, info.data) == (7, 1, 8000, 8, ulaw)
     assert len(content) % 2 == 0  # the odd-length data chunk is padded, as RIFF requires
 
@@ -47,4 +47,4 @@ def test_the_wav_container_says_8_khz_mono_mu_law() -> None:
 )
 def test_what_is_not_a_wav_file_is_refused(content: bytes) -> None:
     with pytest.raises(WavError):
-        read_wav(content)
+        parse_wav(content)
