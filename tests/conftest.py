@@ -131,6 +131,7 @@ def flow_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (target / "prompts").mkdir()
     for catalogue in (ROOT / "prompts").glob("*.yaml"):
         shutil.copy(catalogue, target / "prompts" / catalogue.name)
+    shutil.copytree(ROOT / "prompts" / "tty", target / "prompts" / "tty")
     return target
 
 
@@ -231,7 +232,7 @@ def signed_post(client: FlaskClient, path: str, form: dict[str, str], token: str
 @pytest.fixture
 def flow_dir(tmp_path: Path) -> Path:
     """A copy of the shipped flow that a test may break."""
-    for name in ("menu_tree.yaml", "menus", "prompts/en.yaml", "prompts/es.yaml"):
+    for name in ("menu_tree.yaml", "menus", "prompts/en.yaml", "prompts/es.yaml", "prompts/tty"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, tmp_path / name)

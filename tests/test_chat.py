@@ -33,7 +33,7 @@ def test_chat_signs_in_and_reads_the_balance_without_showing_the_pin(
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "PRESS 1 OR TYPE YES" in result.stdout
+    assert "PARENT? 1 YES 2 NO" in result.stdout  # the TTY variants of prompts/tty/
     assert "YOUR CURRENT BALANCE DUE IS $1,234.56." in result.stdout
     assert "1357" not in result.stdout and "1000000002" not in result.stdout
     assert "> *******" in result.stdout

@@ -20,16 +20,30 @@ class _Filled(dict[str, str]):
         return ""
 
 
-def prompt_text(flow: Flow, prompt_id: str, language: str, values: Values, say_value: ValueFormatter) -> str:
-    template = flow.prompts[language].get(prompt_id) or flow.prompts[flow.default_language].get(prompt_id, "")
+def _template(flow: Flow, prompt_id: str, language: str, channel: str | None) -> str:
+    """The prompt's text in `language` (the channel's variant first), else in the flow's default language."""
+    return (
+        flow.prompt(prompt_id, language, channel)
+        or flow.prompt(prompt_id, flow.default_language, channel)
+        or ""
+    )
+
+
+def prompt_text(
+    flow: Flow,
+    prompt_id: str,
+    language: str,
+    values: Values,
+    say_value: ValueFormatter,
+    channel: str | None = None,
+) -> str:
+    """A prompt with its values filled in. `channel` ("tty"): its variants in prompts/<channel>/ come first."""
+    template = _template(flow, prompt_id, language, channel)
     locale = flow.languages[language].locale
     filled = _Filled()
     for name, value in values.items():
         if isinstance(value, PromptRef):
-            table = flow.prompts[language]
-            filled[name] = table.get(value.prompt) or flow.prompts[flow.default_language].get(
-                value.prompt, ""
-            )
+            filled[name] = _template(flow, value.prompt, language, channel)
         elif not isinstance(value, tuple):
             filled[name] = say_value(value, language, locale)
     try:

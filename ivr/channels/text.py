@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from babel.dates import format_date, format_time
@@ -23,6 +24,7 @@ from babel.numbers import format_currency
 from ivr.channels.prompts import prompt_text
 from ivr.core.values import DigitString, Money, Scalar
 from ivr.engine import (
+    Action,
     CallEnded,
     DigitsEntered,
     Event,
@@ -40,7 +42,9 @@ from ivr.media.tty.baudot import tty_text
 
 MAX_TEXT = MAX_SPEECH_CHARS  # one typed line is one answer
 TTY_LINE = 40  # characters; TTY displays are narrow
+TTY_CHANNEL = "tty"  # its prompt variants: prompts/tty/<language>.yaml
 TRANSFER_PROMPT = "transfer_by_text"  # said instead of a transfer: a text session cannot be put through
+MORE_PROMPT = "more_follows"  # at the foot of a page of TTY text that has more after it
 _KEYS = re.compile(r"^[0-9*#]+$")
 # Spoken-only wording, rewritten for people who type: "say" is "type", and a line ends the entry by itself.
 _TYPED = {
@@ -92,35 +96,56 @@ class TextReply:
     def as_text(self) -> str:
         return "\n".join(self.lines)
 
+    def pages(self, page_lines: int, more: tuple[str, ...]) -> list[str]:
+        """The TTY text a page at a time: at most `page_lines` lines of it (two more on the last page
+        rather than a page of two lines), each page but the last ending with the `more` lines and GA.
+        A reply that ends the call is never paged."""
+        body, last = list(self.lines[:-1]), self.lines[-1:]
+        if self.ended or len(body) <= page_lines + 2:
+            return [self.as_text()]
+        pages = []
+        while len(body) > page_lines + 2:
+            page, body = body[:page_lines], body[page_lines:]
+            pages.append("\n".join([*page, *more, "GA"]))
+        pages.append("\n".join([*body, *last]))
+        return pages
+
 
 class TextRenderer:
     def __init__(self, flow: Flow, tty: bool = True) -> None:
         self._flow = flow
         self._tty = tty
+        self._channel = TTY_CHANNEL if tty else None
 
     def _text(self, say: Say, language: str) -> str:
-        text = prompt_text(self._flow, say.prompt, language, say.values, written)
+        text = prompt_text(self._flow, say.prompt, language, say.values, written, self._channel)
         for pattern, replacement in _TYPED.get(language, _TYPED["en"]):
             text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
         return text
 
+    def prompt_lines(self, prompt_id: str, language: str) -> tuple[str, ...]:
+        """One prompt, written in this renderer's style, with no GA or SK after it."""
+        return self._style([self._text(Say(prompt_id), language)], ended=False)[:-1] if self._tty else ()
+
     def render(self, turn: Turn) -> TextReply:
-        language = turn.state.language
+        return self.render_actions(turn.actions, turn.state.language, ended=turn.state.ended)
+
+    def render_actions(self, actions: Sequence[Action], language: str, *, ended: bool = False) -> TextReply:
+        """What `actions` say, in `language` where an action names none; `ended`: the call is over."""
         paragraphs: list[str] = []
-        ended = False
-        for action in turn.actions:
+        for action in actions:
             if isinstance(action, Say):
                 paragraphs.append(self._text(action, action.language or language))
             elif isinstance(action, Gather):
                 paragraphs.extend(self._text(say, say.language or language) for say in action.prompts)
             elif isinstance(action, Transfer):
                 values = {"number": DigitString(action.number or "")}
-                paragraphs.append(prompt_text(self._flow, TRANSFER_PROMPT, language, values, written))
+                paragraphs.append(
+                    prompt_text(self._flow, TRANSFER_PROMPT, language, values, written, self._channel)
+                )
                 ended = True
             elif isinstance(action, Hangup):
                 ended = True
-        if turn.state.ended:
-            ended = True
         return TextReply(self._style(paragraphs, ended), ended)
 
     def _style(self, paragraphs: list[str], ended: bool) -> tuple[str, ...]:

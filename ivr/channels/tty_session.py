@@ -1,140 +1,130 @@
-"""A TTY call over a Twilio Media Stream: Baudot audio in and out, on the same Conversation as voice calls.
+"""A TTY call: Baudot audio in and out, on the same Conversation, flow and engine as every other call.
 
-`TtyStreamSession` takes the stream's messages one at a time (decoded JSON) and returns the messages to
-send back. It never sleeps and never reads a clock: its clock is the caller's audio, which Twilio sends in
-real time, 20 ms a message, whether or not the caller types.
+`TtyCallSession` takes the call's frames (ivr.channels.stream_frames) one at a time and returns the frames
+to send back. It knows nothing of any provider's messages (Twilio's are turned into frames by
+ivr.twilio.media_stream), never sleeps and never reads a clock: its clock is the caller's audio, which
+arrives in real time whether or not the caller types, so samples received are time.
 
-- Lines. What the caller types is decoded by a `TtyModem` and gathered into a line. The line ends at CR or
-  LF, at "GA" (or "SK") followed by a space or by a second without typing, after 3 seconds without typing,
-  or at 300 characters; `text_event` makes it an event. DTMF keys gather apart from typing: at a menu one
-  key answers, at an input the finish key, the longest answer or a 3-second pause ends them.
-- Replies. The Conversation answers, `TextRenderer` writes the turn in TTY style, the modem turns it into
-  audio, and all of it goes out at once as 20 ms media messages followed by a mark. Twilio buffers it and
-  plays it at its own pace; Twilio sends the mark back when the audio before it has played.
-- Echo. The line brings our own audio back. The modem mutes its receiver for as long as the audio takes to
-  play, counted in the caller's audio from the moment it is sent, plus 300 ms. Twilio may start playing a
-  little later than that, so text decoded while one of our marks is still out is dropped too, and the
-  receiver stays muted for 300 ms after the last one comes back. TTY lines are half duplex: what a caller
-  types over our text is not read, as on any TTY.
-- Barge-in. A DTMF key while our text plays cuts it (`clear`), so a caller who knows the menu need not wait;
-  the receiver starts afresh, as the old one would stay muted for audio that will not play.
-- Silence. 30 seconds after our text has played with nothing typed is a no-input.
-- The end. A turn that ends the call (SK) is sent, and the session is finished when its mark comes back,
-  or, should Twilio not send it, 5 seconds after the audio should have played.
+Its parts, each in a module of its own:
+- receiving: a `BaudotDecoder` frames each character with the time it began; `LineEcho`
+  (ivr.channels.tty_echo) tells our own text coming back from the caller's typing, by the echo delay the
+  call has been measured to have; the caller's characters go into a `TypedLine` (ivr.channels.tty_line),
+  which reads them through the call's `ShiftReader`, reads each doubtful run as the waiting question prefers and says when
+  the caller's turn is over (GA, or a long pause that does not cut an ID in two);
+- answering: the Conversation answers, `TextRenderer` writes the turn in TTY style with the flow's TTY
+  prompt variants, long text is sent a page at a time (the caller types GA for the next page);
+- sending: the `Transmitter` (ivr.channels.tty_transmitter) sends the audio in step with its playback,
+  a few seconds ahead, and stops it at the next character boundary when the caller types or presses a key
+  over it (TTY lines are half duplex: the caller's TTY does not print while it sends).
 
 What the caller types is never logged: it may be a PIN.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
-from collections.abc import Mapping
-from typing import Any, Final, Protocol
+from collections.abc import Sequence
+from typing import Final, Protocol
 
-import numpy as np
-
-from ivr.channels.text import MAX_TEXT, TextRenderer, text_event
-from ivr.engine import PHONE_KEYS, CallState, DigitsEntered, Event, Gather, Hangup, NoInput, Say, Turn
-from ivr.media.tty.demodulator import ECHO_GUARD_SECONDS, TtyModem
-from ivr.media.tty.ulaw import ulaw_decode, ulaw_encode
+from ivr.adapters.redis.stream_tickets import TICKET_PARAMETER
+from ivr.channels.stream_frames import (
+    SAMPLE_RATE,
+    CallerAudio,
+    InFrame,
+    KeyPressed,
+    OutFrame,
+    Pcm,
+    Played,
+    StreamRefused,
+    StreamStarted,
+    StreamStopped,
+)
+from ivr.channels.text import MORE_PROMPT, TextRenderer
+from ivr.channels.tty_echo import LineEcho
+from ivr.channels.tty_line import PressedKeys, TurnTiming, TypedLine, Waiting
+from ivr.channels.tty_transmitter import Transmitter
+from ivr.engine import Event, Gather, Hangup, NoInput, Say, Turn
+from ivr.flow.model import Flow
+from ivr.media.tty.baudot import SPACE_CODE
+from ivr.media.tty.demodulator import BaudotDecoder, Received
 from ivr.runtime.conversation import Caller, Conversation
-from ivr.twilio.ids import twilio_sid
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE: Final = 8000
-FRAME_SAMPLES: Final = 160  # 20 ms of 8 kHz mu-law: one media message, as Twilio sends them
-LINE_PAUSE_SECONDS: Final = 3.0
-GA_PAUSE_SECONDS: Final = 1.0
-NO_INPUT_SECONDS: Final = 30.0
-MARK_GRACE_SECONDS: Final = 5.0
-MAX_KEYS: Final = 32
-MAX_PAYLOAD_CHARS: Final = 12_000  # about a second of audio in base64; Twilio sends 20 ms (216 characters)
-TURN_WORDS: Final = frozenset({"GA", "SK", "SKSK"})
-
-Message = dict[str, Any]
+OVERLAP_TO_STOP: Final = 2
+"""Characters not ours, in a row, that stop our text while its echo may be on the line (one otherwise)."""
+# Codes that may end the caller's last line after we answered it (the LF after its CR, a space after GA):
+# they do not stop our text.
+_NOT_TYPING: Final = frozenset({0x00, SPACE_CODE, 0x08, 0x02})  # blank, space, CR, LF
 
 
 class StreamTickets(Protocol):
-    """Who may start a stream: the ticket /tty/voice issued for the call (ivr.adapters.redis.stream_tickets)."""
+    """Who may start a stream: the ticket the call's webhook issued for it (ivr.adapters.redis.stream_tickets)."""
 
     def redeem(self, ticket: object, call_id: str) -> Caller | None: ...
 
 
-def _seconds(seconds: float) -> int:
-    return round(seconds * SAMPLE_RATE)
-
-
-def _ends_turn(line: str) -> bool:
-    words = line.split()
-    return bool(words) and words[-1].upper().rstrip(".?!") in TURN_WORDS
-
-
-class TtyStreamSession:
-    """One TTY call on one Media Stream. Feed it every message with `handle`; send what it returns; stop
-    when `finished`; call `close` when the stream is over (it forgets the call's state)."""
+class TtyCallSession:
+    """One TTY call. Feed it every frame with `handle`; send what it returns; stop when `finished`; call
+    `close` when the stream is over (it forgets the call's state)."""
 
     def __init__(self, conversation: Conversation, tickets: StreamTickets) -> None:
         self._conversation = conversation
         self._tickets = tickets
-        self._modem = TtyModem(SAMPLE_RATE)
-        self._clock = 0  # samples received by the modems before this one
         self.caller: Caller | None = None
-        self.stream_sid: str | None = None
         self.finished = False
         self._closed = False
-        self._state: CallState | None = None
-        self._gather: Gather | None = None
-        self._typed = ""
-        self._typed_at = 0
-        self._keys = ""
-        self._keys_at = 0
-        self._marks: set[str] = set()  # ours, sent and not yet back: our audio is still playing
-        self._sent = 0
-        self._cleared = False
-        self._played_until = 0  # when, in samples received, the audio sent so far should have played
-        self._listening_since: int | None = None
+        self._now = 0  # samples of the caller's audio received: the session's clock
+        self._decoder = BaudotDecoder(SAMPLE_RATE)
+        self._line = TypedLine()
+        self._keys = PressedKeys()
+        self._echo = LineEcho(SAMPLE_RATE)
+        self._tx = Transmitter(SAMPLE_RATE)
+        self._flow: Flow = conversation.flow
+        self._timing = self._timing_of(self._flow)
+        self._language = self._flow.default_language
+        self._waiting = Waiting.at(None)
+        self._pages: list[str] = []
+        self._overlap = 0
         self._ending = False
+        self._sent_any = False
 
     @property
     def call_id(self) -> str | None:
         return self.caller.call_id if self.caller else None
 
-    @property
-    def _now(self) -> int:
-        """Samples of the caller's audio received so far: the session's clock."""
-        return self._clock + self._modem.decoder.time
-
-    def handle(self, message: object) -> list[Message]:
-        """The messages to send in answer to one message from Twilio (often none)."""
-        if self.finished or not isinstance(message, Mapping):
+    def handle(self, frame: InFrame) -> list[OutFrame]:
+        """The frames to send in answer to one frame from the call (often none)."""
+        if self.finished:
             return []
-        kind = message.get("event")
-        if kind == "start":
-            return self._start(message)
+        if isinstance(frame, StreamStarted):
+            return self._start(frame)
+        if isinstance(frame, StreamRefused):
+            if self.caller is None:
+                log.warning("tty stream refused: %s", frame.reason)
+                self.finished = True
+            return []
         if self.caller is None:
             return []
-        if kind == "media":
-            return self._media(message)
-        if kind == "dtmf":
-            return self._dtmf(message)
-        if kind == "mark":
-            return self._mark(message)
-        if kind == "stop":
+        if isinstance(frame, CallerAudio):
+            return self._audio(frame.pcm)
+        if isinstance(frame, KeyPressed):
+            return self._key(frame.key)
+        if isinstance(frame, Played):
+            return self._played(frame.name)
+        if isinstance(frame, StreamStopped):
             self.finished = True
         return []
 
-    def fail(self) -> list[Message]:
+    def fail(self) -> list[OutFrame]:
         """After an error: the flow's apology in every language and SK; the session ends once it has played."""
-        if self.caller is None or self.stream_sid is None or self._ending:
+        if self.caller is None or self._ending:
             self.finished = True
             return []
-        flow = self._conversation.flow_of(self._state) if self._state else self._conversation.flow
-        state = CallState(self.caller.call_id, flow.version, flow.start, flow.default_language, ended=True)
-        apology = tuple(Say(flow.defaults.apology, language=language) for language in flow.languages)
-        return self._say(Turn(state, (*apology, Hangup())))
+        flow = self._flow
+        apology = [Say(flow.defaults.apology, language=language) for language in flow.languages]
+        reply = TextRenderer(flow, tty=True).render_actions([*apology, Hangup()], self._language, ended=True)
+        return self._transmit(reply.as_text(), ended=True)
 
     def close(self) -> None:
         """The stream is over: forget the call's state (once)."""
@@ -143,190 +133,130 @@ class TtyStreamSession:
             self._closed = True
             self._conversation.end(self.caller.call_id)
 
-    # -- Twilio's messages ------------------------------------------------------------------------
+    # -- the call's frames ------------------------------------------------------------------------
 
-    def _start(self, message: Mapping[str, Any]) -> list[Message]:
+    def _start(self, frame: StreamStarted) -> list[OutFrame]:
         if self.caller is not None:
             return []
-        start = message.get("start")
-        start = start if isinstance(start, Mapping) else {}
-        parameters = start.get("customParameters")
-        parameters = parameters if isinstance(parameters, Mapping) else {}
-        call_id = twilio_sid(start.get("callSid"))
-        stream_sid = twilio_sid(start.get("streamSid") or message.get("streamSid"))
-        media_format = start.get("mediaFormat")
-        if isinstance(media_format, Mapping) and (
-            media_format.get("encoding") != "audio/x-mulaw"
-            or str(media_format.get("sampleRate")) != str(SAMPLE_RATE)
-            or str(media_format.get("channels", 1)) != "1"
-        ):
-            log.warning("tty stream is not 8 kHz mono mu-law, closing", extra={"call_id": call_id})
+        caller = self._tickets.redeem(frame.parameters.get(TICKET_PARAMETER), frame.call_id)
+        if caller is None:  # a replayed handshake, or a stream for a call our webhook did not answer
+            log.warning(
+                "tty stream without a valid ticket for its call, closing", extra={"call_id": frame.call_id}
+            )
             self.finished = True
             return []
-        if call_id is None or stream_sid is None:
-            log.warning("tty stream started without a valid call or stream id, closing")
-            self.finished = True
-            return []
-        caller = self._tickets.redeem(parameters.get("ticket"), call_id)
-        if caller is None:  # a replayed handshake, or a stream for a call that /tty/voice did not answer
-            log.warning("tty stream without a valid ticket for its call, closing", extra={"call_id": call_id})
-            self.finished = True
-            return []
-        self.stream_sid = stream_sid
         self.caller = caller
-        log.info("tty stream started", extra={"call_id": call_id})
-        return self._say(self._conversation.start(self.caller))
+        log.info("tty stream started", extra={"call_id": caller.call_id})
+        return self._say(self._conversation.start(caller))
 
-    def _media(self, message: Mapping[str, Any]) -> list[Message]:
-        media = message.get("media")
-        payload = media.get("payload") if isinstance(media, Mapping) else None
-        if not isinstance(payload, str) or len(payload) > MAX_PAYLOAD_CHARS:
-            return []
-        try:
-            audio = base64.b64decode(payload, validate=True)
-        except (binascii.Error, ValueError):
-            return []
-        text = self._modem.receive(ulaw_decode(audio))
-        if self._marks:
-            if self._now >= self._played_until + _seconds(MARK_GRACE_SECONDS):
-                log.warning("tty stream: marks did not come back", extra={"call_id": self.call_id})
-                self._marks.clear()
-                self._played()
-            return []  # our own text coming back, or typing over it
-        replies: list[Message] = []
-        for character in text:
-            if self._marks:
-                break  # a line ended and we answered: the rest is typed over our answer
-            replies += self._character(character)
-        if not self._marks:
-            replies += self._pauses()
-        return replies
+    def _audio(self, pcm: Pcm) -> list[OutFrame]:
+        at = self._now
+        self._now += pcm.size
+        self._echo.hear(pcm, at)
+        frames: list[OutFrame] = []
+        characters = self._decoder.feed_characters(pcm)
+        if characters:
+            frames += self._characters(characters)
+        self._measure_echo()
+        frames += self._tx.poll(self._now)
+        if self._ending:
+            self.finished = self.finished or not self._tx.busy
+            return frames
+        return frames + self._turn_taking()
 
-    def _dtmf(self, message: Mapping[str, Any]) -> list[Message]:
-        dtmf = message.get("dtmf")
-        digit = dtmf.get("digit") if isinstance(dtmf, Mapping) else None
-        if not isinstance(digit, str) or digit not in PHONE_KEYS or self._ending:
-            return []
-        finish = self._gather.finish_key if self._gather else None
-        if digit == finish and not self._keys:
+    def _key(self, key: str) -> list[OutFrame]:
+        if self._ending or (key == self._waiting.finish_key and not self._keys):
             return []  # a finish key after an answer that was already complete
-        replies: list[Message] = []
-        if self._marks and not self._cleared:
-            replies.append({"event": "clear", "streamSid": self.stream_sid})
-            self._cleared = True
-            self._restart_receiver()
-        if digit == finish:
-            return replies + self._end_keys()
-        self._keys += digit
-        self._keys_at = self._now
-        longest = self._gather.max_digits if self._gather else 1
-        if len(self._keys) >= min(longest, MAX_KEYS):
-            replies += self._end_keys()
-        return replies
+        frames = self._tx.interrupt(self._now)  # a caller who knows the menu need not wait
+        event = self._keys.press(key, self._now, self._waiting)
+        return frames + (self._answer(event) if event is not None else [])
 
-    def _mark(self, message: Mapping[str, Any]) -> list[Message]:
-        mark = message.get("mark")
-        name = mark.get("name") if isinstance(mark, Mapping) else None
-        if name in self._marks:
-            self._marks.discard(name)
-            if not self._marks:
-                self._played()
-        return []
+    def _played(self, name: str) -> list[OutFrame]:
+        frames = self._tx.played(name, self._now)
+        if self._ending and not self._tx.busy:
+            self.finished = True
+        return frames
 
-    # -- the caller's input -----------------------------------------------------------------------
+    # -- the caller's side ------------------------------------------------------------------------
 
-    def _character(self, character: str) -> list[Message]:
-        if character in "\r\n":
-            return self._end_line() if self._typed.strip() else self._clear_typed()
-        if character == "\a":
-            return []
-        if character == " " and _ends_turn(self._typed):
-            return self._end_line()
-        self._typed += character
-        self._typed_at = self._now
-        return self._end_line() if len(self._typed) >= MAX_TEXT else []
+    def _characters(self, characters: Sequence[Received]) -> list[OutFrame]:
+        played = self._tx.characters()
+        frames: list[OutFrame] = []
+        for character in characters:
+            if self._echo.is_echo(character, played):
+                self._overlap = 0
+                continue
+            if self._ending:
+                continue  # after our last words nothing more is read
+            if self._tx.busy and character.code not in _NOT_TYPING:  # typing over our text: stop it
+                self._overlap += 1
+                needed = OVERLAP_TO_STOP if self._echo.expected(character.start, played) else 1
+                if self._overlap >= needed:
+                    frames += self._tx.interrupt(self._now)
+            self._line.receive(character.code, self._now, maybe_shift=character.maybe_shift)
+        return frames
 
-    def _pauses(self) -> list[Message]:
-        now = self._now
-        if self._typed:
-            quiet = now - self._typed_at
-            if quiet >= _seconds(LINE_PAUSE_SECONDS) or (
-                _ends_turn(self._typed) and quiet >= _seconds(GA_PAUSE_SECONDS)
-            ):
-                return self._end_line() if self._typed.strip() else self._clear_typed()
-        if self._keys and now - self._keys_at >= _seconds(LINE_PAUSE_SECONDS):
-            return self._end_keys()
+    def _measure_echo(self) -> None:
+        burst = self._tx.current
+        if burst is None or burst.probed:
+            return
+        began = self._tx.first_piece_played(burst)
+        sent = burst.audio[: burst.length]
+        if began is not None and self._echo.ready(sent, began, self._now):
+            burst.probed = True
+            self._echo.measure(sent, began)
+
+    def _turn_taking(self) -> list[OutFrame]:
+        now, unshifts = self._now, self._line.unshifts_on_space
+        if self._line.finished(now, self._waiting, unshifts, self._timing):
+            event = self._line.take(self._waiting, unshifts)
+            if isinstance(event, NoInput) and self._pages:  # a bare GA: the next page
+                return self._next_page()
+            return self._answer(event)
+        if self._keys.finished(now, self._waiting, self._timing):
+            return self._answer(self._keys.take())
+        played_at = self._tx.played_at
         if (
-            not self._typed
+            not self._line
             and not self._keys
-            and self._listening_since is not None
-            and now - self._listening_since >= _seconds(NO_INPUT_SECONDS)
+            and played_at is not None
+            and now - played_at >= self._timing.no_input
         ):
             return self._answer(NoInput())
         return []
 
-    def _clear_typed(self) -> list[Message]:
-        self._typed = ""
-        return []
-
-    def _end_line(self) -> list[Message]:
-        line, self._typed = self._typed, ""
-        return self._answer(text_event(line))
-
-    def _end_keys(self) -> list[Message]:
-        keys, self._keys = self._keys, ""
-        return self._answer(DigitsEntered(keys))
-
-    def _answer(self, event: Event) -> list[Message]:
+    def _answer(self, event: Event) -> list[OutFrame]:
         if self.caller is None:
             return []
-        self._listening_since = None
+        self._pages = []
         return self._say(self._conversation.answer(self.caller, event))
 
     # -- our side ---------------------------------------------------------------------------------
 
-    def _say(self, turn: Turn) -> list[Message]:
-        self._state = turn.state
+    def _say(self, turn: Turn) -> list[OutFrame]:
+        self._flow = self._conversation.flow_of(turn.state)
+        self._timing = self._timing_of(self._flow)
+        self._language = turn.state.language
         gathers = [action for action in turn.actions if isinstance(action, Gather)]
-        self._gather = gathers[-1] if gathers else None
-        reply = TextRenderer(self._conversation.flow_of(turn.state), tty=True).render(turn)
-        return self._transmit("\n" + reply.as_text(), ended=reply.ended)
+        self._waiting = Waiting.at(gathers[-1] if gathers else None)
+        renderer = TextRenderer(self._flow, tty=True)
+        reply = renderer.render(turn)
+        pages = reply.pages(self._flow.tty.page_lines, renderer.prompt_lines(MORE_PROMPT, self._language))
+        self._pages = pages[1:]
+        return self._transmit(pages[0], ended=reply.ended)
 
-    def _transmit(self, text: str, ended: bool) -> list[Message]:
-        """Audio for `text` as media messages and a mark; the receiver is muted while it plays."""
-        audio = self._modem.send(text)
-        pcm = np.concatenate([audio, np.zeros(-audio.size % FRAME_SAMPLES, dtype=np.int16)])
-        self._played_until = max(self._played_until, self._now) + pcm.size
-        data = ulaw_encode(pcm)
-        replies: list[Message] = [
-            {
-                "event": "media",
-                "streamSid": self.stream_sid,
-                "media": {"payload": base64.b64encode(data[i : i + FRAME_SAMPLES]).decode("ascii")},
-            }
-            for i in range(0, len(data), FRAME_SAMPLES)
-        ]
-        self._sent += 1
-        name = f"{'end' if ended else 'turn'}-{self._sent}"
-        self._marks.add(name)
-        replies.append({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}})
-        self._typed = self._keys = ""
-        self._cleared = False
-        self._listening_since = None
+    def _next_page(self) -> list[OutFrame]:
+        page, self._pages = self._pages[0], self._pages[1:]
+        return self._transmit(page, ended=False)
+
+    def _transmit(self, text: str, *, ended: bool) -> list[OutFrame]:
+        """Send `text` on a line of its own (the call's first text needs no new line before it)."""
+        frames = self._tx.send(("\n" if self._sent_any else "") + text, self._now, final=ended)
+        self._sent_any = True
+        self._overlap = 0
         self._ending = self._ending or ended
-        return replies
+        return frames
 
-    def _restart_receiver(self) -> None:
-        """After `clear` our audio stops early, but the modem stays muted until all of it would have played:
-        a new modem listens instead (Twilio's marks, which come back on a clear, still gate the echo)."""
-        self._clock = self._now
-        self._modem = TtyModem(SAMPLE_RATE)
-        self._played_until = self._now
-
-    def _played(self) -> None:
-        """Everything we sent has played: listen again after the echo guard, or finish after the last turn."""
-        if self._ending:
-            self.finished = True
-            return
-        self._modem.decoder.mute(_seconds(ECHO_GUARD_SECONDS))
-        self._listening_since = self._now
+    @staticmethod
+    def _timing_of(flow: Flow) -> TurnTiming:
+        return TurnTiming.of(flow.tty.pause_seconds, flow.tty.no_input_seconds, SAMPLE_RATE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import string
 from collections import deque
 from collections.abc import Iterator
 
@@ -77,6 +78,7 @@ def check_flow(
         *_check_header(flow),
         *_check_nodes(flow, None if handlers is None else set(handlers)),
         *_check_prompts(flow, handler_prompts or set()),
+        *_check_channel_prompts(flow),
     ]
     if not problems:  # the graph checks assume every target exists
         problems.extend(_unreachable(flow))
@@ -152,6 +154,51 @@ def _check_prompts(flow: Flow, handler_prompts: set[str]) -> Iterator[Problem]:
                     f"{_suggest(prompt_id, sorted(catalogue))}",
                     yaml_path=where,
                 )
+
+
+def _values(text: str) -> set[str] | None:
+    """The names of the values a prompt text fills in; None if its braces do not parse."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError:
+        return None
+
+
+def _check_channel_prompts(flow: Flow) -> Iterator[Problem]:
+    """A channel's variant replaces a prompt the catalogue has, with the same values, in every language
+    where the prompt is varied at all."""
+    for channel, tables in flow.channel_prompts.items():
+        varied = {prompt_id for table in tables.values() for prompt_id in table}
+        for lang in flow.languages:
+            table = tables.get(lang, {})
+            file = f"prompts/{channel}/{lang}.yaml"
+            catalogue = flow.prompts.get(lang, {})
+            for prompt_id, text in table.items():
+                if prompt_id not in catalogue:
+                    yield Problem(
+                        f"'{prompt_id}' is a {channel.upper()} variant of a prompt that prompts/{lang}.yaml "
+                        f"does not have{_suggest(prompt_id, sorted(catalogue))}",
+                        file=file,
+                        yaml_path=prompt_id,
+                    )
+                    continue
+                ours, theirs = _values(text), _values(catalogue[prompt_id])
+                if ours is None:
+                    yield Problem(f"the braces in '{prompt_id}' do not parse", file=file, yaml_path=prompt_id)
+                elif theirs is not None and ours != theirs:
+                    yield Problem(
+                        f"the {channel.upper()} variant of '{prompt_id}' must fill in the same values as "
+                        f"prompts/{lang}.yaml: {', '.join(sorted(theirs)) or 'none'}",
+                        file=file,
+                        yaml_path=prompt_id,
+                    )
+            for prompt_id in sorted(varied - set(table)):
+                if prompt_id in catalogue:
+                    yield Problem(
+                        f"prompt '{prompt_id}' has a {channel.upper()} variant in another language but none "
+                        f"in {file}",
+                        file=file,
+                    )
 
 
 def _check_transfer(flow: Flow, node_id: str, node: TransferNode) -> Iterator[Problem]:

@@ -17,6 +17,8 @@ from ivr.flow.yaml_source import Positions, YamlPath, read_yaml, read_yaml_sourc
 
 ROOT_FILE = "menu_tree.yaml"
 PROMPTS_DIR = "prompts"
+# Channels that may have prompt variants of their own, in prompts/<channel>/<language>.yaml (optional)
+CHANNEL_PROMPT_DIRS = ("tty",)
 _NODE_KINDS = {"menu", "input", "action", "message", "hangup", "transfer"}
 
 M = TypeVar("M", bound=BaseModel)
@@ -130,11 +132,20 @@ class _Collector:
 
 
 def _read_prompts(
-    base: Path, languages: Iterable[str], problems: list[Problem], sources: dict[str, bytes]
+    base: Path,
+    languages: Iterable[str],
+    problems: list[Problem],
+    sources: dict[str, bytes],
+    channel: str | None = None,
 ) -> dict[str, dict[str, str]]:
+    """The prompt catalogue of each language, or a channel's variants (whose files are optional). The bytes
+    of every file read go into ``sources``: the flow's version is their digest."""
     catalogues: dict[str, dict[str, str]] = {}
+    folder = base / PROMPTS_DIR if channel is None else base / PROMPTS_DIR / channel
     for lang in languages:
-        path = base / PROMPTS_DIR / f"{lang}.yaml"
+        path = folder / f"{lang}.yaml"
+        if channel is not None and not path.exists():
+            continue
         name = _relative(path, base)
         try:
             data, positions, raw = read_yaml_source(path, name)
@@ -196,12 +207,17 @@ def load_flow(
     collector.include(root.include, root_name, (root_path.resolve(),))
     problems = list(collector.problems)
     prompts = _read_prompts(base, root.languages, problems, collector.sources)
+    channel_prompts: dict[str, dict[str, dict[str, str]]] = {}
+    for channel in CHANNEL_PROMPT_DIRS:
+        variants = _read_prompts(base, root.languages, problems, collector.sources, channel)
+        if variants:
+            channel_prompts[channel] = variants
     if problems:
         raise FlowError(problems)
 
     nodes = {node_id: node for node_id, node in collector.nodes.items()}
     sources = dict(collector.sources)
-    flow = Flow.build(root, nodes, prompts, flow_version(sources), sources, handlers)
+    flow = Flow.build(root, nodes, prompts, flow_version(sources), sources, handlers, channel_prompts)
     problems = check_flow(flow, handlers, set(handler_prompts))
     if problems:
         raise FlowError([_place(p, collector, base) for p in problems])
@@ -209,7 +225,14 @@ def load_flow(
 
 
 def _place(problem: Problem, collector: _Collector, base: Path) -> Problem:
-    """Give a check's problem the file of the node it is about (checks work on the compiled model)."""
+    """Give a check's problem the file of the node it is about (checks work on the compiled model), or
+    the line of the prompt it is about in the file it names."""
+    if problem.file and problem.line is None and problem.yaml_path and (base / problem.file).is_file():
+        _, positions = read_yaml(base / problem.file, problem.file)
+        where = positions.find((problem.yaml_path,))
+        if where is not None and where[1]:
+            return Problem(problem.message, where[0], where[1], where[2], problem.yaml_path)
+        return problem
     if problem.file or not problem.yaml_path or not problem.yaml_path.startswith("nodes."):
         return problem
     node_id = problem.yaml_path.split(".")[1]

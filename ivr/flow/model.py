@@ -187,6 +187,23 @@ AnyNode = MenuNode | InputNode | ActionNode | MessageNode | HangupNode | Transfe
 GatheringNode = MenuNode | InputNode
 
 
+class TtySettings(_Model):
+    """How a TTY call takes turns (docs/tty.md)."""
+
+    pause_seconds: float = Field(
+        5.0,
+        ge=2,
+        le=60,
+        description="A TTY caller's line without GA ends after this much quiet (never in the middle of an ID or PIN)",
+    )
+    no_input_seconds: float = Field(
+        30.0, ge=5, le=300, description="Quiet after our text, with nothing typed, before a no-input"
+    )
+    page_lines: int = Field(
+        4, ge=2, le=40, description="Longer text is sent a page of this many lines at a time, with MORE"
+    )
+
+
 class FlowHeader(_Model):
     name: str
     start: NodeId
@@ -201,6 +218,9 @@ class RootFile(_Model):
     defaults: Defaults
     hours: Hours | None = Field(None, description="Hours of operation, for transfers and 'when: open'")
     commands: dict[CommandName, Command] = Field(default_factory=dict)
+    tty: TtySettings = Field(
+        default_factory=lambda: TtySettings.model_validate({}), description="Turn-taking on TTY calls"
+    )
     include: tuple[str, ...] = ()
     nodes: dict[NodeId, Node] = Field(default_factory=dict)
 
@@ -233,6 +253,20 @@ class Flow:
     sources: Mapping[str, bytes] = field(
         default_factory=lambda: MappingProxyType({}), compare=False, repr=False
     )
+    tty: TtySettings = field(default_factory=lambda: TtySettings.model_validate({}))
+    # Prompt text for one channel, said instead of the catalogue's: channel -> language -> prompt id -> text
+    # (prompts/<channel>/<language>.yaml, e.g. short TTY variants of long prompts)
+    channel_prompts: Mapping[str, Mapping[str, Mapping[str, str]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def prompt(self, prompt_id: str, language: str, channel: str | None = None) -> str | None:
+        """The text of a prompt in a language, the channel's own variant first; None if there is none."""
+        if channel is not None:
+            variant = self.channel_prompts.get(channel, {}).get(language, {}).get(prompt_id)
+            if variant is not None:
+                return variant
+        return self.prompts.get(language, {}).get(prompt_id)
 
     def is_open(self, now: dt.datetime | None) -> bool:
         """Whether the office is open; a flow without hours is always open, an unknown time never."""
@@ -249,6 +283,7 @@ class Flow:
         version: str,
         sources: Mapping[str, bytes] | None = None,
         handler_rules: HandlerCatalog | None = None,
+        channel_prompts: Mapping[str, Mapping[str, Mapping[str, str]]] | None = None,
     ) -> Flow:
         return cls(
             name=root.flow.name,
@@ -263,4 +298,11 @@ class Flow:
             version=version,
             sources=MappingProxyType(dict(sources or {})),
             handler_rules=MappingProxyType(dict(handler_rules or {})),
+            tty=root.tty,
+            channel_prompts=MappingProxyType(
+                {
+                    channel: MappingProxyType({lang: MappingProxyType(dict(t)) for lang, t in tables.items()})
+                    for channel, tables in (channel_prompts or {}).items()
+                }
+            ),
         )

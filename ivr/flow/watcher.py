@@ -23,7 +23,12 @@ Fingerprint = tuple[tuple[str, int, int], ...]
 
 def fingerprint(root: Path) -> Fingerprint:
     """Name, modification time and size of every file the flow is made of."""
-    files = [root / "menu_tree.yaml", *root.glob("menus/**/*.yaml"), *root.glob("prompts/*.yaml")]
+    files = [
+        root / "menu_tree.yaml",
+        *root.glob("menus/**/*.yaml"),
+        *root.glob("prompts/*.yaml"),
+        *root.glob("prompts/*/*.yaml"),
+    ]
     files.append(root / "prompts" / "build" / "manifest.json")
     marks = []
     for path in files:

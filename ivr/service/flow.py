@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ivr.channels.text import TRANSFER_PROMPT
+from ivr.channels.text import MORE_PROMPT, TRANSFER_PROMPT
 from ivr.flow import Flow, load_flow
 from ivr.runtime.conversation import STATE_LOST_PROMPT
 from ivr.runtime.handlers import HANDLER_PROMPTS, HANDLER_RULES
@@ -18,6 +18,7 @@ SERVICE_PROMPTS = (
     | SMS_PROMPTS
     | {
         TRANSFER_PROMPT,
+        MORE_PROMPT,
         OUTAGE_OFFER_PROMPT,
         OUTAGE_WAIT_PROMPT,
         TRANSFERRING_PROMPT,

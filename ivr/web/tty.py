@@ -1,7 +1,9 @@
 """The TTY phone line: POST /tty/voice answers with a Media Stream, and the WebSocket /tty/stream serves it.
 
 Twilio does not speak Baudot, so the TTY number's call is connected to a bidirectional Media Stream and
-the modem runs here (`ivr.channels.tty_session`): the same flow, engine and call state as voice calls.
+the modem runs here: the same flow, engine and call state as voice calls. This module only joins the
+socket to the two layers that do the work: `MediaStreamSerializer` (ivr.twilio.media_stream) reads and
+writes Twilio's messages, `TtyCallSession` (ivr.channels.tty_session) is the call.
 Both are signed by Twilio: the webhook like every voice route, the WebSocket handshake over its ws(s) URL
 with no parameters. An unsigned handshake gets a 403 before it is upgraded; a signed one still starts no
 call without the one-use ticket /tty/voice issued for that very call (ivr.stream_tickets). TTY calls keep
@@ -10,9 +12,8 @@ their state apart from voice calls (``tty:`` keys), so a stream can never touch 
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any, Protocol
+from typing import Protocol
 
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
@@ -21,7 +22,10 @@ from simple_websocket import ConnectionClosed  # type: ignore[import-untyped]  #
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from ivr.channels.tty_session import Message, TtyStreamSession
+from ivr.adapters.redis.stream_tickets import TICKET_PARAMETER
+from ivr.channels.stream_frames import InFrame, OutFrame
+from ivr.channels.tty_session import TtyCallSession
+from ivr.twilio.media_stream import MediaStreamSerializer
 from ivr.twilio.twiml import TWIML
 from ivr.web.services import services
 from ivr.web.signature import public_base, require_twilio_signature, twilio_signed
@@ -69,7 +73,7 @@ def incoming() -> Response:
     # <Connect><Stream>: a bidirectional stream; its <Parameter>s come back in the start message
     # (https://www.twilio.com/docs/voice/twiml/stream#custom-parameters).
     stream = response.connect().stream(url=stream_url())
-    stream.parameter(name="ticket", value=ticket)
+    stream.parameter(name=TICKET_PARAMETER, value=ticket)
     response.hangup()  # the stream closes when the call's last turn has played
     return Response(str(response), mimetype=TWIML)
 
@@ -84,15 +88,16 @@ def signed_handshake() -> None:
 def stream(ws: _Socket) -> None:
     """One TTY call: Twilio's messages in, ours out, until the call ends or the stream stops."""
     ivr = services()
-    session = TtyStreamSession(ivr.tty_conversation, ivr.stream_tickets)
+    session = TtyCallSession(ivr.tty_conversation, ivr.stream_tickets)
+    serializer = MediaStreamSerializer()
     try:
         while not session.finished:
             raw = ws.receive(timeout=IDLE_SECONDS)
             if raw is None:
                 log.warning("tty stream went quiet, closing", extra={"call_id": session.call_id})
                 break
-            for message in _answer(session, raw):
-                ws.send(json.dumps(message, separators=(",", ":")))
+            for message in respond(serializer, session, raw):
+                ws.send(message)
     except ConnectionClosed:
         pass  # the call hung up
     except Exception:  # a broken socket must not take the server with it
@@ -107,14 +112,18 @@ def stream(ws: _Socket) -> None:
 sock.route("/stream", bp=tty)(stream)
 
 
-def _answer(session: TtyStreamSession, raw: str | bytes) -> list[Message]:
-    """What to send for one message; after a failure, the apology (and the session ends once it has played)."""
-    try:
-        message: Any = json.loads(raw)
-    except ValueError:
+def respond(serializer: MediaStreamSerializer, session: TtyCallSession, raw: str | bytes) -> list[str]:
+    """The messages to send Twilio in answer to one of its messages."""
+    frame = serializer.deserialize(raw)
+    if frame is None:
         return []
+    return [message for out in _answer(session, frame) for message in serializer.serialize(out)]
+
+
+def _answer(session: TtyCallSession, frame: InFrame) -> list[OutFrame]:
+    """What to send for one frame; after a failure, the apology (and the session ends once it has played)."""
     try:
-        return session.handle(message)
+        return session.handle(frame)
     except Exception:
         log.exception("tty turn failed", extra={"call_id": session.call_id})
     try:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from ivr.channels.text import TextRenderer, text_event, written
+from ivr.channels.text import TextRenderer, TextReply, text_event, written
 from ivr.core.values import DigitString, Money
 from ivr.engine import (
     CallEnded,
@@ -55,27 +55,24 @@ def test_values_are_written_as_figures() -> None:
 
 
 def test_the_first_turn_in_tty_style(flow: Flow) -> None:
+    """The TTY variants of prompts/tty/: the first question can be read within about ten seconds."""
     reply = TextRenderer(flow).render(step(flow, None, CallStarted("T1")))
-    assert reply.lines == (
-        "WELCOME TO CUSTOMER CONNECT, THE CHILD",
-        "SUPPORT INFORMATION LINE.",
-        "PARA ESPANOL, MARQUE 9.",
-        "IF YOU ARE A PARENT OR LEGAL GUARDIAN,",
-        "PRESS 1 OR TYPE YES. IF NOT, PRESS 2 OR",
-        "TYPE NO. FOR OTHER OPTIONS, PRESS 7 OR",
-        "TYPE NONE.",
-        "GA",
-    )
+    assert reply.lines == ("CHILD SUPPORT", "ESPANOL 9", "PARENT? 1 YES 2 NO", "GA")
     assert not reply.ended
     assert all(len(line) <= 40 and set(line) <= TTY_CHARACTERS for line in reply.lines)
+
+
+def test_sms_and_chat_in_plain_style_keep_the_full_prompts(flow: Flow) -> None:
+    plain = TextRenderer(flow, tty=False).render(step(flow, None, CallStarted("T1")))
+    assert plain.lines[0] == "Welcome to Customer Connect, the child support information line."
+    assert plain.lines[2].startswith("If you are a parent or legal guardian, press 1 or type Yes.")
 
 
 def test_spanish_in_tty_style_and_plain_style(flow: Flow) -> None:
     state = step(flow, None, CallStarted("T1")).state
     turn = step(flow, state, DigitsEntered("9"))
     tty = TextRenderer(flow).render(turn)
-    assert tty.lines[0] == "SI USTED ES PADRE O TUTOR LEGAL, MARQUE"
-    assert "O ESCRIBA SI." in " ".join(tty.lines)
+    assert tty.lines == ("PADRE O TUTOR? 1 SI 2 NO", "GA")
     plain = TextRenderer(flow, tty=False).render(turn)
     assert plain.lines == (
         "Si usted es padre o tutor legal, marque 1 o escriba Sí. Si no lo es, marque 2 o escriba No. "
@@ -96,5 +93,26 @@ def test_payments_in_figures_and_the_end_of_the_call(flow: Flow) -> None:
 def test_a_pin_question_has_no_pound_key_on_a_tty(flow: Flow) -> None:
     state = step(flow, None, CallStarted("T1")).state
     at_gate = step(flow, state, DigitsEntered("1")).state
-    reply = TextRenderer(flow).render(step(flow, at_gate, HandlerFinished("available")))
-    assert reply.lines == ("ENTER YOUR PARTICIPANT ID OR SOCIAL", "SECURITY NUMBER.", "GA")
+    at_id = step(flow, at_gate, HandlerFinished("available"))
+    assert TextRenderer(flow).render(at_id).lines == ("ENTER YOUR PARTICIPANT ID OR SSN", "GA")
+    # A prompt with no TTY variant is the voice prompt with "then press pound" taken out.
+    assert TextRenderer(flow).prompt_lines("ask_pin", "en") == ("ENTER YOUR PIN.",)
+    assert TextRenderer(flow, tty=False).render(at_id).lines == (
+        "Enter your participant ID or Social Security number.",
+    )
+
+
+def test_long_tty_text_is_paged_with_more_and_a_reply_that_ends_the_call_is_not() -> None:
+    reply = TextReply((*tuple(f"LINE {n}" for n in range(1, 12)), "GA"), ended=False)
+    pages = reply.pages(4, ("MORE: TYPE GA",))
+    assert pages == [
+        "LINE 1\nLINE 2\nLINE 3\nLINE 4\nMORE: TYPE GA\nGA",
+        "LINE 5\nLINE 6\nLINE 7\nLINE 8\nMORE: TYPE GA\nGA",
+        "LINE 9\nLINE 10\nLINE 11\nGA",
+    ]
+    assert TextReply((*reply.lines[:6], "GA"), ended=False).pages(4, ("MORE",)) == [
+        "\n".join((*reply.lines[:6], "GA"))  # two lines over a page: not worth a page of their own
+    ]
+    assert TextReply((*reply.lines[:-1], "SK"), ended=True).pages(4, ("MORE",)) == [
+        "\n".join((*reply.lines[:-1], "SK"))
+    ]

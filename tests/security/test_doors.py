@@ -22,7 +22,7 @@ from ivr.service.flow import SERVICE_PROMPTS
 from ivr.web.app import create_app
 from tests.conftest import AUTH_TOKEN, PUBLIC, ROOT, Live, call_state, close_app, edit, signed_post
 from tests.security.victims import PAYER_ID, PAYER_PIN
-from tests.tty.test_stream import start_message
+from tests.tty.harness import start_message
 from tests.web.phone import phone, text
 from tests.web.test_tty_calls import answer_tty_call
 

@@ -102,10 +102,10 @@ def test_the_takeover_sequence_typed_in_ivr_chat_leaves_the_victim_alone(
 def test_the_takeover_sequence_typed_on_a_tty_leaves_the_victim_alone(live: Live) -> None:
     client = live.app.test_client()
     heard: list[str] = []
-    with stream_call(live) as call:
-        heard.append(call.start())
+    with stream_call(live, speed=8.0) as call:
+        heard.append(call.read())
         for line in TAKEOVER[1:]:
-            heard.append(call.type(f"{line.upper()} GA"))
+            heard.append(call.answer(f"{line.upper()} GA"))
             if heard[-1].endswith(" SK"):
                 assert closed(call)
                 break

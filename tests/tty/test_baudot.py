@@ -16,10 +16,12 @@ from ivr.media.tty.baudot import (
     SPACE_CODE,
     TTY_CHARACTERS,
     encode,
+    frame_offsets,
     modulate,
     to_codes,
     tty_text,
 )
+from ivr.media.tty.demodulator import BaudotDecoder
 
 
 def receive(codes: list[int], *, unshift_on_space: bool) -> str:
@@ -128,3 +130,16 @@ def test_nothing_to_send_gives_no_audio() -> None:
     assert encode("\U0001f600\u65e5").size == 0
     with pytest.raises(ValueError, match="stop bit"):
         modulate([0x03], stop_bits=0.5)
+
+
+def test_frame_offsets_are_where_the_receiver_finds_each_character() -> None:
+    """The session times our echo by these offsets; the receiver's start times agree to a millisecond."""
+    codes = to_codes("PIN 1357 GA")
+    offsets = frame_offsets(len(codes))
+    assert len(offsets) == len(codes) + 1 and offsets[-1] <= modulate(codes).size
+    decoder = BaudotDecoder()
+    decoder.mute_until(10**9)  # muted characters are still framed, with their times
+    found = decoder.feed_characters(np.concatenate([modulate(codes), np.zeros(4000, np.int16)]))
+    assert [c.code for c in found] == codes
+    assert all(abs(c.start - offset) <= 8 for c, offset in zip(found, offsets, strict=False))
+    assert decoder.feed_segments(np.zeros(8000, np.int16)) == []

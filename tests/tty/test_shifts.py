@@ -133,3 +133,16 @@ def test_the_decoders_reading_can_be_forced() -> None:
     audio = modulate(sender_codes("1 OR 2 GA", unshifts_on_space=True))
     decoder = BaudotDecoder(unshift_on_space=True)
     assert decoder.feed(audio) + decoder.flush() == "1 OR 2 GA"
+
+
+@pytest.mark.parametrize("unshifts_on_space", [True, False])
+def test_a_lost_shift_run_may_change_case_at_its_first_space(unshifts_on_space: bool) -> None:
+    """The FIGS before "1000000002 GA" is lost: the codes read "QPPPPPPPPW GA" in letters and
+    "1000000002 +-" in figures; an ID question reads the ID and GA, whichever way the sender treats a
+    space (one that unshifts on space sends no LTRS before GA)."""
+    codes = sender_codes("1000000002 GA", unshifts_on_space=unshifts_on_space)
+    assert codes[0] == FIGS
+    shifts = ShiftReader()
+    shifts.push(0x17, maybe_shift=True)  # the damaged first character: maybe a shift
+    segments = [s for s in (shifts.push(code) for code in codes[1:]) if s is not None]
+    assert choose(segments, Accepts.DIGITS) == "1000000002 GA"

@@ -1,8 +1,10 @@
 """TTY calls through the app: the /tty/voice webhook, and whole calls over a real WebSocket to a real server.
 
-The server is werkzeug's, threaded, on a free port of 127.0.0.1; the client plays Twilio with simple-websocket:
-the caller's Baudot audio goes in as media messages, as fast as they can be sent, and every turn we send is
-"played" (its audio comes back as the line's echo, then its mark). Real Redis and databases, stopped clock.
+The server is werkzeug's, threaded, on a free port of 127.0.0.1. The client is the TTY harness
+(tests/tty/harness.py) over simple-websocket: Twilio's side of the stream, the line (our audio echoed
+back, as late and as loud as a test says) and the caller's TTY, in stream time, sent a few times faster
+than real time. The whole-call interoperability tests type with independent modems (minimodem, spandsp).
+Real Redis and databases, stopped clock.
 """
 
 from __future__ import annotations
@@ -10,35 +12,22 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.client
-import json
 import logging
 import re
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from typing import Any
 
-import numpy as np
 import pytest
 import redis
 from flask.testing import FlaskClient
 from simple_websocket import Client, ConnectionClosed
 from twilio.request_validator import RequestValidator
 
-from ivr.media.tty.baudot import encode
 from ivr.web.app import create_app
 from tests.conftest import AUTH_TOKEN, PUBLIC, Live, close_app, signed_post
-from tests.tty.test_stream import (
-    CALL_SID,
-    CALLER,
-    FRAME,
-    STREAM_SID,
-    flat,
-    media_message,
-    mulaw_frames,
-    silence,
-    start_message,
-    text_of,
-)
+from tests.tty.harness import CALL_SID, CALLER, FRAME, RATE, TtyCall, TwilioSide
+from tests.tty.peers import minimodem_missing, spandsp_missing
 
 STREAM_URL = "wss://ivr.example.org/tty/stream"
 
@@ -127,95 +116,87 @@ def answer_tty_call(live: Live, call_sid: str = CALL_SID) -> str:
     return ticket_of(signed_post(live.app.test_client(), f"{PUBLIC}/tty/voice", form).get_data(as_text=True))
 
 
-class StreamCall:
-    """Twilio's side of one TTY call's stream."""
+class WebSocketLine:
+    """The harness's transport over a real WebSocket: each message is sent, and whatever the server has
+    sent meanwhile is collected without waiting. Stream time runs at most `speed` times real time.
 
-    def __init__(self, ws: Any, ticket: str) -> None:
+    The server writes each piece of its audio and the piece's mark in one go; what has arrived of a piece
+    is handed on when its mark (or a clear) has arrived too, as it would reach Twilio together, so a test
+    running faster than real time on a busy machine does not split a character in two."""
+
+    def __init__(self, ws: Client, speed: float = 10.0) -> None:
         self.ws = ws
-        self.ticket = ticket
+        self.closed = False
+        self._speed = speed
+        self._began = time.monotonic()
+        self._media = 0
+        self._held: list[str] = []
 
-    def send(self, message: dict[str, Any]) -> None:
-        self.ws.send(json.dumps(message))
-
-    def start(self) -> str:
-        self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
-        self.send(start_message(ticket=self.ticket))
-        return self.listen()
-
-    def listen(self) -> str:
-        """Our next turn, up to its mark; then played as Twilio would: echoed back in full, then the mark."""
-        audio = b""
-        while True:
-            raw = self.ws.receive(timeout=60)
-            assert raw is not None, "no answer within a minute"
-            message = json.loads(raw)
-            assert message["streamSid"] == STREAM_SID
-            if message["event"] == "media":
-                audio += base64.b64decode(message["media"]["payload"])
-            elif message["event"] == "mark":
-                break
-        for i in range(0, len(audio), FRAME):
-            self.send(media_message(audio[i : i + FRAME]))
-        self.send({"event": "mark", "streamSid": STREAM_SID, "mark": message["mark"]})
-        return flat(text_of(audio))
-
-    def audio(self, pcm: Any) -> None:
-        for frame in mulaw_frames(pcm):
-            self.send(media_message(frame))
-
-    def type(self, text: str) -> str:
-        """Read our GA, type `text`, and stay on the line (silent) until we answer."""
-        self.audio(np.concatenate([silence(0.5), encode(text), silence(1.5)]))
-        return self.listen()
-
-    def press(self, keys: str) -> str:
-        self.audio(silence(0.5))
-        for key in keys:
-            self.send(
-                {"event": "dtmf", "streamSid": STREAM_SID, "dtmf": {"track": "inbound_track", "digit": key}}
-            )
-        self.audio(silence(0.5))
-        return self.listen()
+    def __call__(self, raw: str) -> list[str]:
+        if self.closed:
+            replies, self._held = self._held, []
+            return replies
+        if '"media"' in raw:  # pace: a media message is 20 ms of the call
+            self._media += 1
+            ahead = self._media * FRAME / RATE / self._speed - (time.monotonic() - self._began)
+            if ahead > 0:
+                time.sleep(ahead)
+        try:
+            self.ws.send(raw)
+            while (reply := self.ws.receive(timeout=0)) is not None:
+                self._held.append(reply if isinstance(reply, str) else reply.decode())
+        except ConnectionClosed:
+            self.closed = True
+        whole = max((i + 1 for i, m in enumerate(self._held) if '"mark"' in m or '"clear"' in m), default=0)
+        replies, self._held = self._held[:whole], self._held[whole:]
+        return replies
 
 
 @contextlib.contextmanager
-def stream_call(live: Live, ticket: str | None = None) -> Iterator[StreamCall]:
-    ticket = answer_tty_call(live) if ticket is None else ticket
+def stream_call(live: Live, twilio: TwilioSide | None = None, speed: float = 10.0) -> Iterator[TtyCall]:
+    """A TTY call's stream, its handshake signed as Twilio signs it, started with the ticket /tty/voice gave."""
+    ticket = answer_tty_call(live)
     signature = RequestValidator(AUTH_TOKEN).compute_signature(STREAM_URL, {})
     ws = Client.connect(f"ws://127.0.0.1:{live.port}/tty/stream", headers={"X-Twilio-Signature": signature})
+    line = WebSocketLine(ws, speed)
+    call = TtyCall(line, twilio)
     try:
-        yield StreamCall(ws, ticket)
+        call.start(ticket)
+        yield call
     finally:
         with contextlib.suppress(ConnectionClosed):
             ws.close()
 
 
-def closed(call: StreamCall) -> bool:
-    """Whether the server has ended the stream (nothing else may arrive before it does)."""
-    try:
-        extra = call.ws.receive(timeout=60)
-    except ConnectionClosed:
-        return True
-    raise AssertionError(f"expected the stream to end, got {str(extra)[:100]}")
+def closed(call: TtyCall, limit: float = 10.0) -> bool:
+    """Whether the server ends the stream within `limit` seconds of the call."""
+    transport = call.transport
+    assert isinstance(transport, WebSocketLine)
+    for _ in range(round(limit * RATE / FRAME)):
+        if transport.closed:
+            return True
+        call.tick()
+    return transport.closed
+
+
+FIRST_MENU = "CHILD SUPPORT ESPANOL 9 PARENT? 1 YES 2 NO GA"
 
 
 def test_a_tty_caller_signs_in_reads_the_balance_and_hangs_up(
     live: Live, redis_client: redis.Redis, redis_prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    with stream_call(live) as call:
-        welcome = call.start()
-        assert welcome.startswith("WELCOME TO CUSTOMER CONNECT")
-        assert "PRESS 1 OR TYPE YES." in welcome and welcome.endswith(" GA")
+    with stream_call(live, speed=8.0) as call:
+        assert call.read() == FIRST_MENU
         assert redis_client.exists(f"{redis_prefix}tty:{CALL_SID}")  # apart from voice calls' state
-        assert "ENTER YOUR PARTICIPANT ID" in call.type("1 GA")
-        assert "ENTER YOUR PIN" in call.type("1000000002 GA")
-        assert "MAIN MENU" in call.type("1357 GA")
-        balance = call.type("1 GA")
+        assert call.answer("1 GA") == "ENTER YOUR PARTICIPANT ID OR SSN GA"
+        assert call.answer("1000000002 GA") == "ENTER YOUR PIN. GA"
+        assert call.answer("1357 GA").startswith("THANK YOU. YOU ARE SIGNED IN. MAIN MENU")
+        balance = call.answer("1 GA")
         assert "YOUR CURRENT BALANCE DUE IS $1,234.56." in balance
         assert "$400.00" in balance
-        goodbye = call.press("9")  # keys work too
-        assert goodbye.endswith(" SK")
+        call.press("9")  # keys work too
+        assert call.read().endswith(" SK")
         assert closed(call)
     assert not redis_client.exists(f"{redis_prefix}tty:{CALL_SID}")
     for secret in ("1357", "1000000002"):
@@ -230,15 +211,48 @@ def test_a_failure_mid_call_is_apologised_for_and_the_server_carries_on(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the call store is gone")
 
-    with stream_call(live) as call:
-        call.start()
+    with stream_call(live, speed=8.0) as call:
+        call.read()
         monkeypatch.setattr(conversation, "answer", broken)
-        heard = call.type("1 GA")
+        heard = call.answer("1 GA")
         assert "WE'RE SORRY, WE ARE HAVING TECHNICAL DIFFICULTIES" in heard
         assert "LO SENTIMOS" in heard and heard.endswith(" SK")
         assert closed(call)
     failures = [r for r in caplog.records if r.getMessage() == "tty turn failed"]
     assert failures and getattr(failures[0], "call_id", None) == CALL_SID
     monkeypatch.undo()
-    with stream_call(live) as call:
-        assert "PRESS 1 OR TYPE YES" in call.start()
+    with stream_call(live, speed=8.0) as call:
+        assert call.read() == FIRST_MENU
+
+
+# -- interoperability: whole calls typed on independent TTY modems ------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the modems are tested, not SQL
+@pytest.mark.parametrize(
+    ("peer", "echo_delay"),
+    [
+        ("minimodem", 0.8),  # unshifts on space; the latest echo
+        ("spandsp", 0.0),  # keeps its shift; echo at once
+        ("spandsp-usos", 0.4),  # spandsp's modulator, a sender that unshifts on space
+    ],
+)
+def test_a_caller_on_an_independent_tty_signs_in_and_reads_the_balance(
+    live: Live, peer: str, echo_delay: float
+) -> None:
+    """A signed call (the handshake signed over the stream URL, the stream bound by /tty/voice's ticket)
+    in which every character the caller types comes from another implementation's modem, and our audio
+    comes back on the line `echo_delay` seconds late, 6 dB down."""
+    missing = minimodem_missing() if peer == "minimodem" else spandsp_missing()
+    if missing:
+        pytest.skip(missing)
+    twilio = TwilioSide(echo_delay=echo_delay, echo_db=-6.0)
+    with stream_call(live, twilio) as call:
+        assert call.read() == FIRST_MENU
+        assert call.answer("1 GA", peer=peer, after=1.0) == "ENTER YOUR PARTICIPANT ID OR SSN GA"
+        assert call.answer("1000000002 GA", peer=peer, after=1.0) == "ENTER YOUR PIN. GA"
+        assert call.answer("1357 GA", peer=peer, after=1.0).startswith("THANK YOU. YOU ARE SIGNED IN.")
+        balance = call.answer("1 GA", peer=peer, after=1.0)
+        assert "YOUR CURRENT BALANCE DUE IS $1,234.56." in balance
+        assert call.answer("9 GA", peer=peer, after=1.0).endswith(" SK")
+        assert closed(call)

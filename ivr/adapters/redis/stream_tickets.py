@@ -20,6 +20,7 @@ import redis
 
 from ivr.runtime.conversation import Caller
 
+TICKET_PARAMETER = "ticket"  # the stream parameter that carries it
 TICKET_SECONDS = 60  # Twilio opens the stream as soon as it reads the TwiML
 MAX_TICKET_CHARS = 64
 

@@ -105,6 +105,26 @@ def to_codes(text: str) -> list[int]:
     return codes
 
 
+def _frame_starts(count: int, stop_bits: float, baud: float) -> npt.NDArray[np.float64]:
+    return np.asarray(
+        LEAD_IN_SECONDS + np.arange(count) * (1 + DATA_BITS + stop_bits) / baud, dtype=np.float64
+    )
+
+
+def frame_offsets(
+    count: int,
+    sample_rate: int = DEFAULT_SAMPLE_RATE,
+    *,
+    stop_bits: float = DEFAULT_STOP_BITS,
+    baud: float = BAUD,
+) -> npt.NDArray[np.int64]:
+    """Where, in `modulate`'s audio for `count` codes, each code's start bit begins (in samples); one more
+    value at the end: where the last code's stop bits end (the hangover follows)."""
+    starts = _frame_starts(count + 1, stop_bits, baud)
+    offsets: npt.NDArray[np.int64] = np.round(starts * sample_rate).astype(np.int64)
+    return offsets
+
+
 def modulate(
     codes: list[int],
     sample_rate: int = DEFAULT_SAMPLE_RATE,
@@ -125,7 +145,7 @@ def modulate(
     tones = np.ones((len(words), 2 + DATA_BITS), dtype=bool)
     tones[:, 0] = False
     tones[:, 1 : 1 + DATA_BITS] = (words[:, None] >> np.arange(DATA_BITS)) & 1
-    frame_starts = LEAD_IN_SECONDS + np.arange(len(words)) * (1 + DATA_BITS + stop_bits) / baud
+    frame_starts = _frame_starts(len(words), stop_bits, baud)
     boundaries = (frame_starts[:, None] + np.arange(2 + DATA_BITS) / baud) * sample_rate
     total = frame_starts[-1] + (1 + DATA_BITS + stop_bits) / baud + HANGOVER_SECONDS
     segment = np.searchsorted(boundaries.ravel(), np.arange(round(total * sample_rate)), side="right") - 1

@@ -23,7 +23,7 @@ doubt.
 from __future__ import annotations
 
 import math
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +65,16 @@ _FRAME_BITS: Final = 2 + DATA_BITS  # start, data, first stop
 _REBASE: Final = 1e12  # prefix sums are restarted from zero past this
 
 _Floats = npt.NDArray[np.float64]
+
+
+class Received(NamedTuple):
+    """One character as the receiver framed it, before any shift is applied: `start` is the input sample
+    time at which its start bit began (counted like `BaudotDecoder.time`), `code` its five data bits, and
+    `maybe_shift` True when a damaged bit leaves it possibly LTRS or FIGS."""
+
+    start: int
+    code: int
+    maybe_shift: bool
 
 
 def band_filters(sample_rate: int, mark_hz: float, space_hz: float) -> _Floats:
@@ -165,6 +175,13 @@ class BaudotDecoder:
 
     def feed_segments(self, samples: npt.ArrayLike) -> list[Segment]:
         """Take the next chunk of 16-bit audio (any length); return newly decoded text as `Segment`s."""
+        return self._read(self.feed_characters(samples))
+
+    def feed_characters(self, samples: npt.ArrayLike) -> list[Received]:
+        """Take the next chunk of 16-bit audio (any length); return the characters framed so far, with the
+        time each began, muted or not, and without reading them through `reader`: for a caller that
+        judges each character itself (the TTY session tells the line's echo of our own text from the
+        caller's typing this way) and keeps its own `ShiftReader`."""
         chunk = np.asarray(samples, dtype=np.float64).ravel()
         self._time += chunk.size
         self._pending.append(chunk)
@@ -179,22 +196,32 @@ class BaudotDecoder:
 
     def flush_segments(self) -> list[Segment]:
         """`flush`, as `Segment`s."""
+        return self._read(self.flush_characters())
+
+    def flush_characters(self) -> list[Received]:
+        """`flush`, as `Received` characters (see `feed_characters`)."""
         tail = (self._reach + self._gate + 2) * self._step + self._taps
         self._pending.append(np.zeros(tail))
         self._pending_size += tail
         self._time += tail
         return self._decode_pending()
 
-    def _decode_pending(self) -> list[Segment]:
-        chunk = self._pending[0] if len(self._pending) == 1 else np.concatenate(self._pending)
-        self._pending, self._pending_size = [], 0
-        self._filter(chunk)
+    def _read(self, characters: list[Received]) -> list[Segment]:
+        """The characters that are not muted, through `reader`."""
         segments = []
-        for code, maybe_shift in self._scan():
-            segment = self.reader.push(code, maybe_shift=maybe_shift)
+        for character in characters:
+            if character.start < self._muted_until:
+                continue
+            segment = self.reader.push(character.code, maybe_shift=character.maybe_shift)
             if segment is not None:
                 segments.append(segment)
         return segments
+
+    def _decode_pending(self) -> list[Received]:
+        chunk = self._pending[0] if len(self._pending) == 1 else np.concatenate(self._pending)
+        self._pending, self._pending_size = [], 0
+        self._filter(chunk)
+        return self._scan()
 
     def _filter(self, chunk: _Floats) -> None:
         """Run the filters over `chunk` at every `_step`-th input sample, appending to the prefix sums."""
@@ -224,14 +251,14 @@ class BaudotDecoder:
         if sums[-1, 2] > _REBASE:  # keep the prefix sums small enough to subtract exactly
             self._sums = self._sums - self._sums[0]
 
-    def _scan(self) -> list[tuple[int, bool]]:
-        """The codes of every character complete in the buffer; then drop what is no longer needed."""
+    def _scan(self) -> list[Received]:
+        """Every character complete in the buffer; then drop what is no longer needed."""
         sums = self._sums
         n = len(sums) - 1
         h, g = self._smooth, self._gate
         first = max(self._search - self._start, h + 1, g)
         last = n - max(h, g)  # the edge windows need this much look-ahead
-        codes: list[tuple[int, bool]] = []
+        codes: list[Received] = []
         self._due = None
         if last > first:
             # Edges first, from the discriminator's half-bit sums; the rest only if there are some.
@@ -253,9 +280,9 @@ class BaudotDecoder:
             self._sums = self._sums[keep:]
         return codes
 
-    def _characters(self, edges: list[int]) -> tuple[list[tuple[int, bool]], int | None]:
-        """Codes of the frames at these start-bit candidates, and the candidate still waiting for samples."""
-        codes: list[tuple[int, bool]] = []
+    def _characters(self, edges: list[int]) -> tuple[list[Received], int | None]:
+        """The frames at these start-bit candidates, and the candidate still waiting for samples."""
+        codes: list[Received] = []
         n = len(self._sums) - 1
         for i, edge in enumerate(edges):
             if edge < self._search - self._start:
@@ -273,8 +300,7 @@ class BaudotDecoder:
             self._speed_score = score
             self._search = self._start + start + resume
             self._due = self._ready(self._search)  # when the next character, if it follows at once, is read
-            if (self._start + start) * self._step - self._delay >= self._muted_until:
-                codes.append((code, maybe_shift))
+            codes.append(Received((self._start + start) * self._step - self._delay, code, maybe_shift))
         return codes, None
 
     def _after_dropout(self, edge: int) -> list[int]:

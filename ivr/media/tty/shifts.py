@@ -177,6 +177,8 @@ def merge(segments: Iterable[Segment]) -> list[Segment]:
         segment = piece
         if piece.settled is not None:
             segment = Segment((piece.alternative if piece.settled else piece.text) or "")
+        elif piece.run and piece.text == piece.alternative:  # only spaces and line ends: read alike either way
+            segment = Segment(piece.text)
         if not segment.run and not segment.text:
             continue
         if certain and not segment.run and not certain[-1].run:
@@ -220,6 +222,10 @@ def choose(
     or a BELL); on a tie, for a run after a space, what the sender is known to do (`unshifts_on_space`,
     from `ShiftReader.sender_unshifts_on_space`); otherwise `text`, what a receiver that keeps its shift
     prints. So "1000000002 GA" is read as digits then GA whether or not its sender unshifts on space.
+
+    A run opened by a lost shift may also have changed case at its first space, as a sender that unshifts
+    on space does: "1 GA" whose FIGS was lost comes as the codes of "Q GA" (or "1 +-"); the two readings
+    that switch case there are weighed as well, and one is taken only when it fits strictly better.
     """
     merged = merge(segments)
     out: list[str] = []
@@ -230,11 +236,18 @@ def choose(
         first, second = segment.text, segment.alternative
         kept, other = score(first, accepts), score(second, accepts)
         if other > kept:
-            out.append(second)
+            chosen = second
         elif kept > other:
-            out.append(first)
+            chosen = first
         elif segment.doubt is Doubt.UNSHIFT_ON_SPACE and unshifts_on_space:
-            out.append(second)
+            chosen = second
         else:
-            out.append(first)
+            chosen = first
+        if segment.doubt is Doubt.LOST_SHIFT and " " in first:
+            cut = first.index(" ") + 1
+            best = max(kept, other)
+            for mixed in (second[:cut] + first[cut:], first[:cut] + second[cut:]):
+                if (mixed_score := score(mixed, accepts)) > best:
+                    chosen, best = mixed, mixed_score
+        out.append(chosen)
     return "".join(out)
