@@ -177,7 +177,9 @@ def merge(segments: Iterable[Segment]) -> list[Segment]:
         segment = piece
         if piece.settled is not None:
             segment = Segment((piece.alternative if piece.settled else piece.text) or "")
-        elif piece.run and piece.text == piece.alternative:  # only spaces and line ends: read alike either way
+        elif (
+            piece.run and piece.text == piece.alternative
+        ):  # only spaces and line ends: read alike either way
             segment = Segment(piece.text)
         if not segment.run and not segment.text:
             continue
