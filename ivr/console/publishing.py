@@ -30,10 +30,13 @@ from ivr.adapters.sql.database import make_session_factory
 from ivr.core.clock import Clock, SystemClock
 from ivr.core.errors import IvrError
 from ivr.flow import Flow, FlowError, Problem
+from ivr.flow.loader import flow_files
 from ivr.service.flow import load_service_flow
 
 # The files a flow is made of, relative to its folder: nothing else may be read or written.
-_EDITABLE = re.compile(r"^(menu_tree\.yaml|menus/[a-z0-9_\-/]+\.yaml|prompts/[a-z]{2}\.yaml)$")
+_EDITABLE = re.compile(
+    r"^(menu_tree\.yaml|menus/[a-z0-9_\-/]+\.yaml|prompts/[a-z]{2}\.yaml|prompts/[a-z]+/[a-z]{2}\.yaml)$"
+)
 MAX_FILE_BYTES = 256 * 1024
 PUBLISH_LOCK_SECONDS = 30
 
@@ -73,12 +76,7 @@ class FlowFiles:
         return path
 
     def paths(self) -> list[str]:
-        found = [
-            self.root / "menu_tree.yaml",
-            *self.root.glob("menus/**/*.yaml"),
-            *self.root.glob("prompts/*.yaml"),
-        ]
-        names = (str(path.relative_to(self.root)) for path in found if path.is_file())
+        names = (str(path.relative_to(self.root)) for path in flow_files(self.root))
         return sorted(name for name in names if _EDITABLE.match(name))
 
     def read_all(self) -> dict[str, str]:

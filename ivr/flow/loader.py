@@ -19,6 +19,17 @@ ROOT_FILE = "menu_tree.yaml"
 PROMPTS_DIR = "prompts"
 # Channels that may have prompt variants of their own, in prompts/<channel>/<language>.yaml (optional)
 CHANNEL_PROMPT_DIRS = ("tty",)
+# Where a flow's files are, in its folder: the root, the files it includes, the prompt catalogues and the
+# channels' variants. The watcher watches them and the console edits them (files a flow includes from
+# elsewhere in its folder are watched through the flow's own sources too).
+FLOW_FILE_GLOBS = (ROOT_FILE, "menus/**/*.yaml", f"{PROMPTS_DIR}/*.yaml", f"{PROMPTS_DIR}/*/*.yaml")
+
+
+def flow_files(root: Path) -> list[Path]:
+    """Every file under ``root`` that may be part of its flow."""
+    return sorted({path for pattern in FLOW_FILE_GLOBS for path in root.glob(pattern) if path.is_file()})
+
+
 _NODE_KINDS = {"menu", "input", "action", "message", "hangup", "transfer"}
 
 M = TypeVar("M", bound=BaseModel)

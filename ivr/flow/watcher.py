@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ivr.flow.handler_rules import HandlerCatalog
 from ivr.flow.library import FlowLibrary
+from ivr.flow.loader import flow_files
 from ivr.flow.model import Flow
 
 log = logging.getLogger(__name__)
@@ -21,15 +22,11 @@ log = logging.getLogger(__name__)
 Fingerprint = tuple[tuple[str, int, int], ...]
 
 
-def fingerprint(root: Path) -> Fingerprint:
-    """Name, modification time and size of every file the flow is made of."""
-    files = [
-        root / "menu_tree.yaml",
-        *root.glob("menus/**/*.yaml"),
-        *root.glob("prompts/*.yaml"),
-        *root.glob("prompts/*/*.yaml"),
-    ]
-    files.append(root / "prompts" / "build" / "manifest.json")
+def fingerprint(root: Path, sources: Iterable[str] = ()) -> Fingerprint:
+    """Name, modification time and size of every file the flow may be made of: the usual places, and the
+    files the live flow was read from (``sources``, which may lie elsewhere in its folder)."""
+    files = {*flow_files(root), *(root / name for name in sources)}
+    files.add(root / "prompts" / "build" / "manifest.json")
     marks = []
     for path in files:
         try:
@@ -56,14 +53,14 @@ class FlowWatcher:
         self._handler_prompts = frozenset(handler_prompts)
         self._interval = interval_seconds
         self._on_reload = on_reload
-        self._seen = fingerprint(root)
+        self._seen = fingerprint(root, library.current.sources)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def check(self) -> bool:
         """Reload if the files changed since the last look, else follow the fleet's live version. Returns
         True when a new version went live."""
-        current = fingerprint(self._root)
+        current = fingerprint(self._root, self._library.current.sources)
         changed = current != self._seen
         self._seen = current
         installed = changed and self._library.reload(self._root, self._handlers, self._handler_prompts)
