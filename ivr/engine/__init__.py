@@ -14,6 +14,7 @@ from ivr.engine.events import (
     HandlerFinished,
     NoInput,
     SpeechHeard,
+    TransferEnded,
 )
 from ivr.engine.machine import Turn, replay, step
 from ivr.engine.state import CallState
@@ -34,6 +35,7 @@ __all__ = [
     "Say",
     "SpeechHeard",
     "Transfer",
+    "TransferEnded",
     "Turn",
     "replay",
     "step",

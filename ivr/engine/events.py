@@ -67,4 +67,12 @@ class HandlerFinished:
     counters: tuple[tuple[str, int], ...] = ()
 
 
-Event = CallStarted | DigitsEntered | SpeechHeard | NoInput | CallEnded | HandlerFinished
+@dataclass(frozen=True, slots=True)
+class TransferEnded:
+    """A transfer came back to the flow: ``outcome`` is busy, no_answer, failed (nobody took the call) or
+    completed (the representative took it and hung up first)."""
+
+    outcome: str
+
+
+Event = CallStarted | DigitsEntered | SpeechHeard | NoInput | CallEnded | HandlerFinished | TransferEnded

@@ -36,6 +36,7 @@ from ivr.engine.events import (
     HandlerFinished,
     NoInput,
     SpeechHeard,
+    TransferEnded,
 )
 from ivr.engine.sign_in import Anonymous, PinRefused, SignIn, SignInViolation
 from ivr.engine.state import CallState
@@ -105,6 +106,10 @@ def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | N
     node = flow.nodes[state.node]
     if isinstance(event, HandlerFinished):
         return walk.finished(state, node, event) if isinstance(node, ActionNode) else Turn(state, ())
+    if isinstance(event, TransferEnded):  # nothing else moves a call that waits for its transfer
+        if not isinstance(node, TransferNode):
+            return replay(flow, state)
+        return walk.transfer_ended(replace(state, turn=state.turn + 1), node, event.outcome)
 
     state = replace(state, turn=state.turn + 1)
     if isinstance(node, MenuNode | InputNode):
@@ -172,6 +177,14 @@ class _Walk:
                 updated = replace(updated, failed_sign_ins=state.failed_sign_ins + 1)
         return self.enter(updated.with_counters(event.counters), target, values=event.values)
 
+    def transfer_ended(self, state: CallState, node: TransferNode, outcome: str) -> Turn:
+        """A transfer came back: where the flow says that outcome goes; without a node for it, the call
+        ends (a representative who hung up first: the conversation is over)."""
+        target = next((to for name, to in node.outcomes.items() if name == outcome), None)
+        if target is None:
+            return Turn(replace(state, ended=True), (Hangup(),))
+        return self.enter(state, target)
+
     # -- answers at a waiting node -------------------------------------------------------------
 
     def command(self, state: CallState, node: GatheringNode, name: str) -> Turn:
@@ -201,6 +214,8 @@ class _Walk:
             return self.retry(state, node, "no_match")
         if option.language is not None:
             state = replace(state, language=option.language)
+        if option.next is None:  # an option that does what a universal command does
+            return self.command(state, node, option.command or "repeat")
         return self.enter(state, option.next)
 
     def answer_input(self, state: CallState, node: InputNode, event: Event) -> Turn:
@@ -343,8 +358,9 @@ class _Walk:
             if isinstance(node, TransferNode):
                 if self.open or not node.hours:
                     actions.extend(self.says(node.say, values))
-                    actions.append(Transfer(number=node.to, queue=node.queue))
-                    return Turn(replace(state, ended=True), tuple(actions), tuple(visited))
+                    returns = bool(node.outcomes)  # the call waits here for the transfer to come back
+                    actions.append(Transfer(node.to, node.queue, node.ring_seconds, returns))
+                    return Turn(replace(state, ended=not returns), tuple(actions), tuple(visited))
                 actions.extend(self.says(node.closed, values))
                 if node.when_closed is not None:
                     node_id = node.when_closed

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
+from ivr.twilio.simulator import Heard
 from tests.conftest import AUTH_TOKEN, signed_post
 from tests.web.phone import languages, phone, text
 
@@ -355,7 +356,15 @@ def test_zero_reaches_a_representative_during_office_hours(app_config: dict[str,
     heard = call.press("0")
     assert text(heard) == "Please hold while I connect you with a representative. +18005550100"
     assert heard[-1].language == "transfer"
-    assert call.ended
+    assert not call.ended and call.transfer is not None  # the call comes back to the flow when it ends
+    busy = text(call.transfer_ends("busy"))
+    assert busy.startswith("All of our representatives are busy right now. To try again, press 1.")
+    again = call.press("1")
+    assert again[-1] == Heard("transfer", "+18005550100")
+    unanswered = text(call.transfer_ends("no-answer"))
+    assert unanswered.startswith("No representative could answer just now. To try again, press 1.")
+    call.press("1")
+    assert call.transfer_ends("completed") == [] and call.ended  # the representative hung up: goodbye
     close_app(app)
 
 
