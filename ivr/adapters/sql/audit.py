@@ -8,8 +8,9 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.adapters.sql.database import in_autocommit, in_transaction
-from ivr.adapters.sql.models import CALLING_NUMBER_CHARS, AuditEvent, Participant
+from ivr.adapters.sql.models import AuditEvent, Participant
 from ivr.core.clock import Clock, SystemClock
+from ivr.core.records import CALLING_NUMBER_CHARS
 
 AUDITED_EVENTS = frozenset(
     {
