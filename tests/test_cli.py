@@ -143,6 +143,7 @@ def test_sigterm_to_ivr_serve_also_stops_the_embedded_redis_it_started(
     process = subprocess.Popen(
         [*IVR, "serve"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    redis_pid = 0
     try:
         url = f"http://127.0.0.1:{env['PORT']}/livez"
         for _ in range(150):
@@ -167,6 +168,8 @@ def test_sigterm_to_ivr_serve_also_stops_the_embedded_redis_it_started(
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+        if redis_pid and _running(redis_pid):  # the test failed: leave no server behind
+            os.kill(redis_pid, signal.SIGKILL)
 
 
 def _running(pid: int) -> bool:
