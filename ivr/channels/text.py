@@ -4,8 +4,8 @@ Input: digits (with an optional finish key) are keys; anything else is words, ma
 ("SI", "PAGOS"). A trailing "GA" (go ahead) is ignored, "SK" ends the session, and "Q" or "QQ" stand
 for a question mark, as TTY users type them; a lone question mark asks for help.
 
-Output: the same prompts the voice channel says (or their form for people who type, ``<id>_text``, where
-the flow has one), with "say" turned into "type", and values written as figures ("$1,234.56", "NOV 3 2026") rather than words. The TTY style is upper case, limited to the
+Output: the same prompts the voice channel says (in plain style, their form for text messages, ``<id>_sms``,
+where the flow has one), with "say" turned into "type", and values written as figures ("$1,234.56", "NOV 3 2026") rather than words. The TTY style is upper case, limited to the
 characters a US TTY can show, in short lines, and every turn ends with GA (SK when the call ends);
 the plain style (SMS, chat) keeps ordinary case and punctuation.
 """
@@ -34,7 +34,7 @@ from ivr.engine import (
     Transfer,
     Turn,
 )
-from ivr.flow.model import TEXT_FORM, Flow
+from ivr.flow.model import SMS_FORM, Flow
 from ivr.media.tty.baudot import tty_text
 
 MAX_TEXT = 300
@@ -99,8 +99,8 @@ class TextRenderer:
         self._tty = tty
 
     def _text(self, say: Say, language: str) -> str:
-        typed = say.prompt + TEXT_FORM
-        prompt = typed if typed in self._flow.prompts.get(language, {}) else say.prompt
+        texted = say.prompt + SMS_FORM  # the plain style is what SMS callers read
+        prompt = texted if not self._tty and texted in self._flow.prompts.get(language, {}) else say.prompt
         text = prompt_text(self._flow, prompt, language, say.values, written)
         for pattern, replacement in _TYPED.get(language, _TYPED["en"]):
             text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)

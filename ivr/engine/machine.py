@@ -106,8 +106,10 @@ def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | N
     node = flow.nodes[state.node]
     if isinstance(event, HandlerFinished):
         return walk.finished(state, node, event) if isinstance(node, ActionNode) else Turn(state, ())
-    if isinstance(event, TransferEnded):  # nothing else moves a call that waits for its transfer
-        if not isinstance(node, TransferNode):
+    if isinstance(event, TransferEnded) or isinstance(node, TransferNode):
+        # A call being transferred moves only when the transfer ends, and the end of a transfer moves
+        # nothing else: either, out of place, hears where the call is.
+        if not isinstance(node, TransferNode) or not isinstance(event, TransferEnded):
             return replay(flow, state)
         return walk.transfer_ended(replace(state, turn=state.turn + 1), node, event.outcome)
 

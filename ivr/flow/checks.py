@@ -11,7 +11,7 @@ from ivr.core.speech_text import fold
 from ivr.flow.errors import Problem
 from ivr.flow.handler_rules import HandlerCatalog, Level
 from ivr.flow.model import (
-    TEXT_FORM,
+    SMS_FORM,
     TRANSFER_FAILURES,
     ActionNode,
     AnyNode,
@@ -508,7 +508,7 @@ def _check_text(
     flow: Flow, prompt_id: str, where: str, whom: str, available: frozenset[str]
 ) -> Iterator[Problem]:
     for lang, catalogue in flow.prompts.items():
-        for form in (prompt_id, prompt_id + TEXT_FORM):  # and its form for text callers, if it has one
+        for form in (prompt_id, prompt_id + SMS_FORM):  # and its form for text messages, if it has one
             text = catalogue.get(form)
             if text is None:
                 continue

@@ -21,9 +21,9 @@ NodeId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="A node 
 PromptId = Annotated[
     str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="A prompt id from prompts/<lang>.yaml")
 ]
-# A prompt may have a form written for people who type, under its id with this suffix (caller_type_text):
-# text callers (TTY, SMS) read it instead, e.g. to leave out a word Twilio answers itself on SMS ("Yes").
-TEXT_FORM = "_text"
+# A prompt may have a form for text messages, under its id with this suffix (caller_type_sms): SMS callers
+# read it instead, e.g. to leave out a word Twilio answers itself on SMS ("Yes").
+SMS_FORM = "_sms"
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="A two-letter language code")]
 Key = Annotated[str, Field(pattern=r"^[0-9*#]$", description="One telephone key")]
 

@@ -61,10 +61,11 @@ def test_the_first_turn_in_tty_style(flow: Flow) -> None:
         "SUPPORT INFORMATION LINE.",
         "PARA ESPANOL, MARQUE 9.",
         "IF YOU ARE A PARENT OR LEGAL GUARDIAN,",
-        "PRESS 1. IF NOT, PRESS 2 OR TYPE NO. FOR",
-        "OTHER OPTIONS, PRESS 7 OR TYPE NONE.",
+        "PRESS 1 OR TYPE YES. IF NOT, PRESS 2 OR",
+        "TYPE NO. FOR OTHER OPTIONS, PRESS 7 OR",
+        "TYPE NONE.",
         "GA",
-    )  # caller_type_text: no "Yes", which Twilio answers itself on SMS
+    )
     assert not reply.ended
     assert all(len(line) <= 40 and set(line) <= TTY_CHARACTERS for line in reply.lines)
 
@@ -97,3 +98,16 @@ def test_a_pin_question_has_no_pound_key_on_a_tty(flow: Flow) -> None:
     at_gate = step(flow, state, DigitsEntered("1")).state
     reply = TextRenderer(flow).render(step(flow, at_gate, HandlerFinished("available")))
     assert reply.lines == ("ENTER YOUR PARTICIPANT ID OR SOCIAL", "SECURITY NUMBER.", "GA")
+
+
+def test_a_text_message_reads_the_sms_form_of_a_prompt(flow: Flow) -> None:
+    """caller_type_sms leaves out "Yes", which Twilio answers itself on SMS; a TTY caller may type it."""
+    first = step(flow, None, CallStarted("T1"))
+    sms = TextRenderer(flow, tty=False).render(first)
+    assert (
+        sms.lines[-1]
+        == "If you are a parent or legal guardian, press 1. If not, press 2 or type No. For other options, press 7 or type None."
+    )
+    assert "YES" in " ".join(TextRenderer(flow).render(first).lines)
+    spanish = TextRenderer(flow, tty=False).render(step(flow, first.state, DigitsEntered("9")))
+    assert "escriba Sí" in spanish.lines[-1]  # Spanish has no SMS form: "Sí" is no keyword

@@ -369,3 +369,10 @@ def test_a_turn_says_when_the_answer_was_not_taken(flow: Flow) -> None:
         state = turn.state
     assert turn.visited[0] == flow.defaults.on_exhausted
     assert step(flow, started.state, DigitsEntered("1")).retry is None
+
+
+def test_a_call_being_transferred_moves_only_when_the_transfer_ends(flow: Flow) -> None:
+    transferring = step(flow, start(flow).state, DigitsEntered("0"), OPEN).state
+    for stray in (DigitsEntered("1"), NoInput(), SpeechHeard("representative")):
+        turn = step(flow, transferring, stray, OPEN)
+        assert turn.state == transferring and turn.actions == ()  # never dialled twice

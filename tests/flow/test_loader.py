@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ivr.flow import FlowError, load_flow
-from ivr.flow.model import TEXT_FORM, InputNode, MenuNode
+from ivr.flow.model import SMS_FORM, InputNode, MenuNode
 from ivr.flow.yaml_source import read_yaml
 from ivr.runtime.handlers import HANDLER_RULES
 from ivr.service.flow import load_service_flow
@@ -29,8 +29,8 @@ def test_the_shipped_flow_loads_with_every_node_and_both_languages() -> None:
     assert isinstance(flow.nodes["caller_type"], MenuNode)
     ask_pin = flow.nodes["ask_pin"]
     assert isinstance(ask_pin, InputNode) and ask_pin.secret
-    # every prompt in both languages; a form for text callers (<id>_text) only where a language needs one
-    spoken = {lang: {p for p in table if not p.endswith(TEXT_FORM)} for lang, table in flow.prompts.items()}
+    # every prompt in both languages; a form for text messages (<id>_sms) only where a language needs one
+    spoken = {lang: {p for p in table if not p.endswith(SMS_FORM)} for lang, table in flow.prompts.items()}
     assert spoken["en"] == spoken["es"]
     assert len(flow.version) == 12
 
