@@ -29,6 +29,10 @@ LAZY_COMMANDS = {
         "Draw the call flow: SVG or PNG through Graphviz, DOT, or Mermaid text.",
     ),
     "test": ("ivr.cli.operator:test_command", "Run call scripts against the flow with the demo data."),
+    "sms-keywords": (
+        "ivr.cli.operator:sms_keywords",
+        "The SMS keywords Twilio answers, and the replies to give its Advanced Opt-Out.",
+    ),
     "prompts": ("ivr.cli.prompts:prompts", "Recorded prompts: build, check and draft them."),
     "tty": ("ivr.cli.tty:tty", "The Baudot TTY modem: encode text to audio, decode audio to text."),
     "console": ("ivr.console.cli:console", "Run the operator console (development server)."),
