@@ -81,7 +81,10 @@ def test_one_script_leaves_paths_uncovered(monkeypatch: pytest.MonkeyPatch) -> N
 def test_sms_keywords_lists_what_twilio_answers_and_the_replies_to_give_it() -> None:
     code, output = run("sms-keywords", str(ROOT))
     assert code == 0
-    assert "opt-out keywords: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT, ALTO, PARAR" in output
+    assert (
+        "opt-out keywords: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT, ALTO, PARAR"
+        in output
+    )
     assert "opt-in keywords: START, YES, UNSTOP, INICIO" in output
     assert "  Español reply (sms_stopped): Ya no recibirá mensajes de Cliente Conectado." in output
     assert "longer than" not in output  # every reply fits a phone

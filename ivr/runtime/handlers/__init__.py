@@ -33,6 +33,11 @@ def _carrying(names: str, *outcomes: str) -> dict[str, frozenset[str]]:
     return dict.fromkeys(outcomes, frozenset(names.split()))
 
 
+def _listing(name: str, fields: str, *outcomes: str) -> HandlerRules:
+    """An account handler whose ``outcomes`` carry one list value, ``name``, of items with ``fields``."""
+    return replace(_ACCOUNT, values=_carrying(name, *outcomes), items={name: frozenset(fields.split())})
+
+
 # What the payment handlers tell the prompts after them: the balance, and a page of payments.
 _PAYMENT_VALUES = _carrying(
     "balance payments", "payer", "payer_no_payments", "receiver", "receiver_no_payments"
@@ -60,19 +65,11 @@ _HANDLERS: dict[str, tuple[_Step, HandlerRules]] = {
     "read_more_payments": (payments.read_more_payments, _PAYMENTS),
     "read_court_dates": (
         case_details.read_court_dates,
-        replace(
-            _ACCOUNT,
-            values=_carrying("court_dates", "upcoming", "none"),
-            items={"court_dates": frozenset({"what", "when", "place", "about"})},
-        ),
+        _listing("court_dates", "what when place about", "upcoming", "none"),
     ),
     "read_case_info": (
         case_details.read_case_info,
-        replace(
-            _ACCOUNT,
-            values=_carrying("cases", "found", "none"),
-            items={"cases": frozenset({"case_number", "county", "status", "office_phone"})},
-        ),
+        _listing("cases", "case_number county status office_phone", "found", "none"),
     ),
     "check_new_pin": (
         pin.check_new_pin,
