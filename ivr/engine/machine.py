@@ -397,4 +397,6 @@ def replay(flow: Flow, state: CallState) -> Turn:
     node = flow.nodes.get(state.node)
     if isinstance(node, MenuNode | InputNode):
         return Turn(state, (_Walk(flow, None).gather(state, node, attempt=1),))
+    if isinstance(node, TransferNode):  # being put through: the transfer again, never silence
+        return Turn(state, (Transfer(node.to, node.queue, node.ring_seconds, returns=True),))
     return Turn(state, ())

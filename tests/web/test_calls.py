@@ -375,3 +375,28 @@ def test_zero_out_of_hours_says_when_and_asks_again(client: FlaskClient) -> None
     assert heard.startswith("Our representatives are available Monday through Friday")
     assert heard.endswith("For other options, press 7 or say None.")
     assert not call.ended
+
+
+def test_a_retried_request_while_being_put_through_gets_the_transfer_again(
+    app_config: dict[str, str],
+) -> None:
+    """Twilio retries a webhook whose first attempt timed out (connection overrides: rc): the retry of
+    the answer that put the call through must not end it in silence."""
+    from ivr.web.app import create_app
+    from tests.conftest import OPEN_TIME, close_app
+
+    app = create_app({**app_config, "IVR_FIXED_TIME": OPEN_TIME})
+    call = phone(app.test_client())
+    call.dial()
+    assert call.gather is not None
+    action = call.gather.get("action", "")
+    call.press("0")
+    retried = signed_post(
+        app.test_client(), action, {"CallSid": call.call_sid, "From": call.caller, "Digits": "0"}
+    )
+    assert retried.status_code == 200
+    assert (
+        '<Dial action="http://localhost/voice/turn?t=2" method="POST" timeout="30">+18005550100</Dial>'
+        in (retried.get_data(as_text=True))
+    )
+    close_app(app)
