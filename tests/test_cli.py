@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -132,3 +134,48 @@ def test_seed_demo_reset_brings_the_temporary_pin_back(server: str, cli_env: dic
     assert "Demo data reset" in reset.stdout
     again = _call("1\n1000000003#\n9999#\n", cli_env)
     assert "temporary PIN" in again.stdout
+
+
+def test_sigterm_to_ivr_serve_also_stops_the_embedded_redis_it_started(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {name: value for name, value in cli_env.items() if name != "REDIS_URL"}  # an embedded Redis
+    process = subprocess.Popen(
+        [*IVR, "serve"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    redis_pid = 0
+    try:
+        url = f"http://127.0.0.1:{env['PORT']}/livez"
+        for _ in range(150):
+            try:
+                if requests.get(url, timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("ivr serve did not come up")
+        registry = json.loads((tmp_path / "instance" / "redis.db.settings").read_text())
+        redis_pid = int(Path(registry["pidfile"]).read_text())
+        assert _running(redis_pid)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        for _ in range(100):  # the server's SHUTDOWN takes a moment
+            if not _running(redis_pid):
+                break
+            time.sleep(0.1)
+        assert not _running(redis_pid), "the embedded redis-server outlived ivr serve"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        if redis_pid and _running(redis_pid):  # the test failed: leave no server behind
+            os.kill(redis_pid, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not a zombie waiting for its parent)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

@@ -98,3 +98,35 @@ def test_account_access_by_text_message_is_off_unless_the_agency_allows_it(
             run(ports, flow, name, Anonymous(), "1000000002", "sms")
     allowed = replace(ports, accounts_by_text=True)
     assert run(allowed, flow, "account_access", Anonymous(), None, "sms")[0].outcome == "available"
+
+
+@pytest.mark.parametrize(
+    ("name", "participant", "digits"),
+    [
+        ("read_payments", "1000000002", None),  # a payer with payments
+        ("read_payments", "1000000004", None),  # a payer with none yet
+        ("read_payments_received", "1000000001", None),
+        ("read_payments_made", "1000000007", None),
+        ("read_court_dates", "1000000002", None),
+        ("read_court_dates", "1000000004", None),
+        ("read_case_info", "1000000002", None),
+        ("read_case_info", "1000000006", None),  # no case
+        ("check_new_pin", "1000000002", "1111"),  # refused, with its reason
+        ("check_new_pin", "1000000002", "4826"),
+        ("offer_phone_update", "1000000002", None),
+    ],
+)
+def test_handlers_give_exactly_the_values_their_rules_declare(
+    ports: HandlerPorts, flow: Flow, name: str, participant: str, digits: str | None
+) -> None:
+    """`ivr validate` checks every {placeholder} against the declared values; they must be what the handler
+    really gives, item fields included."""
+    who = ports.accounts.identify(participant_number=participant)
+    assert who is not None
+    finished, _ = run(ports, flow, name, SignedIn(who), digits)
+    rules = HANDLER_RULES[name]
+    assert set(finished.values) == rules.values_of(finished.outcome), (name, finished.outcome)
+    for list_name, items in finished.values.items():
+        if isinstance(items, tuple):
+            for item in items:
+                assert set(item) == rules.items[list_name], (name, list_name)

@@ -76,3 +76,31 @@ def test_one_script_leaves_paths_uncovered(monkeypatch: pytest.MonkeyPatch) -> N
     code, output = run("test", "tests/calls/temporary_pin.yaml")
     assert code == 1
     assert "Not covered by any script" in output and "node 'payments'" in output
+
+
+def test_sms_keywords_lists_what_twilio_answers_and_the_replies_to_give_it() -> None:
+    code, output = run("sms-keywords", str(ROOT))
+    assert code == 0
+    assert (
+        "opt-out keywords: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT, ALTO, PARAR"
+        in output
+    )
+    assert "opt-in keywords: START, YES, UNSTOP, INICIO" in output
+    assert "  Español reply (sms_stopped): Ya no recibirá mensajes de Cliente Conectado." in output
+    assert "longer than" not in output  # every reply fits a phone
+
+
+def test_a_transfer_step_of_a_call_script_needs_a_transfer_in_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = tmp_path / "calls" / "transfer.yaml"
+    script.parent.mkdir()
+    script.write_text(
+        "name: busy before any transfer\nsteps:\n  - hear: [welcome, offer_spanish, caller_type]\n"
+        "  - transfer: busy\n  - press: '0'\n    ends: transfer\n  - press: '1'\n"
+    )
+    monkeypatch.chdir(ROOT)
+    code, output = run("test", str(script))
+    assert code == 1
+    assert "no transfer is in progress" in output
+    assert "the call is being transferred: say how the transfer ends" in output

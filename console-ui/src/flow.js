@@ -197,7 +197,7 @@ export class FlowView {
                   {},
                   el("td", {}, o.key ?? "—"),
                   languages.map(([code]) => el("td", { lang: code }, (o.words[code] ?? []).join(", "))),
-                  el("td", {}, this.targetButton(o.next), o.when ? ` (only while ${o.when})` : "", o.language ? ` (switches to ${o.language})` : ""),
+                  el("td", {}, o.next ? this.targetButton(o.next) : `the ${o.command} command`, o.when ? ` (only while ${o.when})` : "", o.language ? ` (switches to ${o.language})` : ""),
                 ),
               ),
             ),

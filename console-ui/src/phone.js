@@ -27,6 +27,10 @@ export class Phone {
     for (const button of document.querySelectorAll(".keypad .key")) {
       button.addEventListener("click", () => this.press(button.dataset.key));
     }
+    // While the call is being transferred, the operator says how the transfer ends, as Twilio would.
+    for (const button of document.querySelectorAll("#transfer-ends button")) {
+      button.addEventListener("click", () => this.send({ transfer: button.dataset.transfer }, `(the transfer: ${button.textContent.toLowerCase()})`));
+    }
     if (Recognition) {
       this.$("say-speak").hidden = false;
       this.$("say-speak").addEventListener("click", () => this.listen());
@@ -128,6 +132,12 @@ export class Phone {
     this.waiting = turn.waiting;
     lightPath(this.$("phone-drawing"), this.path, this.node);
     this.speak(turn.heard);
+    this.$("transfer-ends").hidden = !turn.transferring;
+    this.$("call-silence").disabled = Boolean(turn.transferring || turn.ended);
+    if (turn.transferring) {
+      this.line("service", `(transferring to ${turn.transferring.to})`);
+      say("Transferring: choose how the transfer ends.");
+    }
     if (turn.ended) {
       this.line("service", turn.ended.startsWith("transfer") ? `(transferred ${turn.ended.slice(9)})` : "(the service hung up)");
       this.finish();
@@ -174,6 +184,7 @@ export class Phone {
   finish() {
     this.call = null;
     this.waiting = null;
+    this.$("transfer-ends").hidden = true;
     this.enable(false);
     window.speechSynthesis?.cancel();
     say("The call has ended.");

@@ -4,8 +4,8 @@ Input: digits (with an optional finish key) are keys; anything else is words, ma
 ("SI", "PAGOS"). A trailing "GA" (go ahead) is ignored, "SK" ends the session, and "Q" or "QQ" stand
 for a question mark, as TTY users type them; a lone question mark asks for help.
 
-Output: the same prompts the voice channel says, with "say" turned into "type", and values written as
-figures ("$1,234.56", "NOV 3 2026") rather than words. The TTY style is upper case, limited to the
+Output: the same prompts the voice channel says (in plain style, their form for text messages, ``<id>_sms``,
+where the flow has one), with "say" turned into "type", and values written as figures ("$1,234.56", "NOV 3 2026") rather than words. The TTY style is upper case, limited to the
 characters a US TTY can show, in short lines, and every turn ends with GA (SK when the call ends);
 the plain style (SMS, chat) keeps ordinary case and punctuation.
 """
@@ -36,8 +36,8 @@ from ivr.engine import (
     Transfer,
     Turn,
 )
-from ivr.engine.events import MAX_SPEECH_CHARS
-from ivr.flow.model import Flow
+from ivr.engine.events import MAX_KEYS, MAX_SPEECH_CHARS
+from ivr.flow.model import SMS_FORM, Flow
 from ivr.media.tty.baudot import tty_text
 
 MAX_TEXT = MAX_SPEECH_CHARS  # one typed line is one answer
@@ -65,8 +65,8 @@ def text_event(line: str) -> Event:
     if not text:
         return NoInput()
     compact = text.replace(" ", "")
-    if _KEYS.match(compact):
-        return DigitsEntered(compact)
+    if _KEYS.match(compact) and len(compact) <= MAX_KEYS:
+        return DigitsEntered(compact)  # more keys than a telephone sends at once: words, not understood
     if text == "?":
         return SpeechHeard("help")
     return SpeechHeard(text)
@@ -92,6 +92,7 @@ def written(value: Scalar, language: str, locale: str) -> str:
 class TextReply:
     lines: tuple[str, ...]
     ended: bool
+    language: str | None = None  # the call's language after the turn
 
     def as_text(self) -> str:
         return "\n".join(self.lines)
@@ -118,7 +119,9 @@ class TextRenderer:
         self._channel = TTY_CHANNEL if tty else None
 
     def _text(self, say: Say, language: str) -> str:
-        text = prompt_text(self._flow, say.prompt, language, say.values, written, self._channel)
+        texted = say.prompt + SMS_FORM  # the plain style is what SMS callers read
+        prompt = texted if not self._tty and texted in self._flow.prompts.get(language, {}) else say.prompt
+        text = prompt_text(self._flow, prompt, language, say.values, written, self._channel)
         for pattern, replacement in _TYPED.get(language, _TYPED["en"]):
             text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
         return text
@@ -146,7 +149,7 @@ class TextRenderer:
                 ended = True
             elif isinstance(action, Hangup):
                 ended = True
-        return TextReply(self._style(paragraphs, ended), ended)
+        return TextReply(self._style(paragraphs, ended), ended, language)
 
     def _style(self, paragraphs: list[str], ended: bool) -> tuple[str, ...]:
         paragraphs = [p for p in paragraphs if p.strip()]

@@ -1,5 +1,6 @@
 """`ivr call`: a console telephone on the Twilio simulator, for a person at a terminal or a script on stdin:
-keys ("1", "1000000001#", "*"), speech ("say: pagos"), or an empty line for silence."""
+keys ("1", "1000000001#", "*"), speech ("say: pagos"), or an empty line for silence; while a call is
+being transferred, what becomes of the transfer ("busy", "no-answer", "failed", "completed")."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ def run_console_call(
     show(phone.dial())
     try:
         while not phone.ended:
+            if phone.transfer is not None:  # what becomes of the transfer, as Twilio would report it
+                line = read_line("(transferring: busy, no-answer, failed or completed) > ")
+                if line is None:
+                    out.write("[you hung up]\n")
+                    return 1
+                if echo:
+                    out.write(f"> {line.strip()}\n")
+                show(phone.transfer_ends(line.strip() or "completed"))
+                continue
             keys_only = phone.gather is not None and phone.gather.get("input") == "dtmf"
             hint = "keys" if keys_only else "keys, or say: words"
             line = read_line(f"({hint}; empty line = silence) > ")

@@ -29,6 +29,10 @@ LAZY_COMMANDS = {
         "Draw the call flow: SVG or PNG through Graphviz, DOT, or Mermaid text.",
     ),
     "test": ("ivr.cli.operator:test_command", "Run call scripts against the flow with the demo data."),
+    "sms-keywords": (
+        "ivr.cli.operator:sms_keywords",
+        "The SMS keywords Twilio answers, and the replies to give its Advanced Opt-Out.",
+    ),
     "prompts": ("ivr.cli.prompts:prompts", "Recorded prompts: build, check and draft them."),
     "tty": ("ivr.cli.tty:tty", "The Baudot TTY modem: encode text to audio, decode audio to text."),
     "console": ("ivr.console.cli:console", "Run the operator console (development server)."),
@@ -74,16 +78,25 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 def serve(port: int, host: str) -> None:
     """Run the webhook server (development server; see docs/deploy.md for production)."""
+    import signal
+
     from ivr.service.settings import is_loopback
     from ivr.web.app import create_app
 
     app = create_app()
-    settings = app.extensions["ivr"].settings
-    if settings.dev_token and not is_loopback(host):
-        raise click.UsageError("without TWILIO_AUTH_TOKEN the server listens on a loopback address only")
-    version = app.extensions["ivr"].conversation.flow.version
-    click.echo(f"Customer Connect IVR on http://{host}:{port}/voice  (flow {version})")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    built = app.extensions["ivr"]
+    try:
+        if built.settings.dev_token and not is_loopback(host):
+            raise click.UsageError("without TWILIO_AUTH_TOKEN the server listens on a loopback address only")
+        click.echo(
+            f"Customer Connect IVR on http://{host}:{port}/voice  (flow {built.conversation.flow.version})"
+        )
+        # SIGTERM (a service manager, `kill`) stops the server as Ctrl-C does, so the finally below runs.
+        signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(0))
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        if built.embedded_redis is not None:  # the Redis server this command started (no REDIS_URL)
+            built.embedded_redis.shutdown()
 
 
 @main.command("seed-demo")

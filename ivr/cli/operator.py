@@ -1,4 +1,5 @@
-"""Operators' commands: `ivr validate`, `ivr graph` and `ivr test`, for the call flow in YAML."""
+"""Operators' commands: `ivr validate`, `ivr graph`, `ivr test` and `ivr sms-keywords`, for the call flow in
+YAML."""
 
 from __future__ import annotations
 
@@ -114,3 +115,27 @@ def test_command(scripts: tuple[str, ...], flow_path: str | None, coverage: bool
             click.echo(f"  - {gap}")
     click.echo(f"{len(results) - failed} passed, {failed} failed")
     sys.exit(1 if failed or gaps else 0)
+
+
+@click.command("sms-keywords")
+@click.argument("path", required=False, type=click.Path(exists=True))
+def sms_keywords(path: str | None) -> None:
+    """What to enter in the Messaging Service's Advanced Opt-Out: the keywords Twilio answers, and the
+    flow's replies to them in every language (prompts sms_help, sms_stopped, sms_started)."""
+    from ivr.channels.prompts import prompt_text
+    from ivr.channels.text import written
+    from ivr.flow import FlowError
+    from ivr.service.flow import load_service_flow
+    from ivr.twilio.messaging import KEYWORD_PROMPTS, KEYWORDS, MAX_REPLY_CHARS, plain
+
+    try:
+        flow = load_service_flow(_flow_folder(path))
+    except FlowError as exc:
+        raise click.ClickException(f"the flow has problems; run `ivr validate` first:\n{exc}") from None
+    for kind, prompt in KEYWORD_PROMPTS.items():
+        words = ", ".join(word for word, of in KEYWORDS.items() if of is kind)
+        click.echo(f"{kind.value} keywords: {words}")
+        for language, spec in flow.languages.items():
+            reply = plain(prompt_text(flow, prompt, language, {}, written))
+            warning = f"  (longer than {MAX_REPLY_CHARS} characters)" if len(reply) > MAX_REPLY_CHARS else ""
+            click.echo(f"  {spec.name} reply ({prompt}): {reply}{warning}")

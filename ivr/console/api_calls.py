@@ -39,11 +39,13 @@ def answer(call_id: str) -> Response:
     try:
         return jsonify(
             console_services().phone.answer(
-                g.operator.id, call_id, Answer(_text(body, "keys"), _text(body, "speech"))
+                g.operator.id,
+                call_id,
+                Answer(_text(body, "keys"), _text(body, "speech"), _text(body, "transfer")),
             )
         )
     except PhoneError as exc:
-        abort(400 if "keys" in str(exc) else 404, str(exc))
+        abort(400 if "keys" in str(exc) or "transfer" in str(exc) else 404, str(exc))
 
 
 @api_calls.delete("/phone/calls/<call_id>")

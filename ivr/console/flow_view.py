@@ -65,6 +65,7 @@ def node_view(flow: Flow, node_id: str, node: AnyNode) -> dict[str, Any]:
                 "key": option.key,
                 "words": {lang: list(words) for lang, words in option.words.items()},
                 "next": option.next,
+                "command": option.command,
                 "language": option.language,
                 "when": option.when,
             }

@@ -38,6 +38,7 @@ from ivr.engine import (
     Say,
     SpeechHeard,
     Transfer,
+    TransferEnded,
     Turn,
 )
 from ivr.flow.library import FlowLibrary
@@ -73,12 +74,21 @@ def open_sandbox(url: str) -> Engine:
     return engine
 
 
+# How a transfer can end, as the flow names it (TransferEnded): the browser phone asks the operator.
+TRANSFER_OUTCOMES = ("completed", "busy", "no_answer", "failed")
+
+
 @dataclass(frozen=True)
 class Answer:
     keys: str | None = None
     speech: str | None = None
+    transfer: str | None = None  # how the transfer in progress ended: one of TRANSFER_OUTCOMES
 
     def event(self) -> Event:
+        if self.transfer is not None:
+            if self.transfer not in TRANSFER_OUTCOMES:
+                raise PhoneError(f"a transfer ends {', '.join(TRANSFER_OUTCOMES)}")
+            return TransferEnded(self.transfer)
         if self.keys:
             if len(self.keys) > MAX_KEYS or not set(self.keys) <= PHONE_KEYS:
                 raise PhoneError("keys are 0-9, * and #, at most 32 at a time")
@@ -146,6 +156,7 @@ class BrowserPhone:
         heard: list[dict[str, Any]] = []
         waiting: dict[str, Any] | None = None
         ending = None
+        transferring: dict[str, Any] | None = None
         for action in turn.actions:
             says: tuple[Say, ...] = ()
             if isinstance(action, Say):
@@ -155,6 +166,11 @@ class BrowserPhone:
                 waiting = self._waiting(flow, turn, action)
             elif isinstance(action, Hangup):
                 ending = "hangup"
+            elif isinstance(action, Transfer) and action.returns:  # the flow goes on when it ends
+                transferring = {
+                    "to": action.number or action.queue or "",
+                    "outcomes": list(TRANSFER_OUTCOMES),
+                }
             elif isinstance(action, Transfer):
                 ending = "transfer: " + (action.number or action.queue or "")
             heard.extend(self._heard(flow, say, turn.state.language) for say in says)
@@ -167,6 +183,7 @@ class BrowserPhone:
             "node": turn.state.node,
             "language": turn.state.language,
             "ended": ending,
+            "transferring": transferring,
             "retry": turn.retry,
         }
 

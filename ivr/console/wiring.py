@@ -27,6 +27,7 @@ from ivr.media.recordings.sources import build_dir
 from ivr.runtime.handlers import HANDLER_RULES
 from ivr.service.flow import SERVICE_PROMPTS, load_service_flow
 from ivr.service.wiring import connect_redis
+from ivr.twilio.messaging import TEXT_KEYWORDS
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,9 @@ def build_console_services(settings: ConsoleSettings) -> ConsoleServices:
     journal = RedisCallJournal(client, service.redis_prefix, service.secret_key, flows)
     audio = PromptAudio.load(build_dir(service.flow_path))
     sandbox = open_sandbox(settings.sandbox_url)
-    watcher = FlowWatcher(flows, service.flow_path, HANDLER_RULES, SERVICE_PROMPTS)
+    watcher = FlowWatcher(
+        flows, service.flow_path, HANDLER_RULES, SERVICE_PROMPTS, text_keywords=TEXT_KEYWORDS
+    )
     if service.watch_flow:
         watcher.start()
     return ConsoleServices(

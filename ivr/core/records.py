@@ -9,6 +9,11 @@ from enum import Enum, StrEnum
 
 from ivr.core.values import Money
 
+# The most characters of a calling number the service keeps, wherever it keeps one: the caller id a channel
+# gives (ivr.twilio.ids), the audit trail's column and the phone on file (ivr.adapters.sql.models). A SIP
+# caller id can be this long; every column that holds a calling number is as wide.
+CALLING_NUMBER_CHARS = 32
+
 
 class PinCheck(Enum):
     OK = "ok"

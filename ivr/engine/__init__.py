@@ -14,6 +14,7 @@ from ivr.engine.events import (
     HandlerFinished,
     NoInput,
     SpeechHeard,
+    TransferEnded,
 )
 from ivr.engine.machine import Retry, Turn, replay, step
 from ivr.engine.state import CallState
@@ -35,6 +36,7 @@ __all__ = [
     "Say",
     "SpeechHeard",
     "Transfer",
+    "TransferEnded",
     "Turn",
     "replay",
     "step",

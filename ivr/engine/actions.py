@@ -56,10 +56,14 @@ class Hangup:
 
 @dataclass(frozen=True, slots=True)
 class Transfer:
-    """Connect the caller to a phone number (E.164) or a named queue; the call leaves the flow."""
+    """Connect the caller to a phone number (E.164) or a named queue, ringing at most ``ring_seconds``.
+    ``returns``: the flow goes on when the transfer comes back (``TransferEnded``); otherwise the call
+    leaves the flow."""
 
     number: str | None = None
     queue: str | None = None
+    ring_seconds: int = 30
+    returns: bool = False
 
 
 Action = Say | Gather | RunHandler | Hangup | Transfer

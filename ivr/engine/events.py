@@ -102,4 +102,12 @@ class HandlerFinished:
             raise InvalidEvent(f"a handler's outcome is a name in lower case, not {self.outcome!r}")
 
 
-Event = CallStarted | DigitsEntered | SpeechHeard | NoInput | CallEnded | HandlerFinished
+@dataclass(frozen=True, slots=True)
+class TransferEnded:
+    """A transfer came back to the flow: ``outcome`` is busy, no_answer, failed (nobody took the call) or
+    completed (the representative took it and hung up first)."""
+
+    outcome: str
+
+
+Event = CallStarted | DigitsEntered | SpeechHeard | NoInput | CallEnded | HandlerFinished | TransferEnded

@@ -38,6 +38,7 @@ from ivr.engine.events import (
     HandlerFinished,
     NoInput,
     SpeechHeard,
+    TransferEnded,
 )
 from ivr.engine.sign_in import Anonymous, PinRefused, SignIn, SignInViolation
 from ivr.engine.state import CallState
@@ -114,6 +115,12 @@ def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | N
     node = flow.nodes[state.node]
     if isinstance(event, HandlerFinished):
         return walk.finished(state, node, event) if isinstance(node, ActionNode) else Turn(state, ())
+    if isinstance(event, TransferEnded) or isinstance(node, TransferNode):
+        # A call being transferred moves only when the transfer ends, and the end of a transfer moves
+        # nothing else: either, out of place, hears where the call is.
+        if not isinstance(node, TransferNode) or not isinstance(event, TransferEnded):
+            return replay(flow, state)
+        return walk.transfer_ended(replace(state, turn=state.turn + 1), node, event.outcome)
 
     state = replace(state, turn=state.turn + 1)
     if isinstance(node, MenuNode | InputNode):
@@ -181,6 +188,14 @@ class _Walk:
                 updated = replace(updated, failed_sign_ins=state.failed_sign_ins + 1)
         return self.enter(updated.with_counters(event.counters), target, values=event.values)
 
+    def transfer_ended(self, state: CallState, node: TransferNode, outcome: str) -> Turn:
+        """A transfer came back: where the flow says that outcome goes; without a node for it, the call
+        ends (a representative who hung up first: the conversation is over)."""
+        target = next((to for name, to in node.outcomes.items() if name == outcome), None)
+        if target is None:
+            return Turn(replace(state, ended=True), (Hangup(),))
+        return self.enter(state, target)
+
     # -- answers at a waiting node -------------------------------------------------------------
 
     def command(self, state: CallState, node: GatheringNode, name: str) -> Turn:
@@ -210,6 +225,8 @@ class _Walk:
             return self.retry(state, node, Retry.NO_MATCH)
         if option.language is not None:
             state = replace(state, language=option.language)
+        if option.next is None:  # an option that does what a universal command does
+            return self.command(state, node, option.command or "repeat")
         return self.enter(state, option.next)
 
     def answer_input(self, state: CallState, node: InputNode, event: Event) -> Turn:
@@ -352,8 +369,9 @@ class _Walk:
             if isinstance(node, TransferNode):
                 if self.open or not node.hours:
                     actions.extend(self.says(node.say, values))
-                    actions.append(Transfer(number=node.to, queue=node.queue))
-                    return Turn(replace(state, ended=True), tuple(actions), tuple(visited))
+                    returns = bool(node.outcomes)  # the call waits here for the transfer to come back
+                    actions.append(Transfer(node.to, node.queue, node.ring_seconds, returns))
+                    return Turn(replace(state, ended=not returns), tuple(actions), tuple(visited))
                 actions.extend(self.says(node.closed, values))
                 if node.when_closed is not None:
                     node_id = node.when_closed
@@ -388,4 +406,6 @@ def replay(flow: Flow, state: CallState) -> Turn:
     node = flow.nodes.get(state.node)
     if isinstance(node, MenuNode | InputNode):
         return Turn(state, (_Walk(flow, None).gather(state, node, attempt=1),))
+    if isinstance(node, TransferNode):  # being put through: the transfer again, never silence
+        return Turn(state, (Transfer(node.to, node.queue, node.ring_seconds, returns=True),))
     return Turn(state, ())

@@ -6,12 +6,14 @@ import difflib
 import re
 import string
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 
 from ivr.core.speech_text import fold
 from ivr.flow.errors import Problem
 from ivr.flow.handler_rules import HandlerCatalog, Level
 from ivr.flow.model import (
+    SMS_FORM,
+    TRANSFER_FAILURES,
     ActionNode,
     AnyNode,
     Flow,
@@ -22,6 +24,7 @@ from ivr.flow.model import (
     SayItem,
     TransferNode,
 )
+from ivr.flow.placeholders import values_in
 
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _WAITING = (MenuNode, InputNode)
@@ -37,7 +40,8 @@ def targets(node: AnyNode, exhaustion: bool = True) -> Iterator[tuple[str, str]]
     """(yaml path below the node, target node id) for every transition a node can make."""
     if isinstance(node, MenuNode):
         for index, option in enumerate(node.options):
-            yield f"options.{index}.next", option.next
+            if option.next is not None:
+                yield f"options.{index}.next", option.next
     if isinstance(node, InputNode | MessageNode):
         yield "next", node.next
     if isinstance(node, ActionNode):
@@ -45,8 +49,11 @@ def targets(node: AnyNode, exhaustion: bool = True) -> Iterator[tuple[str, str]]
             yield f"outcomes.{outcome}", target
         if node.on_error:
             yield "on_error", node.on_error
-    if isinstance(node, TransferNode) and node.when_closed:
-        yield "when_closed", node.when_closed
+    if isinstance(node, TransferNode):
+        if node.when_closed:
+            yield "when_closed", node.when_closed
+        for outcome, target in node.outcomes.items():
+            yield f"outcomes.{outcome}", target
     if exhaustion and isinstance(node, MenuNode | InputNode) and node.on_exhausted:
         yield "on_exhausted", node.on_exhausted
 
@@ -72,13 +79,21 @@ def _prompt_refs(flow: Flow) -> Iterator[tuple[str, str]]:
 
 
 def check_flow(
-    flow: Flow, handlers: HandlerCatalog | None, handler_prompts: set[str] | None = None
+    flow: Flow,
+    handlers: HandlerCatalog | None,
+    handler_prompts: Mapping[str, Collection[str]] | Collection[str] | None = None,
+    text_keywords: Mapping[str, str] | None = None,
 ) -> list[Problem]:
+    """Every problem of a compiled flow. ``handler_prompts``: the prompts the service says on its own,
+    with the values it fills in (a plain collection: prompts said without values). ``text_keywords``: the
+    words the text-message carrier answers itself (STOP, HELP, YES ...), with what it does with them."""
+    service_prompts = _service_prompts(handler_prompts)
     problems = [
         *_check_header(flow),
         *_check_nodes(flow, None if handlers is None else set(handlers)),
-        *_check_prompts(flow, handler_prompts or set()),
+        *_check_prompts(flow, set(service_prompts)),
         *_check_channel_prompts(flow),
+        *_check_text_keywords(flow, text_keywords or {}),
     ]
     if not problems:  # the graph checks assume every target exists
         problems.extend(_unreachable(flow))
@@ -86,7 +101,18 @@ def check_flow(
         problems.extend(_no_way_out(flow))
         if handlers is not None:
             problems.extend(_reachable_without_sign_in(flow, handlers))
+            problems.extend(check_placeholders(flow, handlers, service_prompts))
     return problems
+
+
+def _service_prompts(
+    given: Mapping[str, Collection[str]] | Collection[str] | None,
+) -> dict[str, frozenset[str]]:
+    if given is None:
+        return {}
+    if isinstance(given, Mapping):
+        return {prompt: frozenset(values) for prompt, values in given.items()}
+    return {prompt: frozenset() for prompt in given}
 
 
 def _missing(flow: Flow, where: str, what: str, target: str) -> Problem:
@@ -223,6 +249,18 @@ def _check_transfer(flow: Flow, node_id: str, node: TransferNode) -> Iterator[Pr
             f"transfer '{node_id}' follows hours of operation, but the flow has no 'hours:'",
             yaml_path=f"{base}.hours",
         )
+    missing = [outcome for outcome in TRANSFER_FAILURES if outcome not in node.outcomes]
+    if missing:
+        yield Problem(
+            f"transfer '{node_id}' does not say where callers go when the line is "
+            f"{' or '.join(_FAILURE_WORDS[outcome] for outcome in missing)}: they would hear silence; add "
+            + ", ".join(f"outcomes.{outcome}" for outcome in missing)
+            + " (a node that says what happened and offers a way on)",
+            yaml_path=f"{base}.outcomes" if node.outcomes else base,
+        )
+
+
+_FAILURE_WORDS = {"busy": "busy", "no_answer": "not answered", "failed": "out of order"}
 
 
 def _check_options(flow: Flow, node_id: str, node: MenuNode) -> Iterator[Problem]:
@@ -250,6 +288,12 @@ def _check_options(flow: Flow, node_id: str, node: MenuNode) -> Iterator[Problem
                     yaml_path=f"{where}.key",
                 )
             keys[option.key] = index
+        if option.command is not None and option.command not in flow.commands:
+            yield Problem(
+                f"option {index + 1} of '{node_id}' does what the {option.command} command does, but the "
+                f"flow has no {option.command} command under commands:",
+                yaml_path=f"{where}.command",
+            )
         if option.when is not None and flow.hours is None:
             yield Problem(
                 f"option {index + 1} of '{node_id}' depends on hours, but the flow has no 'hours:'",
@@ -310,9 +354,11 @@ def _loops_without_waiting(flow: Flow) -> Iterator[Problem]:
         state[node_id] = 1
         path.append(node_id)
         node = flow.nodes[node_id]
-        for _, target in targets(node, exhaustion=False):
+        for where, target in targets(node, exhaustion=False):
             if isinstance(flow.nodes[target], (*_WAITING, HangupNode)):
                 continue
+            if where.startswith("outcomes.") and isinstance(node, TransferNode):
+                continue  # a transfer's outcome comes back only after the call was put through
             if state.get(target) == 1:
                 cycle = path[path.index(target) :]
                 if frozenset(cycle) not in reported:
@@ -391,8 +437,9 @@ def _sign_in_moves(flow: Flow, handlers: HandlerCatalog, node_id: str, level: Le
     if node.on_exhausted is None:
         yield exhausted, level
     secret = isinstance(node, InputNode) and node.secret
+    by_option = {o.command for o in node.options if o.command} if isinstance(node, MenuNode) else set()
     for name, command in flow.commands.items():
-        if name in node.without_commands or name in _STAYING_COMMANDS:
+        if name in _STAYING_COMMANDS or (name in node.without_commands and name not in by_option):
             continue
         if secret and name in _LEAVING_AT_SECRET:
             continue
@@ -437,3 +484,152 @@ def _path(came_from: dict[_Place, _Place | None], place: _Place) -> str:
             nodes.append(step[0])
         step = came_from[step]
     return " -> ".join(reversed(nodes))
+
+
+# -- placeholders: every {value} a prompt uses must reach it on every path --------------------------
+
+
+def _given_values(flow: Flow, handlers: HandlerCatalog) -> dict[str, frozenset[str]]:
+    """For each node that says something on the way (message, hangup, transfer), the values it is given
+    on every path that reaches it: what a handler's outcome carries, passed along message nodes until the
+    caller is asked something. A path from a question, a command or an error carries none."""
+    given: dict[str, frozenset[str] | None] = dict.fromkeys(flow.nodes)  # None: no path seen yet
+    todo: deque[str] = deque()
+
+    def arrive(node_id: str, values: frozenset[str]) -> None:
+        known = given.get(node_id)
+        narrowed = values if known is None else known & values
+        if node_id in given and narrowed != known:
+            given[node_id] = narrowed
+            todo.append(node_id)
+
+    for root in (flow.start, flow.defaults.on_exhausted, *_command_targets(flow)):
+        arrive(root, frozenset())
+    for node in flow.nodes.values():
+        if isinstance(node, MenuNode | InputNode):
+            for _, target in targets(node):
+                arrive(target, frozenset())
+        elif isinstance(node, ActionNode):
+            rules = handlers.get(node.handler)
+            for outcome, target in node.outcomes.items():
+                arrive(target, rules.values_of(outcome) if rules else frozenset())
+            if node.on_error:
+                arrive(node.on_error, frozenset())
+        elif isinstance(node, TransferNode):
+            for target in node.outcomes.values():
+                arrive(target, frozenset())
+    while todo:
+        node_id = todo.popleft()
+        node = flow.nodes[node_id]
+        values = given[node_id] or frozenset()
+        if isinstance(node, MessageNode):
+            arrive(node.next, values)
+        elif isinstance(node, TransferNode) and node.when_closed:
+            arrive(node.when_closed, values)
+    return {node_id: values or frozenset() for node_id, values in given.items()}
+
+
+def _list_items(handlers: HandlerCatalog) -> dict[str, frozenset[str]]:
+    """Every list value a handler gives (what for_each walks), with the fields of its items."""
+    items: dict[str, frozenset[str]] = {}
+    for rules in handlers.values():
+        for name, fields in rules.items.items():
+            items[name] = items.get(name, frozenset()) | fields
+    return items
+
+
+def _placeholder_problem(
+    flow: Flow, prompt_id: str, lang: str, name: str, where: str, whom: str, available: frozenset[str]
+) -> Problem:
+    has = f"; it has {', '.join(sorted(available))}" if available else "; none are given there"
+    close = difflib.get_close_matches(name, sorted(available), n=1)
+    hint = f"; did you mean {{{close[0]}}}?" if close else ""
+    return Problem(
+        f"prompt '{prompt_id}' in prompts/{lang}.yaml uses {{{name}}}, which {whom} is never given, so "
+        f"callers would hear a blank{has}{hint}",
+        yaml_path=where,
+    )
+
+
+def _check_text(
+    flow: Flow, prompt_id: str, where: str, whom: str, available: frozenset[str]
+) -> Iterator[Problem]:
+    for lang, catalogue in flow.prompts.items():
+        for form in (prompt_id, prompt_id + SMS_FORM):  # and its form for text messages, if it has one
+            text = catalogue.get(form)
+            if text is None:
+                continue
+            try:
+                used = values_in(text)
+            except ValueError:
+                continue  # an unmatched brace: the prompt catalogue reports it with its line
+            for name in sorted(used - available):
+                yield _placeholder_problem(flow, form, lang, name, where, whom, available)
+
+
+def check_placeholders(
+    flow: Flow, handlers: HandlerCatalog, service_prompts: Mapping[str, frozenset[str]]
+) -> Iterator[Problem]:
+    """Placeholders no path fills: a misspelt value ({balanse}), a value of another handler, a list value
+    said outside its for_each, a value in a question (said again on a repeat, when no values are at hand)."""
+    given = _given_values(flow, handlers)
+    items = _list_items(handlers)
+    nothing: frozenset[str] = frozenset()
+    for where, prompt_id in _prompt_refs(flow):
+        node_id = where.split(".")[1] if where.startswith("nodes.") else None
+        node = flow.nodes.get(node_id or "")
+        if node is None or isinstance(node, MenuNode | InputNode):
+            whom = f"question '{node_id}' (said again on a repeat)" if node_id else where
+            yield from _check_text(flow, prompt_id, where, whom, nothing)
+            continue
+        values = given.get(node_id or "", nothing)
+        scalars = values - set(items)
+        item = _say_item(node, where)
+        whom = f"node '{node_id}'"
+        if item is not None and item.for_each is not None:
+            if item.for_each not in values:
+                yield Problem(
+                    f"node '{node_id}' says '{prompt_id}' for each of '{item.for_each}', which it is never "
+                    f"given{_suggest(item.for_each, sorted(values & set(items)))}",
+                    yaml_path=f"{where}.for_each",
+                )
+                continue
+            whom = f"an item of '{item.for_each}' at node '{node_id}'"
+            scalars = scalars | items.get(item.for_each, nothing)
+        yield from _check_text(flow, prompt_id, where, whom, scalars)
+    for prompt_id, values in sorted(service_prompts.items()):
+        yield from _check_text(flow, prompt_id, "prompts said by the service itself", "the service", values)
+
+
+def _say_item(node: AnyNode, where: str) -> SayItem | None:
+    """The say item a prompt reference (``nodes.x.say.2``, ``nodes.x.closed.0``) points at."""
+    *_, field, index = where.split(".")
+    listed = getattr(node, field, None)
+    if not index.isdigit() or not isinstance(listed, tuple) or int(index) >= len(listed):
+        return None
+    found = listed[int(index)]
+    return found if isinstance(found, SayItem) else None
+
+
+def _check_text_keywords(flow: Flow, keywords: Mapping[str, str]) -> Iterator[Problem]:
+    """Menu answers a text message can never deliver: Twilio answers these words itself on SMS (and a
+    STOP word also stops every message to the caller). Every menu counts: with account access by text, an
+    SMS caller can reach them all."""
+    folded = {fold(word): (word, meaning) for word, meaning in keywords.items()}
+    for node_id, node in flow.nodes.items():
+        if not isinstance(node, MenuNode):
+            continue
+        for index, option in enumerate(node.options):
+            for lang, phrases in option.words.items():
+                spoken = {fold(phrase) for phrase in option.spoken.get(lang, ())}
+                for phrase in phrases:
+                    found = folded.get(fold(phrase))
+                    if found is None or fold(phrase) in spoken:
+                        continue
+                    word, meaning = found
+                    yield Problem(
+                        f"menu '{node_id}' takes '{phrase}' as an answer, but on SMS Twilio answers {word} "
+                        f"itself ({meaning}): a caller who texts it never reaches this menu; use another "
+                        f"word, or keep it for callers who speak it under 'spoken:'",
+                        yaml_path=f"nodes.{node_id}.options.{index}.words.{lang}",
+                    )

@@ -1,10 +1,13 @@
-"""What the service's handlers require of a call's sign-in, and what their outcomes make of it.
+"""What the service's handlers require of a call's sign-in, what their outcomes make of it, and which values
+they give the prompts said after them.
 
 The flow names handlers; the service says, for each, how far a call must be signed in before it may run
 (``needs``) and how its outcomes move the sign-in (``grants``, ``forgets``). The engine refuses to run a
 handler the call has not earned, and ``ivr validate`` refuses a flow in which a caller could reach such a
-handler without passing sign-in (ivr.flow.checks). The rules are plain data: the flow layer reads them
-without importing the handlers.
+handler without passing sign-in (ivr.flow.checks). ``values`` names the values each outcome carries to the
+prompts said on the way to the next question ("{balance}"), and ``items`` the fields of each list value a
+``for_each`` says ("{amount}" of every payment): ``ivr validate`` refuses a placeholder no path provides.
+The rules are plain data: the flow layer reads them without importing the handlers.
 """
 
 from __future__ import annotations
@@ -30,12 +33,18 @@ class HandlerRules:
     needs: Level = Level.NONE
     grants: Mapping[str, Level] = field(default_factory=dict)
     forgets: bool = False
+    values: Mapping[str, frozenset[str]] = field(default_factory=dict)  # outcome -> value names it carries
+    items: Mapping[str, frozenset[str]] = field(default_factory=dict)  # list value -> the fields of an item
 
     def after(self, outcome: str, current: Level) -> Level:
         """The level a call at ``current`` is left at by ``outcome`` (as far as a check can tell)."""
         if self.forgets:
             return Level.NONE
         return self.grants.get(outcome, current)
+
+    def values_of(self, outcome: str) -> frozenset[str]:
+        """The names of the values ``outcome`` carries (none if it is not declared)."""
+        return self.values.get(outcome, frozenset())
 
 
 HandlerCatalog = Mapping[str, HandlerRules]

@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
 from ivr.flow.errors import FlowError
 from ivr.flow.handler_rules import HandlerCatalog
-from ivr.flow.loader import load_flow
+from ivr.flow.loader import ServicePrompts, load_flow
 from ivr.flow.model import Flow
 
 log = logging.getLogger(__name__)
@@ -93,11 +93,17 @@ class FlowLibrary:
             if version != self._current.version:
                 del self._versions[version]
 
-    def reload(self, location: Path, handlers: HandlerCatalog, handler_prompts: Iterable[str] = ()) -> bool:
+    def reload(
+        self,
+        location: Path,
+        handlers: HandlerCatalog,
+        handler_prompts: ServicePrompts = (),
+        text_keywords: Mapping[str, str] | None = None,
+    ) -> bool:
         """Load the flow from disk; install it if it is valid and new (and publish it to the fleet). Returns
         True when a new version went live."""
         try:
-            flow = load_flow(location, handlers, handler_prompts)
+            flow = load_flow(location, handlers, handler_prompts, text_keywords)
         except FlowError as exc:
             with self._lock:
                 self.last_error = str(exc)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -13,6 +15,7 @@ from ivr.flow.checks import check_flow
 from ivr.flow.errors import FlowError, Problem
 from ivr.flow.handler_rules import HandlerCatalog
 from ivr.flow.model import Flow, IncludedFile, RootFile
+from ivr.flow.placeholders import values_in
 from ivr.flow.yaml_source import Positions, YamlPath, read_yaml, read_yaml_source
 
 ROOT_FILE = "menu_tree.yaml"
@@ -33,6 +36,8 @@ def flow_files(root: Path) -> list[Path]:
 _NODE_KINDS = {"menu", "input", "action", "message", "hangup", "transfer"}
 
 M = TypeVar("M", bound=BaseModel)
+# The prompts the service says on its own, with the values it fills in (or just their ids: no values).
+ServicePrompts = Mapping[str, Collection[str]] | Collection[str]
 
 
 def _at(where: tuple[str, int, int] | None, file: str) -> tuple[str, int | None, int | None]:
@@ -40,17 +45,18 @@ def _at(where: tuple[str, int, int] | None, file: str) -> tuple[str, int | None,
     return where if where is not None else (file, None, None)
 
 
-def _schema_problems(exc: ValidationError, positions: Positions) -> list[Problem]:
+def _schema_problems(exc: ValidationError, positions: Positions, model: type[BaseModel]) -> list[Problem]:
     problems = []
     for error in exc.errors():
         loc: list[str | int] = list(error["loc"])
+        known = _fields_at(model, loc[:-1]) if error["type"] == "extra_forbidden" else ()
         # a discriminated union puts the node kind into the path; operators never wrote it there
         if len(loc) > 2 and loc[0] == "nodes" and loc[2] in _NODE_KINDS:
             del loc[2]
         path: YamlPath = tuple(loc)
         where = positions.find(path)
         yaml_path = ".".join(str(part) for part in path) or None
-        message = _operator_message(error, path)
+        message = _operator_message(error, path, known)
         if where:
             problems.append(Problem(message, where[0], where[1], where[2], yaml_path))
         else:
@@ -58,13 +64,17 @@ def _schema_problems(exc: ValidationError, positions: Positions) -> list[Problem
     return problems
 
 
-def _operator_message(error: Mapping[str, Any], path: YamlPath) -> str:
+def _operator_message(error: Mapping[str, Any], path: YamlPath, known: Iterable[str] = ()) -> str:
     kind = error["type"]
     field = str(path[-1]) if path else "file"
     if kind == "missing":
         return f"'{field}' is required here"
     if kind == "extra_forbidden":
-        return f"'{field}' is not a field this place knows; check its spelling"
+        close = difflib.get_close_matches(field, sorted(known), n=1, cutoff=0.6)
+        if close:
+            return f"'{field}' is not a field this place knows; did you mean '{close[0]}'?"
+        listed = f" (it knows {', '.join(sorted(known))})" if known else ""
+        return f"'{field}' is not a field this place knows; check its spelling{listed}"
     if kind == "union_tag_invalid":
         return f"'kind' must be one of {', '.join(sorted(_NODE_KINDS))}"
     if kind == "union_tag_not_found":
@@ -80,7 +90,48 @@ def _validate(model: type[M], data: Any, positions: Positions) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise FlowError(_schema_problems(exc, positions)) from None
+        raise FlowError(_schema_problems(exc, positions, model)) from None
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> tuple[str, ...]:
+    """The fields the schema knows at ``loc`` (pydantic's error location, node kinds included), for a
+    "did you mean" on a misspelt one; empty when the place is not a model."""
+    current: Any = model
+    for part in loc:
+        current = _inside(current, part)
+        if current is None:
+            return ()
+    current = _unwrapped(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return tuple(current.model_fields)
+    return ()
+
+
+def _unwrapped(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _inside(annotation: Any, part: str | int) -> Any:
+    """The type found at one step of an error location: a field, a mapping's value, a list's item, or the
+    member of a union of node kinds that ``part`` names."""
+    annotation = _unwrapped(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(str(part))
+        return field.annotation if field is not None else None
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (Union, UnionType):
+        for member in (_unwrapped(arg) for arg in args):
+            kind = getattr(member, "model_fields", {}).get("kind")
+            if kind is not None and part in get_args(kind.annotation):
+                return member
+        return None
+    if origin is dict and len(args) == 2:
+        return args[1]
+    if origin in (tuple, list) and args and isinstance(part, int):
+        return args[0]
+    return None
 
 
 def _relative(path: Path, base: Path) -> str:
@@ -88,6 +139,15 @@ def _relative(path: Path, base: Path) -> str:
         return str(path.relative_to(base))
     except ValueError:
         return str(path)
+
+
+def _suggest_file(entry: str, base: Path, folder: Path) -> str:
+    """ "; did you mean 'menus/payments.yaml'?" for the closest YAML file in the folder it names."""
+    if not folder.is_dir():
+        return ""
+    names = [_relative(candidate, base) for candidate in sorted(folder.glob("*.yaml"))]
+    close = difflib.get_close_matches(entry, names, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 class _Collector:
@@ -117,18 +177,34 @@ class _Collector:
             self.nodes[node_id] = node
             self.defined_in[node_id] = name
 
-    def include(self, entries: Iterable[str], parent: str, chain: tuple[Path, ...]) -> None:
-        for entry in entries:
+    def include(
+        self, entries: Iterable[str], parent: str, parent_positions: Positions, chain: tuple[Path, ...]
+    ) -> None:
+        for index, entry in enumerate(entries):
             path = (self.base / entry).resolve()
             name = _relative(path, self.base)
+            where = _at(parent_positions.find(("include", index)), parent)
+            at = f"include.{index}"
             if path in chain:
                 cycle = " -> ".join(_relative(p, self.base) for p in (*chain, path))
-                self.problems.append(Problem(f"include cycle: {cycle}", file=parent))
+                self.problems.append(Problem(f"include cycle: {cycle}", *where, yaml_path=at))
                 continue
             if path in self.files:
                 continue
             if self.base not in path.parents:
-                self.problems.append(Problem(f"'{entry}' lies outside the flow's folder", file=parent))
+                self.problems.append(
+                    Problem(f"'{entry}' lies outside the flow's folder", *where, yaml_path=at)
+                )
+                continue
+            if not path.is_file():
+                self.problems.append(
+                    Problem(
+                        f"includes '{entry}', which does not exist"
+                        + _suggest_file(entry, self.base, path.parent),
+                        *where,
+                        yaml_path=at,
+                    )
+                )
                 continue
             try:
                 data, positions, raw = read_yaml_source(path, name)
@@ -139,7 +215,7 @@ class _Collector:
             self.files.append(path)
             self.sources[name] = raw
             self.add_nodes(included.nodes, name, positions)
-            self.include(included.include, name, (*chain, path))
+            self.include(included.include, name, positions, (*chain, path))
 
 
 def _read_prompts(
@@ -178,6 +254,17 @@ def _read_prompts(
                 )
                 continue
             table[prompt_id] = " ".join(text.split())
+            try:
+                values_in(table[prompt_id])
+            except ValueError:
+                where = positions.find((prompt_id,))
+                problems.append(
+                    Problem(
+                        f"prompt '{prompt_id}' has a '{{' or '}}' that does not enclose a value name: write "
+                        "a value as {name} (for example {balance}), and a brace meant as text twice ({{ or }})",
+                        *_at(where, name),
+                    )
+                )
         catalogues[lang] = table
     return catalogues
 
@@ -195,14 +282,19 @@ def flow_version(sources: Mapping[str, bytes]) -> str:
 
 
 def load_flow(
-    location: Path | str, handlers: HandlerCatalog | None = None, handler_prompts: Iterable[str] = ()
+    location: Path | str,
+    handlers: HandlerCatalog | None = None,
+    handler_prompts: ServicePrompts = (),
+    text_keywords: Mapping[str, str] | None = None,
 ) -> Flow:
     """Load and check the flow whose root is ``location`` (menu_tree.yaml or the folder holding it).
 
     Raises FlowError listing every problem found. ``handlers``, when given, are the handlers the running
     service registers, with what each requires of a call's sign-in: an action node naming any other
     handler is an error, and so is a path on which a caller reaches a handler without the sign-in it needs.
-    ``handler_prompts`` are prompt ids the handlers put in their values: each must exist in every language.
+    ``handler_prompts`` are prompt ids the service says on its own (with the values it fills in, when a
+    mapping): each must exist in every language. ``text_keywords`` are words the SMS carrier answers
+    itself: no menu may take one as an answer.
     """
     path = Path(location)
     root_path = path / ROOT_FILE if path.is_dir() else path
@@ -215,7 +307,7 @@ def load_flow(
     collector.files.append(root_path.resolve())
     collector.sources[_relative(root_path.resolve(), base)] = raw
     collector.add_nodes(root.nodes, root_name, positions)
-    collector.include(root.include, root_name, (root_path.resolve(),))
+    collector.include(root.include, root_name, positions, (root_path.resolve(),))
     problems = list(collector.problems)
     prompts = _read_prompts(base, root.languages, problems, collector.sources)
     channel_prompts: dict[str, dict[str, dict[str, str]]] = {}
@@ -229,25 +321,33 @@ def load_flow(
     nodes = {node_id: node for node_id, node in collector.nodes.items()}
     sources = dict(collector.sources)
     flow = Flow.build(root, nodes, prompts, flow_version(sources), sources, handlers, channel_prompts)
-    problems = check_flow(flow, handlers, set(handler_prompts))
+    problems = check_flow(flow, handlers, handler_prompts, text_keywords)
     if problems:
-        raise FlowError([_place(p, collector, base) for p in problems])
+        raise FlowError([_place(p, collector, base, root_name) for p in problems])
     return flow
 
 
-def _place(problem: Problem, collector: _Collector, base: Path) -> Problem:
-    """Give a check's problem the file of the node it is about (checks work on the compiled model), or
-    the line of the prompt it is about in the file it names."""
+# Top-level sections of menu_tree.yaml that checks point into (everything but nodes, which may live in any file).
+_ROOT_SECTIONS = ("flow", "languages", "defaults", "hours", "commands", "include")
+
+
+def _place(problem: Problem, collector: _Collector, base: Path, root_name: str) -> Problem:
+    """Give a check's problem the file and line it is about (checks work on the compiled model): the file
+    of the node it is about, the root file for the root's sections, or the line of the prompt it is about
+    in the prompt file it names."""
     if problem.file and problem.line is None and problem.yaml_path and (base / problem.file).is_file():
         _, positions = read_yaml(base / problem.file, problem.file)
         where = positions.find((problem.yaml_path,))
         if where is not None and where[1]:
             return Problem(problem.message, where[0], where[1], where[2], problem.yaml_path)
         return problem
-    if problem.file or not problem.yaml_path or not problem.yaml_path.startswith("nodes."):
+    if problem.file or not problem.yaml_path:
         return problem
-    node_id = problem.yaml_path.split(".")[1]
-    file = collector.defined_in.get(node_id)
+    section = problem.yaml_path.split(".")[0]
+    if section == "nodes":
+        file = collector.defined_in.get(problem.yaml_path.split(".")[1])
+    else:
+        file = root_name if section in _ROOT_SECTIONS else None
     if file is None:
         return problem
     _, positions = read_yaml(base / file, file)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ivr.flow.handler_rules import HandlerCatalog, HandlerRules
 from ivr.flow.hours import Hours
@@ -21,6 +21,9 @@ NodeId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="A node 
 PromptId = Annotated[
     str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="A prompt id from prompts/<lang>.yaml")
 ]
+# A prompt may have a form for text messages, under its id with this suffix (caller_type_sms): SMS callers
+# read it instead, e.g. to leave out a word Twilio answers itself on SMS ("Yes").
+SMS_FORM = "_sms"
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="A two-letter language code")]
 Key = Annotated[str, Field(pattern=r"^[0-9*#]$", description="One telephone key")]
 
@@ -74,16 +77,46 @@ class Command(_Model):
     )
 
 
+def _with_spoken(value: Any) -> Any:
+    """Words understood only from speech are understood like the others: they join ``words``."""
+    if not isinstance(value, dict) or not isinstance(value.get("spoken"), dict):
+        return value
+    written = value.get("words") or {}
+    if not isinstance(written, dict):
+        return value  # the schema says what is wrong with it
+    words = {lang: list(_as_tuple(phrases) or ()) for lang, phrases in written.items()}
+    for lang, phrases in value["spoken"].items():
+        listed = words.setdefault(lang, [])
+        listed += [phrase for phrase in _as_tuple(phrases) or () if phrase not in listed]
+    return {**value, "words": words}
+
+
 class Option(_Model):
     key: Key | None = Field(None, description="The key that picks this option")
     words: dict[LanguageCode, tuple[str, ...]] = Field(
         default_factory=dict, description="Words or short phrases a caller may say, per language"
     )
-    next: NodeId
+    spoken: dict[LanguageCode, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Words understood when spoken (voice, TTY) but never asked of text messages, such as "
+        "'yes' or 'end', which Twilio answers itself on SMS",
+    )
+    next: NodeId | None = Field(None, description="The node this option leads to")
+    command: CommandName | None = Field(
+        None,
+        description="Instead of next: do what this universal command does (main_menu: the main menu, or "
+        "before sign-in the first menu; back: the question before this one)",
+    )
     language: LanguageCode | None = Field(None, description="Switch the call to this language")
     when: Literal["open", "closed"] | None = Field(
         None, description="Offer this option only while the office is open (or closed)"
     )
+
+    @model_validator(mode="after")
+    def _goes_somewhere(self) -> Option:
+        if (self.next is None) == (self.command is None):
+            raise ValueError("an option needs either 'next' (a node) or 'command' (main_menu, back ...)")
+        return self
 
 
 def _as_command_names(value: Any) -> Any:
@@ -119,7 +152,7 @@ class _Gathering(_NodeBase):
 
 class MenuNode(_Gathering):
     kind: Literal["menu"]
-    options: tuple[Option, ...] = Field(min_length=1)
+    options: tuple[Annotated[Option, BeforeValidator(_with_spoken)], ...] = Field(min_length=1)
 
 
 class InputNode(_Gathering):
@@ -168,6 +201,12 @@ class HangupNode(_NodeBase):
     say: SayList = ()
 
 
+# How a transfer can come back to the flow: nobody took the call. "completed": the representative took it
+# and the conversation is over (left out, the call ends there).
+TransferOutcome = Literal["busy", "no_answer", "failed", "completed"]
+TRANSFER_FAILURES: tuple[TransferOutcome, ...] = ("busy", "no_answer", "failed")
+
+
 class TransferNode(_NodeBase):
     kind: Literal["transfer"]
     say: SayList = Field((), description="Said before the transfer")
@@ -177,6 +216,15 @@ class TransferNode(_NodeBase):
     closed: SayList = Field((), description="Said when the office is closed")
     when_closed: NodeId | None = Field(
         None, description="Where to go when closed; left out, the caller returns to the question they were at"
+    )
+    ring_seconds: int = Field(
+        30, ge=5, le=600, description="How long the representatives' line rings before it counts as no_answer"
+    )
+    outcomes: dict[TransferOutcome, NodeId] = Field(
+        default_factory=dict,
+        description="Where the caller goes when the transfer comes back: busy, no_answer and failed are "
+        "required (the line was busy, rang out, or could not be reached); completed (the representative "
+        "hung up first) is optional: left out, the call ends",
     )
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from ivr.flow.handler_rules import HandlerCatalog
 from ivr.flow.library import FlowLibrary
-from ivr.flow.loader import flow_files
+from ivr.flow.loader import ServicePrompts, flow_files
 from ivr.flow.model import Flow
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,16 @@ class FlowWatcher:
         library: FlowLibrary,
         root: Path,
         handlers: HandlerCatalog,
-        handler_prompts: Iterable[str] = (),
+        handler_prompts: ServicePrompts = (),
         interval_seconds: float = 2.0,
         on_reload: Callable[[Flow], None] | None = None,
+        text_keywords: Mapping[str, str] | None = None,
     ) -> None:
         self._library = library
         self._root = root
         self._handlers = handlers
-        self._handler_prompts = frozenset(handler_prompts)
+        self._handler_prompts = handler_prompts
+        self._text_keywords = text_keywords
         self._interval = interval_seconds
         self._on_reload = on_reload
         self._seen = fingerprint(root, library.current.sources)
@@ -63,7 +65,9 @@ class FlowWatcher:
         current = fingerprint(self._root, self._library.current.sources)
         changed = current != self._seen
         self._seen = current
-        installed = changed and self._library.reload(self._root, self._handlers, self._handler_prompts)
+        installed = changed and self._library.reload(
+            self._root, self._handlers, self._handler_prompts, self._text_keywords
+        )
         installed = self._library.follow() or installed
         if (installed or changed) and self._on_reload is not None:
             self._on_reload(self._library.current)

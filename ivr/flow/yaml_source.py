@@ -110,6 +110,62 @@ def _refuse_costly(text: str, name: str) -> None:
         )
 
 
+# What the parser's words mean for someone editing prompts and menus, and what to do about it.
+_ADVICE = (
+    (
+        "mapping values are not allowed here",
+        "a colon followed by a space starts a new field, so this line holds two; if the colon belongs to "
+        'the text, put the whole text in double quotes ("Nota: ...") or write >- after the field name and '
+        "the text on the lines below it, indented",
+    ),
+    ("could not find expected ':'", "every entry is a name, a colon and a value (name: value)"),
+    ("found character '\\t' that cannot start any token", "indent with spaces, not tabs"),
+    (
+        "did not find expected key",
+        "this line is indented differently from the fields around it: line it up with them",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "items of a list each start with '- ' at the same indentation",
+    ),
+    ("expected <block end>", "this line is indented differently from the fields around it: line it up"),
+    (
+        "found unexpected end of stream",
+        "a quote is opened and never closed: close it (a quote of the same kind inside the text is "
+        "written twice)",
+    ),
+    (
+        "found unknown escape character",
+        "in double quotes a backslash starts an escape: write \\\\ for a backslash, or use single quotes",
+    ),
+    ("expected ',' or ']'", "a list in [brackets] is not closed, or its items are not separated by commas"),
+    (
+        "expected ',' or '}'",
+        "a mapping in {braces} is not closed, or its entries are not separated by commas",
+    ),
+    ("found undefined alias", "a *name refers to an &name that is not defined above it"),
+    (
+        "found character '@' that cannot start any token",
+        "a value cannot start with @ or `: put it in quotes",
+    ),
+    (
+        "found character '`' that cannot start any token",
+        "a value cannot start with @ or `: put it in quotes",
+    ),
+)
+
+
+def _advised(problem: str, context: str | None) -> str:
+    """The parser's own words, and what to do about them."""
+    words = f"{context}: {problem}" if context and "quoted scalar" in context else problem
+    for known, advice in _ADVICE:
+        if known in problem:
+            return f"{words}: {advice}"
+    if context and "quoted scalar" in context:
+        return f"{words}: a quote is opened and never closed (a quote of the same kind inside the text is written twice)"
+    return words
+
+
 def read_yaml(path: Path, display_name: str | None = None) -> tuple[Any, Positions]:
     """Read one YAML file; raise FlowError naming the line and column of a syntax or duplicate-key error."""
     data, positions, _ = read_yaml_source(path, display_name)
@@ -162,7 +218,7 @@ def _parse(text: str, name: str) -> tuple[Any, Positions]:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        message = exc.problem or "the YAML cannot be read"
+        message = _advised(exc.problem or "the YAML cannot be read", exc.context)
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         raise FlowError([Problem(message, file=name, line=line, column=column)]) from None

@@ -28,7 +28,7 @@ from ivr.engine import (
     step,
 )
 from ivr.flow.library import FlowLibrary
-from ivr.flow.model import Flow
+from ivr.flow.model import Flow, TransferNode
 from ivr.runtime.handlers import Handler, HandlerRequest
 from ivr.runtime.ports import CallJournal, CallStore, StaleWrite, TurnObserver
 from ivr.runtime.time_budget import TimeBudget
@@ -156,9 +156,14 @@ class Conversation:
     def end(self, call_id: str) -> None:
         if self._journal is not None:  # a call the flow had not ended: the caller hung up where it waited
             state = self._store.load(call_id)
-            if state is not None and not state.ended:
+            if state is not None and not state.ended and not self._transferred(state):
                 self._journal.caller_left(call_id, state.language, state.node, self.clock.now())
         self._store.delete(call_id)
+
+    def _transferred(self, state: CallState) -> bool:
+        """Whether the call was put through to a transfer when it ended: the turn that dialled counted it as
+        transferred, and a caller who hangs up on a representative did not give up on the flow."""
+        return isinstance(self.flow_of(state).nodes.get(state.node), TransferNode)
 
     def _save(self, state: CallState, expected_turn: int) -> None:
         if not self._store.save(state, expected_turn):

@@ -28,7 +28,7 @@ from ivr.adapters.sql.secrets import PinHasher, SsnDigester
 from ivr.adapters.sql.wiring import agency_zone, sql_handler_ports
 from ivr.channels.prompts import prompt_text
 from ivr.channels.spoken import spoken
-from ivr.core.clock import Clock, FixedClock
+from ivr.core.clock import Clock
 from ivr.engine import (
     DigitsEntered,
     Event,
@@ -38,6 +38,7 @@ from ivr.engine import (
     Say,
     SpeechHeard,
     Transfer,
+    TransferEnded,
     Turn,
 )
 from ivr.flow.errors import FlowError, Problem
@@ -60,6 +61,9 @@ class Step(BaseModel):
     press: str | None = Field(None, pattern=r"^[0-9*#]+$", description="Keys pressed, e.g. 1000000001#")
     say: str | None = Field(None, description="Words the caller says")
     silence: bool = Field(False, description="The caller says nothing")
+    transfer: Literal["busy", "no_answer", "failed", "completed"] | None = Field(
+        None, description="The transfer in progress ends so: busy, no_answer, failed or completed"
+    )
     hear: Annotated[tuple[str, ...], BeforeValidator(_as_list)] | None = Field(
         None, description="The prompt ids the caller hears, in order"
     )
@@ -70,6 +74,17 @@ class Step(BaseModel):
     accounts: Literal["demo", "unavailable"] | None = Field(
         None, description="From this step on, the account database is up (demo) or down (unavailable)"
     )
+    at: dt.datetime | None = Field(None, description="From this step on, the time is this (for hours)")
+
+
+@dataclass
+class _ScriptClock:
+    """The script's time: where it says, and moved on by a step's ``at``."""
+
+    moment: dt.datetime
+
+    def now(self) -> dt.datetime:
+        return self.moment
 
 
 class Script(BaseModel):
@@ -119,7 +134,8 @@ class Coverage:
             if isinstance(node, MenuNode):
                 for index, option in enumerate(node.options):
                     if (node_id, index) not in self.options:
-                        gaps.append(f"option {option.key or index + 1} of '{node_id}' (to '{option.next}')")
+                        goes = f"to '{option.next}'" if option.next else f"the {option.command} command"
+                        gaps.append(f"option {option.key or index + 1} of '{node_id}' ({goes})")
         return gaps
 
 
@@ -224,6 +240,8 @@ def _record(flow: Flow, coverage: Coverage, origin: str | None, event: Event | N
 
 
 def _heard(flow: Flow, turn: Turn) -> tuple[list[str], str, str | None]:
+    """The prompt ids and text a turn says, and how it ends: "hangup", "transfer" (the call leaves the
+    flow), "transferring" (the flow goes on when the transfer ends) or None."""
     ids: list[str] = []
     texts: list[str] = []
     ending = None
@@ -236,7 +254,7 @@ def _heard(flow: Flow, turn: Turn) -> tuple[list[str], str, str | None]:
         elif isinstance(action, Hangup):
             ending = "hangup"
         elif isinstance(action, Transfer):
-            ending = "transfer"
+            ending = "transferring" if action.returns else "transfer"
     for say in says:
         ids.append(say.prompt)
         language = say.language or turn.state.language
@@ -245,6 +263,8 @@ def _heard(flow: Flow, turn: Turn) -> tuple[list[str], str, str | None]:
 
 
 def _event(step: Step) -> Event | None:
+    if step.transfer is not None:
+        return TransferEnded(step.transfer)
     if step.press is not None:
         return DigitsEntered(
             step.press[:-1] if step.press.endswith("#") and len(step.press) > 1 else step.press
@@ -256,16 +276,29 @@ def _event(step: Step) -> Event | None:
     return None
 
 
+def _out_of_turn(event: Event, ended: bool, transferring: bool) -> str | None:
+    """Why a step after the first cannot be taken where the call is, or None."""
+    if ended:
+        return "the call has already ended"
+    if transferring and not isinstance(event, TransferEnded):
+        return "the call is being transferred: say how the transfer ends (transfer: busy, no_answer, failed or completed)"
+    if isinstance(event, TransferEnded) and not transferring:
+        return "no transfer is in progress: transfer: comes right after a step that ends by transfer"
+    return None
+
+
 def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: DemoLine) -> ScriptResult:
     line.database.down = script.accounts == "unavailable"
-    clock = FixedClock(script.at)
+    clock = _ScriptClock(script.at)
     conversation = Conversation(flow, MemoryCallStore(), line.handlers(flow, clock), clock)
     caller = Caller(call_id=f"script-{abs(hash(path))}", channel=script.channel, number=script.caller or None)
     result = ScriptResult(path, script.name)
-    ended = False
+    ended = transferring = False
     for number, step in enumerate(script.steps, start=1):
         if step.accounts is not None:
             line.database.down = step.accounts == "unavailable"
+        if step.at is not None:
+            clock.moment = step.at
         event = _event(step)
         problems: list[str] = []
         if number == 1:
@@ -273,13 +306,11 @@ def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: 
                 problems.append("the first step is the call itself: it takes no press, say or silence")
             turn = conversation.start(caller, script.language)
             origin = None
-        elif ended:
-            problems.append("the call has already ended")
-            result.steps.append(StepResult(number, False, [], "", problems))
-            continue
-        elif event is None:
-            problems.append("a step after the first needs press, say or silence")
-            result.steps.append(StepResult(number, False, [], "", problems))
+        elif event is None or (refused := _out_of_turn(event, ended, transferring)) is not None:
+            reason = (
+                "a step after the first needs press, say, silence or transfer" if event is None else refused
+            )
+            result.steps.append(StepResult(number, False, [], "", [reason or ""]))
             continue
         else:
             before = conversation.current(caller.call_id)
@@ -287,7 +318,9 @@ def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: 
             turn = conversation.answer(caller, event)
         _record(flow, coverage, origin, event, turn)
         ids, text, ending = _heard(flow, turn)
-        ended = ending is not None
+        transferring = ending == "transferring"
+        ended = ending in ("hangup", "transfer")
+        ending = "transfer" if transferring else ending
         if step.hear is not None and list(step.hear) != ids:
             problems.append(f"expected to hear {list(step.hear)}, heard {ids}")
         for piece in step.hear_text:

@@ -14,11 +14,13 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ivr.core.errors import IvrError
+from ivr.twilio.connection_overrides import OverridesError, parse_overrides
+from ivr.twilio.shared_keys import parse_shared_keys
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,10 @@ class Settings:
     temporary_pin_days: int = 30  # IVR_TEMPORARY_PIN_DAYS: a temporary PIN expires this long after issue
     sms_account_access: bool = False  # IVR_SMS_ACCOUNT_ACCESS: SMS callers may sign in (off: see security.md)
     sign_in_failures_per_hour: int = 500  # IVR_SIGN_IN_FAILURES_PER_HOUR: the service-wide throttle
+    # TWILIO_WEBHOOK_SHARED_KEYS: the shared keys Twilio's Webhook Rules sign with, by key id
+    twilio_shared_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # TWILIO_CONNECTION_OVERRIDES: the fragment on the number's URL (rc=2&ct=1000...), carried onto every URL
+    connection_overrides: str = ""
 
     @classmethod
     def load(
@@ -86,6 +92,20 @@ class Settings:
                 "IVR_PROXY_HOPS trusts X-Forwarded-* headers: set IVR_TRUSTED_PROXIES to the addresses or "
                 "networks of those proxies (e.g. 10.0.0.0/8), so that nobody else can set them"
             )
+        public_base_url = (source.get("PUBLIC_BASE_URL") or "").rstrip("/") or None
+        if production and public_base_url and not public_base_url.lower().startswith("https://"):
+            raise ConfigError(
+                f"PUBLIC_BASE_URL must be an https URL in production, not '{public_base_url}': Twilio calls "
+                "webhooks over TLS and opens a TTY call's Media Stream only over wss"
+            )
+        try:
+            shared_keys = parse_shared_keys(source.get("TWILIO_WEBHOOK_SHARED_KEYS"))
+        except ValueError as exc:
+            raise ConfigError(f"TWILIO_WEBHOOK_SHARED_KEYS: {exc}") from None
+        try:
+            connection_overrides = parse_overrides(source.get("TWILIO_CONNECTION_OVERRIDES"))
+        except OverridesError as exc:
+            raise ConfigError(f"TWILIO_CONNECTION_OVERRIDES: {exc}") from None
         if not all(source.get(name) for name in _DEV_SECRETS):
             generated = development_secrets(instance)
             for name in _DEV_SECRETS:
@@ -99,7 +119,7 @@ class Settings:
             pin_pepper=str(source["IVR_PIN_PEPPER"]).encode(),
             ssn_key=str(source["IVR_SSN_KEY"]).encode(),
             secret_key=source["SECRET_KEY"],
-            public_base_url=(source.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            public_base_url=public_base_url,
             call_ttl_seconds=int(source.get("IVR_CALL_TTL_SECONDS") or 4 * 3600),
             sms_session_seconds=60 * int(source.get("IVR_SMS_SESSION_MINUTES") or 15),
             watch_flow=_flag(source.get("IVR_WATCH_FLOW"), default=True),
@@ -115,6 +135,8 @@ class Settings:
             temporary_pin_days=_whole(source, "IVR_TEMPORARY_PIN_DAYS", 30, minimum=1),
             sms_account_access=_flag(source.get("IVR_SMS_ACCOUNT_ACCESS"), default=False),
             sign_in_failures_per_hour=_whole(source, "IVR_SIGN_IN_FAILURES_PER_HOUR", 500, minimum=1),
+            twilio_shared_keys=shared_keys,
+            connection_overrides=connection_overrides,
         )
 
 

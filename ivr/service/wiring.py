@@ -17,6 +17,7 @@ from ivr.adapters.redis.call_store import RedisCallStore
 from ivr.adapters.redis.connection import connect
 from ivr.adapters.redis.flow_store import RedisFlowStore
 from ivr.adapters.redis.journal import RedisCallJournal
+from ivr.adapters.redis.sms_store import RedisSmsStore
 from ivr.adapters.redis.stream_tickets import RedisStreamTickets
 from ivr.adapters.redis.throttle import RedisSignInThrottle
 from ivr.adapters.sql.database import create_schema, open_database
@@ -34,6 +35,7 @@ from ivr.runtime.handlers import HANDLER_RULES, account_handlers
 from ivr.runtime.time_budget import TimeBudget
 from ivr.service.flow import SERVICE_PROMPTS, load_service_flow
 from ivr.service.settings import Settings
+from ivr.twilio.messaging import TEXT_KEYWORDS
 from ivr.twilio.signing import TwilioSignature
 from ivr.twilio.twiml import VoiceRenderer
 
@@ -47,6 +49,7 @@ class Services:
     text_conversation: Conversation  # SMS sessions: the same flow and handlers, a shorter lifetime
     tty_conversation: Conversation  # TTY calls: the same flow and handlers, their state apart from voice
     stream_tickets: RedisStreamTickets  # what binds a TTY call's Media Stream to its call
+    sms_store: RedisSmsStore  # SMS opt-outs and the pages of long replies
     signature: TwilioSignature
     probe_redis: redis.Redis  # readiness's own client: short timeout, no retry (ivr.web.health)
     redis: redis.Redis
@@ -84,6 +87,7 @@ class Services:
                 HANDLER_RULES,
                 SERVICE_PROMPTS,
                 on_reload=self.flow_reloaded,
+                text_keywords=TEXT_KEYWORDS,
             )
             self.watcher.start()
 
@@ -183,7 +187,8 @@ def build_services(settings: Settings) -> Services:
         text_conversation=text_conversation,
         tty_conversation=tty_conversation,
         stream_tickets=RedisStreamTickets(client, settings.redis_prefix),
-        signature=TwilioSignature(settings.twilio_auth_token),
+        sms_store=RedisSmsStore(client, settings.redis_prefix, settings.sms_session_seconds),
+        signature=TwilioSignature(settings.twilio_auth_token, settings.twilio_shared_keys),
         redis=client,
         database=engine,
         embedded_redis=embedded,

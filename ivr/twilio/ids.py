@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ivr.core.records import CALLING_NUMBER_CHARS
 from ivr.runtime.conversation import Caller
 
-MAX_CALLING_NUMBER = 32  # characters of a calling number kept (the audit trail's column holds as many)
+MAX_CALLING_NUMBER = CALLING_NUMBER_CHARS  # a calling number is cut to what every column keeps
 
 
 MAX_SID = 64  # characters of a Twilio id (CallSid, StreamSid: 34 today)

@@ -1,8 +1,9 @@
 """A telephone that drives the service over HTTP exactly as Twilio would, for `ivr call` and for tests.
 
-``TwilioSimulator`` signs every request with the auth token, plays TwiML as Twilio does (<Say>, <Gather>
-with its action, the <Redirect> after a silent <Gather>, <Hangup>) and posts the status callback when the
-call ends. ``run_console_call`` wraps it for a person at a terminal or a script on standard input: keys
+``TwilioSimulator`` signs every request with the auth token (or a shared key), plays TwiML as Twilio does
+(<Say>, <Gather> with its action, the <Redirect> after a silent <Gather>, <Dial> and its action when the
+transfer ends, <Hangup>) and posts the status callback when the call ends. Like Twilio it signs the URL
+it was given, connection overrides (``#rc=...``) and all, and requests it without the fragment. ``run_console_call`` wraps it for a person at a terminal or a script on standard input: keys
 ("1", "1000000001#", "*"), speech ("say: pagos"), or an empty line for silence.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator
 
 # (url, form, headers) -> TwiML body
 Transport = Callable[[str, dict[str, str], dict[str, str]], bytes]
@@ -72,6 +73,12 @@ class TwilioSimulator:
     # 1 by default); None: pauses take no time (tests, `ivr call`).
     pause: Callable[[float], None] | None = None
     parameters: dict[str, str] = field(default_factory=dict)  # more of Twilio's call parameters
+    overrides: str = ""  # the connection overrides on the number's URLs (what follows '#')
+    # A Webhook Rule's shared key (its id and secret) and algorithm to sign with instead of the auth token
+    shared_key: tuple[str, str] | None = None
+    algorithm: str = "HMAC_SHA256"
+    transfer: str | None = None  # the action URL of the <Dial> in progress
+    urls: list[str] = field(default_factory=list)  # every URL requested, as written (fragments and all)
 
     def _post(self, url: str, extra: dict[str, str]) -> bytes:
         form = {
@@ -84,12 +91,22 @@ class TwilioSimulator:
             **self.parameters,
             **extra,
         }
-        signature = RequestValidator(self.auth_token).compute_signature(url, form)
+        headers: dict[str, str] = {}
+        if self.shared_key is None:
+            signature = RequestValidator(self.auth_token).compute_signature(url, form)
+        else:
+            key_id, secret = self.shared_key
+            signature = RequestValidator(secret).compute_signature(url, form, self.algorithm)
+            headers[SIGNATURE_SETTINGS_HEADER] = f"key={key_id},algorithm={self.algorithm}"
         self.requests_sent += 1
-        return self.transport(url, form, {"X-Twilio-Signature": signature})
+        self.urls.append(url)
+        headers[SIGNATURE_HEADER] = signature
+        return self.transport(url.partition("#")[0], form, headers)  # a fragment is never sent
 
     def _url(self, path: str) -> str:
-        return self.base_url.rstrip("/") + path
+        """A URL as set on the number in Twilio's console: with its connection overrides."""
+        url = self.base_url.rstrip("/") + path
+        return f"{url}#{self.overrides}" if self.overrides else url
 
     def dial(self) -> list[Heard]:
         return self._play(self._post(self._url("/voice"), {"CallStatus": "ringing"}))
@@ -116,6 +133,14 @@ class TwilioSimulator:
             raise AssertionError("the TwiML has no <Redirect> after its <Gather>: silence would end the call")
         return self._play(self._post(self.redirect, {}))
 
+    def transfer_ends(self, status: str, field_name: str = "DialCallStatus") -> list[Heard]:
+        """The transfer in progress ends: Twilio posts ``status`` (busy, no-answer, failed, completed ...) to
+        the <Dial> action and plays what comes back."""
+        if self.ended or self.transfer is None:
+            raise AssertionError("no transfer is in progress")
+        url, self.transfer = self.transfer, None
+        return self._play(self._post(url, {field_name: status}))
+
     def hang_up(self) -> None:
         self.ended = True
         self._post(self._url("/voice/status"), {"CallStatus": "completed", "CallDuration": "42"})
@@ -129,7 +154,7 @@ class TwilioSimulator:
         # the TwiML comes from the service under test, not from strangers
         document = ET.fromstring(body)  # noqa: S314
         heard: list[Heard] = []
-        self.gather, self.redirect = None, None
+        self.gather, self.redirect, self.transfer = None, None, None
         for element in document:
             if element.tag in ("Say", "Play"):
                 heard.append(_heard(element))
@@ -138,8 +163,9 @@ class TwilioSimulator:
                 self.gather = element
             elif element.tag in ("Dial", "Enqueue"):
                 heard.append(Heard("transfer", (element.text or "").strip()))
-                self.ended = True
-                break
+                self.transfer = element.get("action")  # the call goes on there when the transfer ends
+                self.ended = self.transfer is None
+                return heard
             elif element.tag == "Pause" and self.pause is not None:
                 self.pause(float(element.get("length", "1")))
             elif element.tag == "Redirect":

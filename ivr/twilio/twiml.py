@@ -120,10 +120,7 @@ class VoiceRenderer:
             elif isinstance(action, Transfer):
                 self._add_says(response, pending, language, audio_base)
                 pending = []
-                if action.number:
-                    response.dial(action.number)
-                elif action.queue:
-                    response.enqueue(action.queue)
+                _transfer(response, action, action_url if action.returns else None)
         self._add_says(response, pending, language, audio_base)
         return str(response)
 
@@ -156,11 +153,13 @@ class VoiceRenderer:
         response.redirect(retry_url, method="POST")
         return str(response)
 
-    def render_transfer(self, number: str, first: str | None = None) -> str:
+    def render_transfer(self, number: str, back_url: str, first: str | None = None) -> str:
+        """A representative while call state is out of reach; whatever becomes of the transfer, the call
+        goes on at ``back_url`` (busy or unanswered: the outage answer again, or the call once it is back)."""
         response = VoiceResponse()
         for language in self.words.languages(first):
             self._add_says(response, [Say(TRANSFERRING_PROMPT)], language)
-        response.dial(number)
+        _transfer(response, Transfer(number, returns=True), back_url)
         return str(response)
 
     @staticmethod
@@ -180,3 +179,17 @@ class VoiceRenderer:
             if action.hints:
                 options["hints"] = ", ".join(action.hints)
         return TwimlGather(**options)
+
+
+def _transfer(response: VoiceResponse, transfer: Transfer, back_url: str | None) -> None:
+    """<Dial> a number, ringing ``ring_seconds`` (its ``timeout``), or <Enqueue> the caller. With
+    ``back_url`` Twilio posts there when the transfer ends, and the call goes on with that answer: the
+    <Dial> ``action`` gets DialCallStatus (completed, answered, busy, no-answer, failed, canceled:
+    https://www.twilio.com/docs/voice/twiml/dial#action), the <Enqueue> ``action`` gets QueueResult
+    (https://www.twilio.com/docs/voice/twiml/enqueue#action); ivr.twilio.dial reads both. Without it, the call
+    ends when the transfer does."""
+    returning: dict[str, object] = {"action": back_url, "method": "POST"} if back_url else {}
+    if transfer.number:
+        response.dial(transfer.number, timeout=transfer.ring_seconds, **returning)
+    elif transfer.queue:
+        response.enqueue(transfer.queue, **returning)

@@ -1,9 +1,11 @@
 """Every Twilio route is wrapped in ``twilio_signed``: a missing or forged X-Twilio-Signature gets a 403.
 
 The URL that Twilio signed is the public one. Behind a TLS-terminating proxy set PUBLIC_BASE_URL (e.g.
-https://ivr.example.org) so the check uses it; X-Forwarded-* headers are never trusted by default.
+https://ivr.example.org) so the check uses it; X-Forwarded-* headers are never trusted by default. Twilio
+signed the URL it was given, with the connection overrides (TWILIO_CONNECTION_OVERRIDES) that the number's
+URL and every URL the service writes carry: the check tries that URL first, then the URL alone.
 
-How the signature is computed: ivr.twilio.signing.
+How the signature is computed, with the auth token or a Webhook Rule's shared key: ivr.twilio.signing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import TypeVar
 from flask import abort, request
 
 from ivr.service.settings import is_loopback
+from ivr.twilio.connection_overrides import with_overrides
+from ivr.twilio.signing import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER
 from ivr.web.services import services
 
 log = logging.getLogger(__name__)
@@ -26,6 +30,11 @@ F = TypeVar("F", bound=Callable[..., object])
 def public_base() -> str:
     """The service's base URL as Twilio addresses it: PUBLIC_BASE_URL, or this request's scheme and host."""
     return services().settings.public_base_url or f"{request.scheme}://{request.host}{request.root_path}"
+
+
+def twilio_url(path_and_query: str) -> str:
+    """A URL of this service for Twilio to call back: public, and carrying the connection overrides."""
+    return with_overrides(f"{public_base()}{path_and_query}", services().settings.connection_overrides)
 
 
 def public_url() -> str:
@@ -41,8 +50,10 @@ def require_twilio_signature(url: str, form: Mapping[str, str]) -> None:
     if ivr.settings.dev_token and not is_loopback(request.remote_addr):
         log.warning("development token: refusing a request from a non-loopback address")
         abort(403)
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not ivr.signature.valid(url, form, signature):
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    settings = request.headers.get(SIGNATURE_SETTINGS_HEADER)
+    urls = [with_overrides(url, ivr.settings.connection_overrides), url]
+    if not signature or not ivr.signature.valid(dict.fromkeys(urls), form, signature, settings):
         log.warning("rejected a request without a valid Twilio signature", extra={"path": request.path})
         abort(403)
 

@@ -47,9 +47,11 @@ class _Socket(Protocol):
 
 
 def stream_url() -> str:
-    """The WebSocket URL Twilio connects to (and signs): PUBLIC_BASE_URL or this request's host, as ws(s)."""
-    scheme, _, rest = public_base().partition("://")
-    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}{STREAM_PATH}"
+    """The WebSocket URL Twilio connects to (and signs): PUBLIC_BASE_URL or this request's host, always as
+    wss, the only scheme a <Stream> url takes (https://www.twilio.com/docs/voice/twiml/stream#attributes-url),
+    even when a proxy in front passed the request on as http."""
+    _, _, rest = public_base().partition("://")
+    return f"wss://{rest}{STREAM_PATH}"
 
 
 @tty.errorhandler(Exception)

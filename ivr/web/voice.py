@@ -1,4 +1,5 @@
-"""The voice blueprint: POST /voice (a call arrives), /voice/turn (every answer), /voice/status (it ended).
+"""The voice blueprint: POST /voice (a call arrives), /voice/turn (every answer, and the end of a transfer),
+/voice/status (it ended).
 
 Every answer URL carries the turn it answers (?t=N): a webhook delivered twice or late hears where the call
 is and changes nothing. When Redis (the call state) is out of reach the caller is never left with an
@@ -20,11 +21,12 @@ from ivr.adapters.metrics import VOICE_ERRORS
 from ivr.engine import Turn
 from ivr.flow.model import Flow, TransferNode
 from ivr.runtime.conversation import Caller
+from ivr.twilio.dial import transfer_event
 from ivr.twilio.gather import event_from_twilio
 from ivr.twilio.ids import MAX_SID, caller_from_form
 from ivr.twilio.twiml import TWIML
 from ivr.web.services import services
-from ivr.web.signature import public_base, twilio_signed
+from ivr.web.signature import public_base, twilio_signed, twilio_url
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +55,14 @@ def logged_call_id() -> str:
 
 def _twiml(turn: Turn) -> Response:
     ivr = services()
-    base = public_base()
     renderer = ivr.voice_for(turn.state.flow_version)
-    action = f"{base}{VOICE_PATH}{TURN_PATH}?t={turn.state.turn}"
+    action = f"{VOICE_PATH}{TURN_PATH}?t={turn.state.turn}"
     if turn.state.language != ivr.flows.current.default_language:
         # The caller's language rides in the URL (it is no secret), so that an apology while Redis is out
         # of reach begins in it (_outage).
         action += f"&{LANGUAGE_ARG}={turn.state.language}"
-    return Response(renderer.render(turn, action, audio_base=base), mimetype=TWIML)
+    # The same URL takes the answer to a <Gather> and the end of a transfer (<Dial action>).
+    return Response(renderer.render(turn, twilio_url(action), audio_base=public_base()), mimetype=TWIML)
 
 
 def caller_language() -> str | None:
@@ -86,10 +88,14 @@ def _outage(retry: int) -> Response:
         return Response(renderer.render_apology(audio_base=base, first=language), mimetype=TWIML)
     flow = ivr.flows.current
     open_now = flow.is_open(ivr.conversation.clock.now()) and representative_number(flow) is not None
-    carried = f"&{LANGUAGE_ARG}={language}" if language else ""
-    offer = f"{base}{url_for('voice.outage_offer', retry=retry)}{carried}" if open_now else None
-    again = f"{base}{url_for('voice.resume', retry=retry)}{carried}"
+    offer = _outage_url("voice.outage_offer", retry, language) if open_now else None
+    again = _outage_url("voice.resume", retry, language)
     return Response(renderer.render_outage(offer, again, audio_base=base, first=language), mimetype=TWIML)
+
+
+def _outage_url(endpoint: str, retry: int, language: str | None) -> str:
+    carried = f"&{LANGUAGE_ARG}={language}" if language else ""
+    return twilio_url(f"{url_for(endpoint, retry=retry)}{carried}")
 
 
 @voice.errorhandler(redis.RedisError)
@@ -125,7 +131,8 @@ def incoming() -> Response:
 @twilio_signed
 def turn() -> Response:
     answering = request.args.get("t", type=int)
-    return _twiml(services().conversation.answer(twilio_caller(), event_from_twilio(request.form), answering))
+    event = transfer_event(request.form) or event_from_twilio(request.form)
+    return _twiml(services().conversation.answer(twilio_caller(), event, answering))
 
 
 @voice.post("/resume")
@@ -141,7 +148,9 @@ def outage_offer() -> Response:
     flow = ivr.flows.current
     number = representative_number(flow)
     if request.form.get("Digits") == "0" and number and flow.is_open(ivr.conversation.clock.now()):
-        return Response(ivr.voice_for().render_transfer(number, caller_language()), mimetype=TWIML)
+        retry = request.args.get("retry", default=1, type=int)
+        back = _outage_url("voice.resume", retry, caller_language())  # busy or unanswered: carry on
+        return Response(ivr.voice_for().render_transfer(number, back, caller_language()), mimetype=TWIML)
     return resume()
 
 

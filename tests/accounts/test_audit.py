@@ -7,11 +7,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, select
 
-from ivr.adapters.sql.audit import SqlAuditLog
-from ivr.adapters.sql.database import make_engine
-from ivr.adapters.sql.models import CALLING_NUMBER_CHARS
+from ivr.adapters.sql.audit import SqlAuditLog, SqlContactBook
+from ivr.adapters.sql.database import make_engine, make_session_factory
 from ivr.adapters.sql.models import AuditEvent as AuditRow
-from ivr.core.records import AuditEvent
+from ivr.adapters.sql.models import Participant
+from ivr.core.records import CALLING_NUMBER_CHARS, AuditEvent
+from ivr.twilio.ids import calling_number
 
 
 @pytest.fixture
@@ -37,3 +38,16 @@ def test_only_known_events_are_recorded(engine: Engine) -> None:
         SqlAuditLog(engine).record("pin_was_1234", None, "voice", None)  # type: ignore[arg-type]
     with engine.connect() as connection:
         assert connection.scalar(select(AuditRow.id).where(AuditRow.event == "pin_was_1234")) is None
+
+
+def test_the_longest_calling_number_kept_is_saved_as_the_phone_on_file(engine: Engine) -> None:
+    """The caller ids a channel keeps (ivr.twilio.ids cuts them to CALLING_NUMBER_CHARS) fit the phone on file:
+    a SIP caller id of that length was refused by PostgreSQL's 20-character column."""
+    sip = calling_number("sip:+15555550123;ext=77@pbx-7.agency.example.org")
+    assert sip is not None and len(sip) == CALLING_NUMBER_CHARS
+    with engine.connect() as connection:
+        who = connection.scalar(select(Participant.id).where(Participant.participant_number == "1000000002"))
+    assert who is not None
+    SqlContactBook(make_session_factory(engine)).set_phone(who, sip)
+    with engine.connect() as connection:
+        assert connection.scalar(select(Participant.phone).where(Participant.id == who)) == sip

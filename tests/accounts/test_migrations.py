@@ -23,7 +23,7 @@ def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> No
         revision = MigrationContext.configure(connection).get_current_revision()
     engine.dispose()
     assert differences == []
-    assert revision == HEAD == "0004"
+    assert revision == HEAD == "0005"
 
 
 def test_down_to_the_first_revision_and_up_again_keeps_the_data(database_url: str) -> None:

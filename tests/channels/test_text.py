@@ -36,6 +36,7 @@ from ivr.media.tty.baudot import TTY_CHARACTERS
         ("Q", SpeechHeard("help")),
         ("QQ GA", SpeechHeard("help")),
         ("", NoInput()),
+        ("0" * 300, SpeechHeard("0" * 300)),  # more keys than a telephone sends at once: not understood
         ("GA", NoInput()),
         ("THANKS SK", CallEnded()),
         ("SKSK", CallEnded()),
@@ -65,7 +66,9 @@ def test_the_first_turn_in_tty_style(flow: Flow) -> None:
 def test_sms_and_chat_in_plain_style_keep_the_full_prompts(flow: Flow) -> None:
     plain = TextRenderer(flow, tty=False).render(step(flow, None, CallStarted("T1")))
     assert plain.lines[0] == "Welcome to Customer Connect, the child support information line."
-    assert plain.lines[2].startswith("If you are a parent or legal guardian, press 1 or type Yes.")
+    assert plain.lines[1] == "Para español, marque 9."
+    # the SMS form of the question: "Yes" is Twilio's own keyword on SMS
+    assert plain.lines[2].startswith("If you are a parent or legal guardian, press 1. If not, press 2")
 
 
 def test_spanish_in_tty_style_and_plain_style(flow: Flow) -> None:
@@ -116,3 +119,16 @@ def test_long_tty_text_is_paged_with_more_and_a_reply_that_ends_the_call_is_not(
     assert TextReply((*reply.lines[:-1], "SK"), ended=True).pages(4, ("MORE",)) == [
         "\n".join((*reply.lines[:-1], "SK"))
     ]
+
+
+def test_a_text_message_reads_the_sms_form_of_a_prompt(flow: Flow) -> None:
+    """caller_type_sms leaves out "Yes", which Twilio answers itself on SMS; a TTY caller may type it."""
+    first = step(flow, None, CallStarted("T1"))
+    sms = TextRenderer(flow, tty=False).render(first)
+    assert (
+        sms.lines[-1]
+        == "If you are a parent or legal guardian, press 1. If not, press 2 or type No. For other options, press 7 or type None."
+    )
+    assert "YES" in " ".join(TextRenderer(flow).render(first).lines)
+    spanish = TextRenderer(flow, tty=False).render(step(flow, first.state, DigitsEntered("9")))
+    assert "escriba Sí" in spanish.lines[-1]  # Spanish has no SMS form: "Sí" is no keyword

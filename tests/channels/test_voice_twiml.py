@@ -7,20 +7,31 @@ from dataclasses import replace
 from xml.etree import ElementTree as ET
 
 from ivr.core.values import Money
-from ivr.engine import CallStarted, DigitsEntered, HandlerFinished, NoInput, SpeechHeard, Turn, step
+from ivr.engine import (
+    CallStarted,
+    DigitsEntered,
+    HandlerFinished,
+    NoInput,
+    SpeechHeard,
+    TransferEnded,
+    Turn,
+    step,
+)
 from ivr.engine.sign_in import SignedIn
 from ivr.flow import Flow
+from ivr.twilio.dial import transfer_event
 from ivr.twilio.gather import event_from_twilio
 from ivr.twilio.twiml import VoiceRenderer, answer_key
 
 URL = "https://ivr.example.org/voice/turn?t=1"
+OPEN = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=-8)))  # a Tuesday morning
 
 
 def test_the_first_turn(flow: Flow) -> None:
     turn = step(flow, None, CallStarted("CA1"))
     assert VoiceRenderer(flow).render(turn, URL) == (
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
-        '<Gather action="https://ivr.example.org/voice/turn?t=1" finishOnKey="" hints="yes, yeah, yes I am, no, '
+        '<Gather action="https://ivr.example.org/voice/turn?t=1" finishOnKey="" hints="yeah, yes I am, yes, no, '
         "general information, none, other options, spanish, español, repeat, say that again, help, back, go back, "
         'main menu, representative, agent, operator" input="dtmf speech" '
         'language="en-US" method="POST" numDigits="1" speechTimeout="auto" timeout="6">'
@@ -65,6 +76,32 @@ def test_payments_are_spoken_in_words_then_the_menu(flow: Flow) -> None:
         "setenta y cinco centavos. Los pagos más recientes enviados a usted: ciento setenta y cinco dólares con "
         "veinticinco centavos, enviado el 3 de noviembre de 2026. Para escuchar pagos anteriores, marque 1"
     ) in xml
+
+
+def test_a_transfer_rings_for_its_time_and_comes_back_to_the_flow(flow: Flow) -> None:
+    turn = step(flow, step(flow, None, CallStarted("CA1")).state, DigitsEntered("0"), OPEN)
+    url = "https://ivr.example.org/voice/turn?t=2#rc=2&ct=1000"
+    assert VoiceRenderer(flow).render(turn, url) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        '<Say language="en-US" voice="Polly.Joanna">Please hold while I connect you with a representative.</Say>'
+        '<Dial action="https://ivr.example.org/voice/turn?t=2#rc=2&amp;ct=1000" method="POST" timeout="30">'
+        "+18005550100</Dial>"
+        "</Response>"
+    )
+
+
+def test_the_end_of_a_transfer_is_read_from_what_twilio_posts() -> None:
+    assert transfer_event({"DialCallStatus": "busy", "DialCallSid": "CA2"}) == TransferEnded("busy")
+    assert transfer_event({"DialCallStatus": "no-answer"}) == TransferEnded("no_answer")
+    assert transfer_event({"DialCallStatus": "failed"}) == TransferEnded("failed")
+    assert transfer_event({"DialCallStatus": "canceled"}) == TransferEnded("failed")
+    assert transfer_event({"DialCallStatus": "completed", "DialCallDuration": "42"}) == TransferEnded(
+        "completed"
+    )
+    assert transfer_event({"DialCallStatus": "something-new"}) == TransferEnded("failed")
+    assert transfer_event({"QueueResult": "queue-full"}) == TransferEnded("busy")
+    assert transfer_event({"QueueResult": "bridged"}) == TransferEnded("completed")
+    assert transfer_event({"Digits": "1"}) is None
 
 
 def test_hangup_turn(flow: Flow) -> None:

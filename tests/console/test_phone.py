@@ -18,8 +18,8 @@ from ivr.console.app import create_console_app
 from ivr.console.settings import ConsoleSettings
 from ivr.service.settings import ConfigError
 from tests.audio.conftest import run_prompts, write_tone
-from tests.conftest import PEPPER
-from tests.console.conftest import PASSWORD, Operator, console, sign_in
+from tests.conftest import OPEN_TIME, PEPPER
+from tests.console.conftest import PASSWORD, Operator, add_operator, console, sign_in
 
 
 def _call(operator: Operator, language: str, *answers: dict[str, str]) -> list[dict[str, Any]]:
@@ -137,3 +137,27 @@ def test_the_call_scripts_are_listed_and_run_against_the_live_flow(
     report = operator.post("/api/scripts/run").json
     assert (report["passed"], report["failed"]) == (len(listed), 0)
     assert report["uncovered"] == [] and "payments_received" in report["covered_nodes"]
+
+
+def test_the_browser_phone_says_how_a_transfer_ends_and_goes_on(console_config: dict[str, str]) -> None:
+    app = create_console_app({**console_config, "IVR_FIXED_TIME": OPEN_TIME})
+    try:
+        client = app.test_client()
+        assert sign_in(client, add_operator(app, "viewer")).status_code == 302
+        operator = Operator(client)
+        call = operator.post("/api/phone/calls", {"language": "en"}).json["call"]
+        transferring = operator.post(f"/api/phone/calls/{call}", {"keys": "0"}).json
+        assert transferring["transferring"] == {
+            "to": "+18005550100",
+            "outcomes": ["completed", "busy", "no_answer", "failed"],
+        }
+        assert transferring["ended"] is None and transferring["waiting"] is None
+        assert operator.post(f"/api/phone/calls/{call}", {"transfer": "on hold"}).status_code == 400
+        busy = operator.post(f"/api/phone/calls/{call}", {"transfer": "busy"}).json
+        assert [item["prompt"] for item in busy["heard"]] == ["representatives_busy", "representative_way_on"]
+        assert busy["node"] == "representative_way_on" and busy["waiting"] is not None
+        operator.post(f"/api/phone/calls/{call}", {"keys": "1"})
+        done = operator.post(f"/api/phone/calls/{call}", {"transfer": "completed"}).json
+        assert done["ended"] == "hangup"
+    finally:
+        console(app).close()

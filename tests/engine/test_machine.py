@@ -22,6 +22,7 @@ from ivr.engine import (
     Say,
     SpeechHeard,
     Transfer,
+    TransferEnded,
     Turn,
     step,
 )
@@ -131,7 +132,8 @@ def test_attempts_run_out_to_a_representative_during_hours(flow: Flow) -> None:
         state = step(flow, state, SpeechHeard("banana"), OPEN).state
     turn = step(flow, state, SpeechHeard("banana"), OPEN)
     assert said(turn) == ["transfer_after_trouble"]
-    assert turn.actions[-1] == Transfer(number="+18005550100") and turn.state.ended
+    assert turn.actions[-1] == Transfer(number="+18005550100", ring_seconds=30, returns=True)
+    assert not turn.state.ended and turn.state.node == "representative_after_trouble"
 
 
 def test_no_input_and_no_match_are_counted_separately(flow: Flow) -> None:
@@ -302,7 +304,40 @@ def test_main_menu_command_before_and_after_sign_in(flow: Flow) -> None:
 def test_zero_reaches_a_representative_during_hours(flow: Flow) -> None:
     turn = step(flow, start(flow).state, DigitsEntered("0"), OPEN)
     assert said(turn) == ["transfer_to_representative"]
-    assert turn.actions[-1] == Transfer(number="+18005550100")
+    assert turn.actions[-1] == Transfer(number="+18005550100", ring_seconds=30, returns=True)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "heard"),
+    [
+        ("busy", "representatives_busy"),
+        ("no_answer", "representatives_no_answer"),
+        ("failed", "representatives_unreachable"),
+    ],
+)
+def test_a_transfer_nobody_takes_says_so_and_offers_a_way_on(flow: Flow, outcome: str, heard: str) -> None:
+    transferring = step(flow, start(flow).state, DigitsEntered("0"), OPEN).state
+    turn = step(flow, transferring, TransferEnded(outcome), OPEN)
+    assert said(turn) == [heard, "representative_way_on"]
+    assert turn.state.node == "representative_way_on" and turn.state.turn == transferring.turn + 1
+    again = step(flow, turn.state, DigitsEntered("1"), OPEN)
+    assert again.actions[-1] == Transfer(number="+18005550100", ring_seconds=30, returns=True)
+    menu = step(
+        flow, turn.state, DigitsEntered("2"), OPEN
+    )  # the main_menu command: before sign-in, the first menu
+    assert menu.state.node == "caller_type" and said(menu) == ["caller_type"]
+
+
+def test_a_transfer_the_representative_ended_ends_the_call(flow: Flow) -> None:
+    transferring = step(flow, start(flow).state, DigitsEntered("0"), OPEN).state
+    turn = step(flow, transferring, TransferEnded("completed"), OPEN)
+    assert turn.actions == (Hangup(),) and turn.state.ended
+
+
+def test_the_end_of_a_transfer_reaching_a_call_at_a_question_changes_nothing(flow: Flow) -> None:
+    at_question = start(flow).state
+    turn = step(flow, at_question, TransferEnded("busy"), OPEN)
+    assert turn.state == at_question and said(turn) == ["caller_type"]
 
 
 @pytest.mark.parametrize("closed_at", [CLOSED, HOLIDAY, None])
@@ -334,3 +369,12 @@ def test_a_turn_says_when_the_answer_was_not_taken(flow: Flow) -> None:
         state = turn.state
     assert turn.visited[0] == flow.defaults.on_exhausted
     assert step(flow, started.state, DigitsEntered("1")).retry is None
+
+
+def test_a_call_being_transferred_moves_only_when_the_transfer_ends(flow: Flow) -> None:
+    transferring = step(flow, start(flow).state, DigitsEntered("0"), OPEN).state
+    for stray in (DigitsEntered("1"), NoInput(), SpeechHeard("representative")):
+        turn = step(flow, transferring, stray, OPEN)
+        # where the call stands, changing nothing: the transfer again, not silence (which ends a call)
+        assert turn.state == transferring
+        assert turn.actions == (Transfer(number="+18005550100", ring_seconds=30, returns=True),)

@@ -55,7 +55,7 @@ def test_a_transfer_number_must_be_e164(flow_dir: Path) -> None:
     edit(flow_dir / "menus" / "representative.yaml", 'to: "+18005550100"', 'to: "800-555-0100"')
     found = problems(flow_dir)
     assert any(
-        "number '800-555-0100' is not in E.164 form" in m and "representative.yaml:7:5" in m for m in found
+        "number '800-555-0100' is not in E.164 form" in m and "representative.yaml:8:5" in m for m in found
     ), found
 
 
@@ -111,4 +111,4 @@ def test_a_transfer_cannot_be_a_goal_of_self_service(flow_dir: Path) -> None:
         "    kind: transfer\n    goal: true\n    say: [transfer_to_representative]",
     )
     found = problems(flow_dir)
-    assert any("transfer 'representative' is marked as a goal" in m and ":6:5:" in m for m in found), found
+    assert any("transfer 'representative' is marked as a goal" in m and ":7:5:" in m for m in found), found

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from ivr.flow import FlowError, load_flow
-from ivr.flow.model import InputNode, MenuNode
+from ivr.flow.model import SMS_FORM, InputNode, MenuNode
 from ivr.flow.yaml_source import read_yaml
 from ivr.runtime.handlers import HANDLER_RULES
+from ivr.service.flow import load_service_flow
 from tests.conftest import edit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,9 @@ def test_the_shipped_flow_loads_with_every_node_and_both_languages() -> None:
     assert isinstance(flow.nodes["caller_type"], MenuNode)
     ask_pin = flow.nodes["ask_pin"]
     assert isinstance(ask_pin, InputNode) and ask_pin.secret
-    assert set(flow.prompts["en"]) == set(flow.prompts["es"])
+    # every prompt in both languages; a form for text messages (<id>_sms) only where a language needs one
+    spoken = {lang: {p for p in table if not p.endswith(SMS_FORM)} for lang, table in flow.prompts.items()}
+    assert spoken["en"] == spoken["es"]
     assert len(flow.version) == 12
 
 
@@ -157,3 +160,185 @@ def test_the_published_json_schema_matches_the_models() -> None:
 
     published = (ROOT / "docs" / "menu-schema.json").read_text(encoding="utf-8")
     assert published == menu_schema_text(), "run: ivr schema -o docs/menu-schema.json"
+
+
+# -- what operators read when an edit is wrong -------------------------------------------------------
+
+
+def service_problems(flow_dir: Path) -> list[str]:
+    """The problems `ivr validate` reports: with the service's handlers, its own prompts and Twilio's SMS
+    keywords."""
+    with pytest.raises(FlowError) as caught:
+        load_service_flow(flow_dir)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_misspelt_placeholder_is_refused_with_what_the_node_has(flow_dir: Path) -> None:
+    edit(flow_dir / "prompts" / "es.yaml", "pendiente es de {balance}.", "pendiente es de {balanse}.")
+    found = service_problems(flow_dir)
+    assert any(
+        m.startswith("menus/payments.yaml:")
+        and "prompt 'balance_due' in prompts/es.yaml uses {balanse}, which node 'payments_made' is never given"
+        in m
+        and "did you mean {balance}?" in m
+        for m in found
+    ), found
+
+
+def test_a_value_of_another_handler_is_refused(flow_dir: Path) -> None:
+    # phone_saved follows save_phone, which tells the prompts nothing: {last_four} would be a blank
+    edit(
+        flow_dir / "prompts" / "en.yaml",
+        "Your phone number is updated.",
+        "Your number ending {last_four} is saved.",
+    )
+    found = service_problems(flow_dir)
+    assert any("uses {last_four}, which node 'phone_saved' is never given" in m for m in found), found
+
+
+def test_an_item_field_is_given_only_inside_its_for_each(flow_dir: Path) -> None:
+    edit(flow_dir / "prompts" / "en.yaml", '"{amount}, paid on {date}."', '"{amount}, paid on {dates}."')
+    edit(
+        flow_dir / "prompts" / "en.yaml",
+        "Your current balance due is {balance}.",
+        "Due {balance} and {amount}.",
+    )
+    found = service_problems(flow_dir)
+    assert any(
+        "uses {dates}, which an item of 'payments' at node 'payments_made'" in m and "{date}?" in m
+        for m in found
+    ), found
+    assert any(
+        "balance_due' in prompts/en.yaml uses {amount}, which node 'payments_made'" in m for m in found
+    ), found
+
+
+def test_a_value_in_a_question_is_refused_as_it_is_lost_on_a_repeat(flow_dir: Path) -> None:
+    edit(
+        flow_dir / "prompts" / "en.yaml",
+        "To save it as your phone number on file, press 1 or say Yes.",
+        "Save {last_four}? Press 1.",
+    )
+    edit(flow_dir / "prompts" / "tty" / "en.yaml", "Save it as your phone on file?", "Save {last_four}?")
+    found = service_problems(flow_dir)
+    assert any(
+        "uses {last_four}, which question 'confirm_phone' (said again on a repeat) is never given" in m
+        for m in found
+    ), found
+
+
+def test_a_stray_brace_is_refused_with_its_line(flow_dir: Path) -> None:
+    edit(flow_dir / "prompts" / "es.yaml", "pendiente es de {balance}.", "pendiente es de {balance.")
+    found = service_problems(flow_dir)
+    assert any(
+        m.startswith("prompts/es.yaml:63:1: prompt 'balance_due' has a '{' or '}' that does not enclose")
+        for m in found
+    ), found
+
+
+def test_a_colon_in_prompt_text_says_to_quote_it(flow_dir: Path) -> None:
+    edit(
+        flow_dir / "prompts" / "es.yaml",
+        "no_payments_made: No tenemos pagos suyos registrados.",
+        "no_payments_made: Nota: no tenemos pagos.",
+    )
+    [message] = service_problems(flow_dir)
+    assert message.startswith("prompts/es.yaml:66:23: mapping values are not allowed here")
+    assert 'put the whole text in double quotes ("Nota: ...")' in message
+
+
+def test_a_command_target_error_names_its_file_and_line(flow_dir: Path) -> None:
+    edit(flow_dir / "menu_tree.yaml", "    target: main_menu\n", "    target: main_menus\n")
+    found = service_problems(flow_dir)
+    assert any(
+        m.startswith("menu_tree.yaml:74:5: the main_menu command sends callers to 'main_menus'")
+        and "did you mean 'main_menu'?" in m
+        for m in found
+    ), found
+
+
+def test_a_missing_include_names_its_file_and_line(flow_dir: Path) -> None:
+    edit(flow_dir / "menu_tree.yaml", "  - menus/payments.yaml\n", "  - menus/paymnts.yaml\n")
+    found = service_problems(flow_dir)
+    assert any(
+        m.startswith(
+            "menu_tree.yaml:88:5: includes 'menus/paymnts.yaml', which does not exist; did you mean "
+            "'menus/payments.yaml'?"
+        )
+        for m in found
+    ), found
+
+
+def test_a_misspelt_field_gets_a_did_you_mean(flow_dir: Path) -> None:
+    edit(
+        flow_dir / "menus" / "welcome.yaml",
+        "    short_prompt: caller_type_short",
+        "    short_promt: caller_type_short",
+    )
+    edit(
+        flow_dir / "menus" / "representative.yaml",
+        "    ring_seconds: 30\n    closed:",
+        "    ring_second: 30\n    closed:",
+    )
+    found = service_problems(flow_dir)
+    assert any(
+        m.startswith(
+            "menus/welcome.yaml:15:5: 'short_promt' is not a field this place knows; did you mean 'short_prompt'?"
+        )
+        for m in found
+    ), found
+    assert any(
+        "'ring_second' is not a field this place knows; did you mean 'ring_seconds'?" in m for m in found
+    ), found
+
+
+def test_a_misspelt_field_of_menu_tree_gets_a_did_you_mean(flow_dir: Path) -> None:
+    edit(flow_dir / "menu_tree.yaml", "  max_no_input: 3", "  max_no_imput: 3")
+    [message] = service_problems(flow_dir)
+    assert message.startswith(
+        "menu_tree.yaml:24:3: 'max_no_imput' is not a field this place knows; did you mean 'max_no_input'?"
+    )
+
+
+def test_a_word_twilio_answers_itself_on_sms_is_no_menu_answer(flow_dir: Path) -> None:
+    welcome, information = flow_dir / "menus" / "welcome.yaml", flow_dir / "menus" / "information.yaml"
+    edit(welcome, '          en: ["yeah", "yes I am"]', '          en: ["yeah", "yes I am", "help"]')
+    edit(information, "          en: [goodbye, bye]", "          en: [goodbye, bye, Stop]")
+    edit(flow_dir / "menus" / "contact.yaml", "          en: [save it]", '          en: [save it, "yes"]')
+    found = service_problems(flow_dir)
+    assert any(
+        m.startswith(
+            "menus/information.yaml:26:11: menu 'general_information_end' takes 'Stop' as an answer, "
+            "but on SMS Twilio answers STOP itself (an opt-out keyword: it also stops every message"
+        )
+        for m in found
+    ), found
+    assert any("'caller_type' takes 'help' as an answer, but on SMS Twilio answers HELP" in m for m in found)
+    assert len(found) == 2  # 'yes' at confirm_phone is under spoken: for callers who say it
+    assert load_flow(flow_dir, HANDLER_RULES)  # without the SMS keywords (ivr.flow alone), the words pass
+
+
+def test_a_transfer_must_say_where_callers_go_when_nobody_takes_the_call(flow_dir: Path) -> None:
+    edit(
+        flow_dir / "menus" / "representative.yaml",
+        "      busy: representatives_busy\n      no_answer: representatives_no_answer\n",
+        "",
+    )
+    found = service_problems(flow_dir)
+    assert any(
+        m.startswith("menus/representative.yaml:")
+        and "transfer 'representative' does not say where callers go when the line is busy or not answered"
+        in m
+        and "add outcomes.busy, outcomes.no_answer" in m
+        for m in found
+    ), found
+
+
+def test_an_option_may_run_a_command_the_flow_has(flow_dir: Path) -> None:
+    edit(
+        flow_dir / "menus" / "representative.yaml",
+        "command: main_menu",
+        "command: back\n        next: goodbye",
+    )
+    found = service_problems(flow_dir)
+    assert any("an option needs either 'next' (a node) or 'command'" in m for m in found), found

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
+from ivr.twilio.simulator import Heard
 from tests.conftest import AUTH_TOKEN, signed_post
 from tests.web.phone import languages, phone, text
 
@@ -355,7 +356,15 @@ def test_zero_reaches_a_representative_during_office_hours(app_config: dict[str,
     heard = call.press("0")
     assert text(heard) == "Please hold while I connect you with a representative. +18005550100"
     assert heard[-1].language == "transfer"
-    assert call.ended
+    assert not call.ended and call.transfer is not None  # the call comes back to the flow when it ends
+    busy = text(call.transfer_ends("busy"))
+    assert busy.startswith("All of our representatives are busy right now. To try again, press 1.")
+    again = call.press("1")
+    assert again[-1] == Heard("transfer", "+18005550100")
+    unanswered = text(call.transfer_ends("no-answer"))
+    assert unanswered.startswith("No representative could answer just now. To try again, press 1.")
+    call.press("1")
+    assert call.transfer_ends("completed") == [] and call.ended  # the representative hung up: goodbye
     close_app(app)
 
 
@@ -366,3 +375,28 @@ def test_zero_out_of_hours_says_when_and_asks_again(client: FlaskClient) -> None
     assert heard.startswith("Our representatives are available Monday through Friday")
     assert heard.endswith("For other options, press 7 or say None.")
     assert not call.ended
+
+
+def test_a_retried_request_while_being_put_through_gets_the_transfer_again(
+    app_config: dict[str, str],
+) -> None:
+    """Twilio retries a webhook whose first attempt timed out (connection overrides: rc): the retry of
+    the answer that put the call through must not end it in silence."""
+    from ivr.web.app import create_app
+    from tests.conftest import OPEN_TIME, close_app
+
+    app = create_app({**app_config, "IVR_FIXED_TIME": OPEN_TIME})
+    call = phone(app.test_client())
+    call.dial()
+    assert call.gather is not None
+    action = call.gather.get("action", "")
+    call.press("0")
+    retried = signed_post(
+        app.test_client(), action, {"CallSid": call.call_sid, "From": call.caller, "Digits": "0"}
+    )
+    assert retried.status_code == 200
+    assert (
+        '<Dial action="http://localhost/voice/turn?t=2" method="POST" timeout="30">+18005550100</Dial>'
+        in (retried.get_data(as_text=True))
+    )
+    close_app(app)

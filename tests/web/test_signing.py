@@ -64,3 +64,40 @@ def test_a_url_with_a_malformed_port_is_checked_as_requested_only() -> None:
     url = "https://ivr.example.org:https/voice"
     assert ours.valid(url, form, twilio.compute_signature(url, form))
     assert not ours.valid(url, form, twilio.compute_signature("https://ivr.example.org/voice", form))
+
+
+KEY_ID, KEY_SECRET = "webhooks_sharedkey_01kf0000000000000000000000", "shared-secret-0123456789abcdef"
+with_keys = TwilioSignature(AUTH_TOKEN, {KEY_ID: KEY_SECRET, "webhooks_sharedkey_old": "old-secret"})
+
+
+@given(urls, forms)
+def test_a_shared_key_signature_is_twilios_hmac_sha256(url: str, form: MultiDict[str, str]) -> None:
+    settings = f"key={KEY_ID},algorithm=HMAC_SHA256"
+    signature = RequestValidator(KEY_SECRET).compute_signature(url, form, "HMAC_SHA256")
+    assert with_keys.compute(url, form, settings) == signature
+    assert with_keys.valid(url, form, signature, settings)
+    assert not with_keys.valid(url, form, signature)  # not an auth-token signature
+    assert not ours.valid(url, form, signature, settings)  # a service that was not given the key
+
+
+def test_the_settings_header_names_the_key_and_the_algorithm() -> None:
+    url, form = "https://ivr.example.org/sms", {"From": "+15555550123", "Body": "hi"}
+    sha256 = RequestValidator(KEY_SECRET).compute_signature(url, form, "HMAC_SHA256")
+    sha1 = RequestValidator(KEY_SECRET).compute_signature(url, form, "HMAC_SHA1")
+    assert with_keys.valid(url, form, sha1, f"key={KEY_ID},algorithm=HMAC_SHA1")
+    assert not with_keys.valid(url, form, sha256, f"key={KEY_ID},algorithm=HMAC_SHA1")
+    assert not with_keys.valid(url, form, sha256, f"key={KEY_ID},algorithm=HMAC_SHA512")  # unsupported
+    assert not with_keys.valid(url, form, sha256, "key=webhooks_sharedkey_unknown,algorithm=HMAC_SHA256")
+    assert not with_keys.valid(url, form, sha256, "key=webhooks_sharedkey_old,algorithm=HMAC_SHA256")
+    old = RequestValidator("old-secret").compute_signature(url, form, "HMAC_SHA256")
+    assert with_keys.valid(url, form, old, "key=webhooks_sharedkey_old,algorithm=HMAC_SHA256")  # rotation
+
+
+def test_a_url_is_checked_with_its_connection_overrides_and_without() -> None:
+    form = {"CallSid": "CA1", "Digits": "1"}
+    url = "https://ivr.example.org/voice/turn?t=2"
+    fragment = f"{url}#rc=2&ct=1000"
+    both = [fragment, url]
+    assert ours.valid(both, form, twilio.compute_signature(fragment, form))
+    assert ours.valid(both, form, twilio.compute_signature(url, form))
+    assert not ours.valid(both, form, twilio.compute_signature(f"{url}#rc=5", form))

@@ -49,7 +49,7 @@ def test_the_webhook_connects_the_call_to_a_stream_with_a_ticket_for_it(client: 
     ticket = ticket_of(twiml)
     assert twiml == (
         '<?xml version="1.0" encoding="UTF-8"?><Response><Connect>'
-        '<Stream url="ws://localhost/tty/stream">'
+        '<Stream url="wss://localhost/tty/stream">'  # wss: the only scheme Twilio connects a stream to
         f'<Parameter name="ticket" value="{ticket}" />'
         "</Stream></Connect><Hangup /></Response>"
     )

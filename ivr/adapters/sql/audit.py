@@ -8,10 +8,10 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.adapters.sql.database import in_autocommit, in_transaction
-from ivr.adapters.sql.models import CALLING_NUMBER_CHARS, Participant
 from ivr.adapters.sql.models import AuditEvent as AuditRow
+from ivr.adapters.sql.models import Participant
 from ivr.core.clock import Clock, SystemClock
-from ivr.core.records import AuditEvent
+from ivr.core.records import CALLING_NUMBER_CHARS, AuditEvent
 
 _AUDIT_ROW = insert(AuditRow)  # built once; each record binds its values (as the directory's statements)
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, ForeignKey, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-CALLING_NUMBER_CHARS = 32  # the audit trail's calling-number column; longer numbers are cut to it
+from ivr.core.records import CALLING_NUMBER_CHARS
 
 
 class Base(DeclarativeBase):
@@ -33,7 +33,7 @@ class Participant(Base):
     pending_pin_hash: Mapped[str | None] = mapped_column(String(200))
     pending_pin_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     preferred_language: Mapped[str] = mapped_column(String(2), default="en")
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(CALLING_NUMBER_CHARS))  # the number a caller saved
     address_line1: Mapped[str | None] = mapped_column(String(100))
     address_line2: Mapped[str | None] = mapped_column(String(100))
     city: Mapped[str | None] = mapped_column(String(60))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ivr.flow.model import Flow
+from ivr.flow.model import SMS_FORM, Flow
 from ivr.media.recordings.manifest import MANIFEST, Manifest, ManifestError, intact
 from ivr.media.recordings.process import BuildSettings, RecordingError, process_file
 from ivr.media.recordings.sources import find_recordings
@@ -48,7 +48,8 @@ def check_prompts(flow: Flow, prompts: Path, build: Path) -> CheckReport:
     except ManifestError as exc:
         manifest = Manifest()
         notes.append(f"{MANIFEST} cannot be read, so no recording is played: {exc}")
-    every_id = {prompt_id for table in flow.prompts.values() for prompt_id in table}
+    # every prompt a call may say (a prompt's form for text messages, <id>_sms, is never said)
+    every_id = {pid for table in flow.prompts.values() for pid in table if not pid.endswith(SMS_FORM)}
     settings = BuildSettings()
     checks = []
     for language in flow.languages:
