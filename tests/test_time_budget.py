@@ -63,7 +63,11 @@ def test_a_data_step_that_would_start_too_late_takes_its_error_path(flow: Flow) 
     store.delay = 0.25  # the state took longer to load than the data step may wait for
     turn = conversation.answer(CALLER, DigitsEntered("1000000002"))
     assert ran == []  # the data step never started
-    assert said(turn.actions) == ["sign_in_unavailable", "caller_type"]  # "Sorry, we cannot check accounts"
+    assert said(turn.actions) == [
+        "sign_in_unavailable",
+        "offer_spanish",
+        "caller_type",
+    ]  # "Sorry, we cannot check accounts"
     assert store.load(CALLER.call_id) == turn.state  # heard in time, so saved
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from ivr.channels.vocabulary import Vocabulary, vocabulary
 from ivr.core.values import PromptRef, Scalar, Values
 from ivr.flow.model import Flow
 from ivr.flow.placeholders import FORMATTER
 
 log = logging.getLogger(__name__)
 
-ValueFormatter = Callable[[Scalar, str, str], str]  # (value, language, locale) -> text
+ValueFormatter = Callable[[Scalar, Vocabulary], str]  # (value, the language's vocabulary) -> text
 
 
 class _Filled(dict[str, str]):
@@ -39,13 +40,13 @@ def prompt_text(
 ) -> str:
     """A prompt with its values filled in. `channel` ("tty"): its variants in prompts/<channel>/ come first."""
     template = _template(flow, prompt_id, language, channel)
-    locale = flow.languages[language].locale
+    words = vocabulary(flow, language)
     filled = _Filled()
     for name, value in values.items():
         if isinstance(value, PromptRef):
             filled[name] = _template(flow, value.prompt, language, channel)
         elif not isinstance(value, tuple):
-            filled[name] = say_value(value, language, locale)
+            filled[name] = say_value(value, words)
     try:
         return FORMATTER.vformat(template, (), filled)
     except (ValueError, IndexError, KeyError):

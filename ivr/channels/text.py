@@ -22,7 +22,9 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 
 from ivr.channels.prompts import prompt_text
-from ivr.core.values import DigitString, Money, Scalar
+from ivr.channels.spoken import phone_groups
+from ivr.channels.vocabulary import Vocabulary
+from ivr.core.values import DigitString, Money, PhoneNumber, Scalar
 from ivr.engine import (
     Action,
     CallEnded,
@@ -72,20 +74,27 @@ def text_event(line: str) -> Event:
     return SpeechHeard(text)
 
 
-def written(value: Scalar, language: str, locale: str) -> str:
-    """One value as figures for reading."""
+def written(value: Scalar, vocabulary: Vocabulary) -> str:
+    """One value as figures for reading: "$1,234.56", "Nov 3 2026 9:30 AM", "1-800-555-0100"."""
+    locale = vocabulary.locale
     if isinstance(value, Money):
         return str(format_currency(value.cents / 100, value.currency, locale=locale))
+    if isinstance(value, PhoneNumber):
+        return "-".join(phone_groups(value, vocabulary.region))
     if isinstance(value, DigitString):
         return value.digits
     if isinstance(value, dt.datetime):
-        return f"{written(value.date(), language, locale)} {written(value.time(), language, locale)}"
-    if isinstance(value, dt.date):
-        pattern = "MMM d y" if language == "en" else "d MMM y"
-        return str(format_date(value, pattern, locale=locale)).replace(".", "")
+        return f"{written(value.date(), vocabulary)} {written(value.time(), vocabulary)}"
+    if isinstance(value, dt.date):  # the locale's medium date without its punctuation: "Nov 3 2026"
+        return _bare(format_date(value, "medium", locale=locale))
     if isinstance(value, dt.time):
-        return str(format_time(value, "h:mm a", locale=locale)).replace(".", "")
+        return _bare(format_time(value, "short", locale=locale))
     return str(value)
+
+
+def _bare(text: str) -> str:
+    """A date or time without commas and dots, which cost a TTY a shift each and say nothing."""
+    return " ".join(text.replace(",", " ").replace(".", "").split())
 
 
 @dataclass(frozen=True)
@@ -142,7 +151,7 @@ class TextRenderer:
             elif isinstance(action, Gather):
                 paragraphs.extend(self._text(say, say.language or language) for say in action.prompts)
             elif isinstance(action, Transfer):
-                values = {"number": DigitString(action.number or "")}
+                values = {"number": PhoneNumber(action.number or "")}
                 paragraphs.append(
                     prompt_text(self._flow, TRANSFER_PROMPT, language, values, written, self._channel)
                 )

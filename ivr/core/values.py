@@ -40,6 +40,14 @@ class DigitString:
 
 
 @dataclass(frozen=True, slots=True)
+class PhoneNumber:
+    """A telephone number, as stored (E.164, or national in the flow's country): always said and written in
+    groups ("1 8 0 0, 5 5 5, 0 1 0 0"; "1-800-555-0100"), never as one long run of digits."""
+
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
 class PromptRef:
     """A value that is itself a prompt: said as that prompt's text in the caller's language.
 
@@ -50,6 +58,6 @@ class PromptRef:
     prompt: str
 
 
-Scalar = str | int | Money | DigitString | PromptRef | dt.date | dt.datetime | dt.time
+Scalar = str | int | Money | DigitString | PhoneNumber | PromptRef | dt.date | dt.datetime | dt.time
 Value = Scalar | tuple[Mapping[str, Scalar], ...]
 Values = Mapping[str, Value]

@@ -45,7 +45,9 @@ from ivr.engine.state import CallState
 from ivr.flow.handler_rules import Level
 from ivr.flow.model import (
     ActionNode,
+    AnyNode,
     Command,
+    ConfirmAnswer,
     Flow,
     GatheringNode,
     HangupNode,
@@ -65,6 +67,8 @@ MAX_HISTORY = 12
 # input, whatever the flow says. The representative command stays: a caller stuck at a PIN can always ask
 # for a person (a transfer ends the flow; closed, it comes back to the same question).
 LEAVING_COMMANDS = frozenset({"back", "main_menu"})
+# Commands that ask the same question again: said in the call's language, they do not settle it.
+ASKING_AGAIN = frozenset({"repeat", "help", "relay"})
 _DIGITS = re.compile(r"^[0-9]+$")
 
 
@@ -122,17 +126,7 @@ def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | N
             return replay(flow, state)
         return walk.transfer_ended(replace(state, turn=state.turn + 1), node, event.outcome)
 
-    state = replace(state, turn=state.turn + 1)
-    if isinstance(node, MenuNode | InputNode):
-        command = _command(flow, node, state.language, event)
-        if command is not None:
-            return walk.command(state, node, command)
-    if isinstance(node, MenuNode):
-        return walk.answer_menu(state, node, event)
-    if isinstance(node, InputNode):
-        return walk.answer_input(state, node, event)
-    # The call is parked on a node that does not wait (a handler failed mid-turn): carry on from it.
-    return walk.enter(state, state.node)
+    return walk.answer(replace(state, turn=state.turn + 1), node, event)
 
 
 def _signed(state: CallState, now: SignIn) -> CallState:
@@ -147,19 +141,26 @@ def _secret(node: object) -> bool:
     return isinstance(node, InputNode) and node.secret
 
 
-def _command(flow: Flow, node: GatheringNode, language: str, event: Event) -> str | None:
-    """The universal command this answer asks for, if any."""
-    for name, command in flow.commands.items():
-        if name in node.without_commands or (name in LEAVING_COMMANDS and _secret(node)):
-            continue
-        if _is_command(command, language, event):
-            return name
+def _languages_from(flow: Flow, language: str) -> tuple[str, ...]:
+    """The call's language first, then the flow's others: callers mix languages ("agente" in English)."""
+    return (language, *(other for other in flow.languages if other != language))
+
+
+def _command(flow: Flow, node: GatheringNode, language: str, event: Event) -> tuple[str, str | None] | None:
+    """The universal command this answer asks for, if any, in any language of the flow, with the language
+    its words were heard in (None for a key)."""
+    for lang in _languages_from(flow, language):
+        for name, command in flow.commands.items():
+            if name in node.without_commands or (name in LEAVING_COMMANDS and _secret(node)):
+                continue
+            if _is_command(command, lang, event):
+                return name, lang if isinstance(event, SpeechHeard) else None
     return None
 
 
 def _is_command(command: Command, language: str, event: Event) -> bool:
-    if isinstance(event, DigitsEntered):
-        return command.key is not None and event.digits.rstrip("#") == command.key
+    if isinstance(event, DigitsEntered):  # "#" may be a command's key at a menu; elsewhere it ends entry
+        return command.key is not None and command.key in {event.digits, event.digits.rstrip("#")}
     if isinstance(event, SpeechHeard):
         folded = fold(event.text)
         return any(fold(phrase) == folded for phrase in command.words.get(language, ()))
@@ -198,36 +199,149 @@ class _Walk:
 
     # -- answers at a waiting node -------------------------------------------------------------
 
+    def answer(self, state: CallState, node: AnyNode, event: Event) -> Turn:
+        """The caller's answer (or silence) where the call waits: a yes or no to "Did you say ...?", then a
+        universal command, then the node's own options or digits."""
+        if isinstance(node, MenuNode) and state.confirming is not None:
+            settled = self.settle_confirmation(state, node, event)
+            if settled is not None:
+                return settled
+            state = replace(state, confirming=None)  # neither yes nor no: an answer to the menu itself
+        if isinstance(node, MenuNode | InputNode):
+            found = _command(self.flow, node, state.language, event)
+            if found is not None:
+                name, heard_in = found
+                if self.settles_language(state, name, heard_in):  # "representante": said in Spanish
+                    state = replace(state, language=heard_in or state.language, language_chosen=True)
+                return self.command(state, node, name)
+        if isinstance(node, MenuNode):
+            return self.answer_menu(state, node, event)
+        if isinstance(node, InputNode):
+            return self.answer_input(state, node, event)
+        # The call is parked on a node that does not wait (a handler failed mid-turn): carry on from it.
+        return self.enter(state, state.node)
+
+    @staticmethod
+    def settles_language(state: CallState, name: str, heard_in: str | None) -> bool:
+        """A command's words settle a call's language not yet chosen, except help, repeat and relay said
+        in the language the call already has (the question comes again, still offering the others)."""
+        if heard_in is None or state.language_chosen:
+            return False
+        return heard_in != state.language or name not in ASKING_AGAIN
+
     def command(self, state: CallState, node: GatheringNode, name: str) -> Turn:
         command = self.flow.commands[name]
         if name == "repeat":
-            return Turn(state, (self.gather(state, node, attempt=1),))
+            return self.ask(state, node, full=True)
         if name == "help":
             helped = node.help or self.flow.defaults.help
-            return Turn(state, (*(Say(p) for p in helped), self.gather(state, node, attempt=1)))
+            return self.ask(state, node, full=True, before=tuple(Say(p) for p in helped))
+        if name == "relay":
+            relay = self.flow.relay
+            said = (Say(relay.prompt),) if relay is not None else ()
+            return self.ask(replace(state, relay=True), node, full=True, before=said)
         if name == "back":
             if not state.history:
-                return Turn(state, (self.gather(state, node, attempt=1),))
+                return self.ask(state, node)
             previous = state.history[-1]
             return self.enter(replace(state, history=state.history[:-1]), previous, remember=False)
         target = command.target
         if name == "main_menu" and sign_in.level(state.sign_in) < Level.SIGNED_IN:
             target = command.target_before_sign_in or target
         if target is None:
-            return Turn(state, (self.gather(state, node, attempt=1),))
+            return self.ask(state, node)
         return self.enter(state, target)
 
     def answer_menu(self, state: CallState, node: MenuNode, event: Event) -> Turn:
         if isinstance(event, NoInput):
             return self.retry(state, node, Retry.NO_INPUT)
-        option = self.match_option(node, state.language, event)
-        if option is None:
+        found = self.match_option(node, state.language, event)
+        if found is None:
+            named = self.named_language(event)
+            if named is not None:  # "Spanish", "inglés": the same question, in that language
+                return self.ask(replace(state, language=named, language_chosen=True), node, full=True)
             return self.retry(state, node, Retry.NO_MATCH)
-        if option.language is not None:
-            state = replace(state, language=option.language)
+        option, heard_in = found
+        confirm = self.flow.confirm
+        if (
+            confirm is not None
+            and isinstance(event, SpeechHeard)
+            and event.confidence is not None
+            and event.confidence < confirm.below_confidence
+        ):
+            return self.ask_back(replace(state, confirming=node.options.index(option)), option, heard_in)
+        return self.take(state, node, option, heard_in)
+
+    def take(self, state: CallState, node: MenuNode, option: Option, heard_in: str | None) -> Turn:
+        """The caller picked ``option`` (in ``heard_in``'s words, or by key): the call's language is settled."""
+        language = state.language
+        if option.language == "next":
+            language = self.flow.next_language(state.language)
+        elif option.language is not None:
+            language = option.language
+        elif heard_in is not None and self.answered_in_another_language(state, option, heard_in):
+            language = heard_in
+        state = replace(state, language=language, language_chosen=True, confirming=None)
         if option.next is None:  # an option that does what a universal command does
             return self.command(state, node, option.command or "repeat")
         return self.enter(state, option.next)
+
+    @staticmethod
+    def answered_in_another_language(state: CallState, option: Option, heard_in: str) -> bool:
+        """ "Sí" as the first answer at the English menu: the caller speaks Spanish. Once a language is
+        chosen, a word of another ("Yes", as the brochure says it) changes nothing; nor where the option
+        says it keeps the call's language."""
+        return heard_in != state.language and not state.language_chosen and not option.keeps_language
+
+    def ask_back(self, state: CallState, option: Option, heard_in: str | None) -> Turn:
+        """ "Did you say payments?": the option's first words in the language it was heard in."""
+        confirm = self.flow.confirm
+        assert confirm is not None  # noqa: S101 - answer_menu asks back only with a confirm block
+        language = heard_in or state.language
+        words = option.words.get(language) or option.words.get(state.language) or (option.key or "",)
+        hints = (*confirm.yes.words.get(state.language, ()), *confirm.no.words.get(state.language, ()))
+        gather = Gather(
+            prompts=(Say(confirm.prompt, {"choice": words[0]}),),
+            hints=hints,
+            timeout_seconds=self.timeout(state, self.flow.nodes[state.node]),
+        )
+        return Turn(state, (gather,))
+
+    def settle_confirmation(self, state: CallState, node: MenuNode, event: Event) -> Turn | None:
+        """A yes or a no to "Did you say ...?"; None for any other answer (taken as an answer to the menu)."""
+        confirm = self.flow.confirm
+        index = state.confirming
+        if confirm is None or index is None or not 0 <= index < len(node.options):
+            return None
+        if isinstance(event, NoInput):
+            return self.retry(replace(state, confirming=None), node, Retry.NO_INPUT)
+        if self.answers(confirm.yes, state.language, event):
+            return self.take(state, node, node.options[index], None)
+        if self.answers(confirm.no, state.language, event):
+            return self.ask(replace(state, confirming=None), node, full=True)
+        return None
+
+    def answers(self, answer: ConfirmAnswer, language: str, event: Event) -> bool:
+        if isinstance(event, DigitsEntered):
+            return event.digits.rstrip("#") == answer.key
+        if not isinstance(event, SpeechHeard):
+            return False
+        words = fold(event.text).split()
+        return any(
+            find_phrase(words, phrase) is not None
+            for lang in _languages_from(self.flow, language)
+            for phrase in answer.words.get(lang, ())
+        )
+
+    def named_language(self, event: Event) -> str | None:
+        """The language a caller named ("español", "English") at a menu, if any."""
+        if not isinstance(event, SpeechHeard):
+            return None
+        words = fold(event.text).split()
+        for code, spec in self.flow.languages.items():
+            if any(find_phrase(words, name) is not None for name in spec.names):
+                return code
+        return None
 
     def answer_input(self, state: CallState, node: InputNode, event: Event) -> Turn:
         if isinstance(event, NoInput):
@@ -243,40 +357,57 @@ class _Walk:
             or not node.min_length <= len(digits) <= node.max_length
         ):
             return self.retry(state, node, Retry.NO_MATCH)
-        return self.enter(state, node.next, digits=digits)
+        return self.enter(replace(state, language_chosen=True), node.next, digits=digits)
 
     def offered(self, node: MenuNode) -> list[Option]:
         """The options available now ('when: open' options only while the office is open)."""
         return [o for o in node.options if o.when is None or (o.when == "open") == self.open]
 
-    def match_option(self, node: MenuNode, language: str, event: Event) -> Option | None:
+    def match_option(self, node: MenuNode, language: str, event: Event) -> tuple[Option, str | None] | None:
+        """The option an answer picks, and the language whose words picked it (None: a key)."""
         options = self.offered(node)
         if isinstance(event, DigitsEntered):
             key = event.digits.rstrip("#")[:1]
-            return next((option for option in options if option.key == key), None)
+            keyed = next((option for option in options if option.key == key), None)
+            return None if keyed is None else (keyed, None)
         if not isinstance(event, SpeechHeard):
             return None
         words = fold(event.text).split()
         if len(words) == 1 and len(words[0]) == 1:  # a recogniser that heard "1" for a spoken key
             spoken_key = next((option for option in options if option.key == words[0]), None)
             if spoken_key is not None:
-                return spoken_key
-        # The caller's language first; then the others, for callers who mix languages ("Yes" in Spanish).
-        for lang in (language, *(other for other in self.flow.languages if other != language)):
-            best: tuple[int, int] | None = None
-            for index, option in enumerate(options):
-                for phrase in option.words.get(lang, ()):
-                    position = find_phrase(words, phrase)
-                    if position is not None and (best is None or position < best[0]):
-                        best = (position, index)
+                return spoken_key, None
+        # The caller's language first; then the others, for callers who mix languages ("Yes" in Spanish);
+        # then the words that name a key ("one", "option two", "número dos").
+        languages = _languages_from(self.flow, language)
+        for lang in languages:
+            best = self.first_said(words, [option.words.get(lang, ()) for option in options])
             if best is not None:
-                return options[best[1]]
+                return options[best], lang
+        for lang in languages:
+            spoken = self.flow.spoken_keys.get(lang, {})
+            best = self.first_said(words, [spoken.get(option.key or "", ()) for option in options])
+            if best is not None:
+                return options[best], lang
         return None
+
+    @staticmethod
+    def first_said(words: list[str], phrases: list[tuple[str, ...]]) -> int | None:
+        """Of phrase lists, the index of the one with a phrase said earliest in ``words``."""
+        best: tuple[int, int] | None = None
+        for index, options in enumerate(phrases):
+            for phrase in options:
+                position = find_phrase(words, phrase)
+                if position is not None and (best is None or position < best[0]):
+                    best = (position, index)
+        return None if best is None else best[1]
 
     def retry(self, state: CallState, node: GatheringNode, kind: Retry) -> Turn:
         defaults = self.flow.defaults
         if kind is Retry.NO_INPUT:
             count, limit = state.no_input + 1, node.max_no_input or defaults.max_no_input
+            if state.relay and self.flow.relay is not None:  # a relay caller is never hurried off the line
+                limit = max(limit, self.flow.relay.max_no_input)
             prompts = node.no_input or defaults.no_input
             state = replace(state, no_input=count)
         else:
@@ -287,21 +418,74 @@ class _Walk:
             return replace(self.enter(state, node.on_exhausted or defaults.on_exhausted), retry=kind)
         apology = Say(prompts[min(count, len(prompts)) - 1])
         attempt = max(state.no_input, state.no_match) + 1
-        return Turn(state, (apology, self.gather(state, node, attempt)), retry=kind)
+        return replace(self.ask(state, node, attempt, before=(apology,)), retry=kind)
 
     # -- what a waiting node asks --------------------------------------------------------------
 
+    def ask(
+        self,
+        state: CallState,
+        node: GatheringNode,
+        attempt: int = 1,
+        values: Values | None = None,
+        full: bool = False,
+        before: tuple[Action, ...] = (),
+        visited: tuple[str, ...] = (),
+    ) -> Turn:
+        """The turn that asks ``node``'s question (after ``before``); the state remembers a full prompt heard."""
+        shortened = self.shortened(state, node, attempt, full)
+        first_full = not shortened and attempt == 1 and isinstance(node, MenuNode) and node.short_after_first
+        if first_full and state.node not in state.heard:
+            state = replace(state, heard=(*state.heard, state.node))
+        gather = self.gather(state, node, attempt, values, shortened)
+        return Turn(state, (*before, gather), visited)
+
+    def shortened(self, state: CallState, node: GatheringNode, attempt: int, full: bool) -> bool:
+        """Whether the short prompt is said instead of the full one: the second attempt, or a menu heard before."""
+        if node.short_prompt is None or full or attempt >= 3:
+            return False
+        if attempt == 2:
+            return True
+        return isinstance(node, MenuNode) and node.short_after_first and state.node in state.heard
+
+    def timeout(self, state: CallState, node: object) -> int:
+        """Seconds of silence before a no-input: longer after each silence, and for relay callers."""
+        base = self.flow.defaults.timeout_seconds
+        if isinstance(node, MenuNode | InputNode) and node.timeout_seconds:
+            base = node.timeout_seconds
+        if state.relay and self.flow.relay is not None:
+            base = max(base, self.flow.relay.timeout_seconds)
+        return base + self.flow.defaults.timeout_growth_seconds * state.no_input
+
+    def offers(self, state: CallState, node: GatheringNode) -> tuple[Say, ...]:
+        """The other languages' offers ("Para español, marque 9"), each said in its own language, at a menu
+        whose options switch to them (elsewhere the offer's key could mean something else): until the caller
+        has chosen a language, and always at a menu with offer_languages."""
+        if not isinstance(node, MenuNode) or (state.language_chosen and not node.offer_languages):
+            return ()
+        targets = {option.language for option in self.offered(node) if option.language is not None}
+        return tuple(
+            Say(spec.offer, language=code)
+            for code, spec in self.flow.languages.items()
+            if code != state.language and spec.offer is not None and (code in targets or "next" in targets)
+        )
+
     def gather(
-        self, state: CallState, node: GatheringNode, attempt: int, values: Values | None = None
+        self,
+        state: CallState,
+        node: GatheringNode,
+        attempt: int,
+        values: Values | None = None,
+        shortened: bool = False,
     ) -> Gather:
         if attempt >= 3 and node.help:
             prompt_ids = node.help
-        elif attempt >= 2 and node.short_prompt:
+        elif shortened and node.short_prompt:
             prompt_ids = node.short_prompt
         else:
             prompt_ids = node.prompt
-        prompts = tuple(Say(prompt, values or {}) for prompt in prompt_ids)
-        timeout = node.timeout_seconds or self.flow.defaults.timeout_seconds
+        prompts = (*self.offers(state, node), *(Say(prompt, values or {}) for prompt in prompt_ids))
+        timeout = self.timeout(state, node)
         if isinstance(node, InputNode):
             return Gather(
                 prompts=prompts,
@@ -317,9 +501,24 @@ class _Walk:
         for name, command in self.flow.commands.items():
             if name not in node.without_commands:
                 hints.extend(command.words.get(state.language, ()))
-        return Gather(prompts=prompts, hints=tuple(hints), timeout_seconds=timeout)
+        for spec in self.flow.languages.values():
+            hints.extend(spec.names)
+        return Gather(prompts=prompts, hints=tuple(dict.fromkeys(hints)), timeout_seconds=timeout)
 
     # -- walking the flow ----------------------------------------------------------------------
+
+    def farewell(self, state: CallState, items: tuple[SayItem, ...], values: Values) -> list[Say]:
+        """What a hangup or transfer says: in every language, the caller's first, until they have chosen one
+        (a caller who speaks only Spanish is not sent off in English)."""
+        said = self.says(items, values)
+        if state.language_chosen:
+            return said
+        return [
+            replace(say, language=code) if say.language is None else say
+            for code in _languages_from(self.flow, state.language)
+            for say in said
+            if say.language is None or code == state.language
+        ]
 
     def says(self, items: tuple[SayItem, ...], values: Values) -> list[Say]:
         says = []
@@ -363,12 +562,12 @@ class _Walk:
                 node_id, digits = node.next, None
                 continue
             if isinstance(node, HangupNode):
-                actions.extend(self.says(node.say, values))
+                actions.extend(self.farewell(state, node.say, values))
                 actions.append(Hangup())
                 return Turn(replace(state, ended=True), tuple(actions), tuple(visited))
             if isinstance(node, TransferNode):
                 if self.open or not node.hours:
-                    actions.extend(self.says(node.say, values))
+                    actions.extend(self.farewell(state, node.say, values))
                     returns = bool(node.outcomes)  # the call waits here for the transfer to come back
                     actions.append(Transfer(node.to, node.queue, node.ring_seconds, returns))
                     return Turn(replace(state, ended=not returns), tuple(actions), tuple(visited))
@@ -380,8 +579,7 @@ class _Walk:
                     state = replace(
                         state, node=origin, history=state.history[:-1] if remember else state.history
                     )
-                    actions.append(self.gather(state, origin_node, attempt=1))
-                    return Turn(state, tuple(actions), tuple(visited))
+                    return self.ask(state, origin_node, before=tuple(actions), visited=tuple(visited))
                 node_id = self.flow.defaults.on_exhausted
                 continue
             if isinstance(node, ActionNode):
@@ -393,8 +591,7 @@ class _Walk:
                     continue
                 actions.append(RunHandler(node.handler, digits))
                 return Turn(state, tuple(actions), tuple(visited))
-            actions.append(self.gather(state, node, attempt=1, values=values))
-            return Turn(state, tuple(actions), tuple(visited))
+            return self.ask(state, node, values=values, before=tuple(actions), visited=tuple(visited))
         raise FlowLoopError(f"the flow passed {MAX_HOPS_PER_TURN} nodes without waiting for the caller")
 
 
@@ -404,8 +601,16 @@ def replay(flow: Flow, state: CallState) -> Turn:
     if state.ended:
         return Turn(state, (Hangup(),))
     node = flow.nodes.get(state.node)
+    walk = _Walk(flow, None)
+    if (
+        isinstance(node, MenuNode)
+        and state.confirming is not None
+        and 0 <= state.confirming < len(node.options)
+    ):
+        return walk.ask_back(state, node.options[state.confirming], None)
     if isinstance(node, MenuNode | InputNode):
-        return Turn(state, (_Walk(flow, None).gather(state, node, attempt=1),))
+        shortened = walk.shortened(state, node, 1, False)
+        return Turn(state, (walk.gather(state, node, attempt=1, shortened=shortened),))
     if isinstance(node, TransferNode):  # being put through: the transfer again, never silence
         return Turn(state, (Transfer(node.to, node.queue, node.ring_seconds, returns=True),))
     return Turn(state, ())

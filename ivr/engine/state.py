@@ -25,6 +25,14 @@ class CallState:
     counters: tuple[tuple[str, int], ...] = ()  # the flow's own counts about the signed-in participant
     history: tuple[str, ...] = ()  # the questions (menu and input nodes) the caller came through, for "back"
     ended: bool = False
+    language_chosen: bool = (
+        False  # the caller answered, or picked a language: other languages stop being offered
+    )
+    relay: bool = (
+        False  # the caller asked for relay time: longer waits, more silences, for the rest of the call
+    )
+    heard: tuple[str, ...] = ()  # menus whose full prompt the caller has heard (short_after_first)
+    confirming: int | None = None  # the option (its index at this menu) asked back: "Did you say ...?"
 
     def counter(self, name: str) -> int:
         return dict(self.counters).get(name, 0)
@@ -49,4 +57,5 @@ class CallState:
         known["sign_in"] = sign_in.from_json(data.get("sign_in"))
         known["counters"] = tuple((str(k), int(v)) for k, v in data.get("counters", ()))
         known["history"] = tuple(str(node) for node in data.get("history", ()))
+        known["heard"] = tuple(str(node) for node in data.get("heard", ()))
         return cls(**known)

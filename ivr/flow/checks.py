@@ -67,6 +67,13 @@ def _prompt_refs(flow: Flow) -> Iterator[tuple[str, str]]:
     yield from (("defaults.no_match", p) for p in flow.defaults.no_match)
     yield from (("defaults.help", p) for p in flow.defaults.help)
     yield "defaults.apology", flow.defaults.apology
+    for code, spec in flow.languages.items():
+        if spec.offer is not None:
+            yield f"languages.{code}.offer", spec.offer
+    if flow.confirm is not None:
+        yield "confirm.prompt", flow.confirm.prompt
+    if flow.relay is not None:
+        yield "relay.prompt", flow.relay.prompt
     for node_id, node in flow.nodes.items():
         base = f"nodes.{node_id}"
         if isinstance(node, MenuNode | InputNode):
@@ -142,6 +149,28 @@ def _check_header(flow: Flow) -> Iterator[Problem]:
                 )
         if name in ("main_menu", "representative") and command.target is None:
             yield Problem(f"the {name} command needs a target node", yaml_path=f"commands.{name}")
+    if "relay" in flow.commands and flow.relay is None:
+        yield Problem(
+            "the relay command gives relay callers longer waits, but the flow has no 'relay:' block saying "
+            "how long (add relay: with timeout_seconds, max_no_input and prompt)",
+            yaml_path="commands.relay",
+        )
+    for where, words in _language_keyed(flow):
+        for lang in words:
+            if lang not in flow.languages:
+                yield Problem(
+                    f"words given for language '{lang}', which is not under languages", yaml_path=where
+                )
+
+
+def _language_keyed(flow: Flow) -> Iterator[tuple[str, Mapping[str, object]]]:
+    """(yaml path, {language: words}) for every flow-wide list of words kept per language."""
+    yield "spoken_keys", flow.spoken_keys
+    for name, command in flow.commands.items():
+        yield f"commands.{name}.words", command.words
+    if flow.confirm is not None:
+        yield "confirm.yes.words", flow.confirm.yes.words
+        yield "confirm.no.words", flow.confirm.no.words
 
 
 def _check_nodes(flow: Flow, handler_names: set[str] | None) -> Iterator[Problem]:
@@ -299,7 +328,7 @@ def _check_options(flow: Flow, node_id: str, node: MenuNode) -> Iterator[Problem
                 f"option {index + 1} of '{node_id}' depends on hours, but the flow has no 'hours:'",
                 yaml_path=f"{where}.when",
             )
-        if option.language is not None and option.language not in flow.languages:
+        if option.language not in (None, "next", *flow.languages):
             yield Problem(
                 f"option switches to language '{option.language}', which is not under languages",
                 yaml_path=f"{where}.language",
@@ -567,6 +596,10 @@ def _check_text(
                 yield _placeholder_problem(flow, form, lang, name, where, whom, available)
 
 
+# Values the engine itself fills into a flow-wide prompt: the option asked back, in the caller's words.
+ENGINE_VALUES: Mapping[str, frozenset[str]] = {"confirm.prompt": frozenset({"choice"})}
+
+
 def check_placeholders(
     flow: Flow, handlers: HandlerCatalog, service_prompts: Mapping[str, frozenset[str]]
 ) -> Iterator[Problem]:
@@ -580,7 +613,7 @@ def check_placeholders(
         node = flow.nodes.get(node_id or "")
         if node is None or isinstance(node, MenuNode | InputNode):
             whom = f"question '{node_id}' (said again on a repeat)" if node_id else where
-            yield from _check_text(flow, prompt_id, where, whom, nothing)
+            yield from _check_text(flow, prompt_id, where, whom, ENGINE_VALUES.get(where, nothing))
             continue
         values = given.get(node_id or "", nothing)
         scalars = values - set(items)

@@ -25,6 +25,9 @@ PromptId = Annotated[
 # read it instead, e.g. to leave out a word Twilio answers itself on SMS ("Yes").
 SMS_FORM = "_sms"
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="A two-letter language code")]
+# Prompts whose ids start so are not said alone: they are the words values are said with in their language
+# ("value_USD_other: dollars", "value_date_time: {date}, at {time}"; ivr.channels.vocabulary).
+VALUE_WORDS_PREFIX = "value_"
 Key = Annotated[str, Field(pattern=r"^[0-9*#]$", description="One telephone key")]
 
 
@@ -47,6 +50,43 @@ class LanguageSpec(_Model):
     voice: str = Field(description="Text-to-speech voice for <Say>, e.g. Polly.Joanna")
     recognizer: str = Field(description="Speech recognition language, e.g. en-US")
     locale: str = Field(description="Locale for numbers and dates, e.g. en_US")
+    names: tuple[str, ...] = Field(
+        (),
+        description="What callers say to choose this language at any menu, in any language (español, Spanish)",
+    )
+    offer: PromptId | None = Field(
+        None,
+        description='Said in this language to offer it ("Para español, marque 9"): at every question until the '
+        "caller has chosen a language, and always at menus with offer_languages",
+    )
+
+
+class ConfirmAnswer(_Model):
+    key: Key = Field(description="The key that gives this answer")
+    words: dict[LanguageCode, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class Confirm(_Model):
+    """Asking back when the recogniser was not sure: "Did you say payments?"."""
+
+    below_confidence: float = Field(
+        ge=0, le=1, description="A spoken answer recognised with less confidence than this is asked back"
+    )
+    prompt: PromptId = Field(
+        description="The question; {choice} is the option's first word in the caller's language"
+    )
+    yes: ConfirmAnswer
+    no: ConfirmAnswer
+
+
+class Relay(_Model):
+    """Callers who reach the line through a relay service (711, IP or video relay, captioned telephone):
+    a communications assistant reads them each question and speaks or keys their answer, so every answer
+    takes longer. Saying so (the relay command) gives them these waits for the rest of the call."""
+
+    timeout_seconds: int = Field(30, ge=10, le=120, description="Seconds of silence before a no-input")
+    max_no_input: int = Field(6, ge=1, le=20, description="Silences allowed at a question")
+    prompt: PromptId = Field(description="Said when a caller asks for relay time")
 
 
 class Defaults(_Model):
@@ -62,10 +102,21 @@ class Defaults(_Model):
         description="Said when a caller asks for help at a node that has no help of its own"
     )
     apology: PromptId = Field(description="Said, in every language, when the service fails mid-call")
+    timeout_growth_seconds: int = Field(
+        4,
+        ge=0,
+        le=30,
+        description="Added to the wait after each silence at a question: a second silence waits longer",
+    )
+    end_call_key: Key | None = Field(
+        None,
+        description="The key that ends the call at every menu that offers it; `ivr validate` warns about a "
+        "menu that ends the call on another key, or uses this one for anything but ending the call",
+    )
 
 
-CommandName = Literal["repeat", "help", "back", "main_menu", "representative"]
-COMMAND_NAMES: tuple[CommandName, ...] = ("repeat", "help", "back", "main_menu", "representative")
+CommandName = Literal["repeat", "help", "back", "main_menu", "representative", "relay"]
+COMMAND_NAMES: tuple[CommandName, ...] = ("repeat", "help", "back", "main_menu", "representative", "relay")
 
 
 class Command(_Model):
@@ -107,7 +158,14 @@ class Option(_Model):
         description="Instead of next: do what this universal command does (main_menu: the main menu, or "
         "before sign-in the first menu; back: the question before this one)",
     )
-    language: LanguageCode | None = Field(None, description="Switch the call to this language")
+    language: LanguageCode | Literal["next"] | None = Field(
+        None, description="Switch the call to this language (next: the flow's next language after the call's)"
+    )
+    keeps_language: bool = Field(
+        False,
+        description="A caller who picks this option with another language's words stays in the call's "
+        "language (by default the call switches to the language they answered in)",
+    )
     when: Literal["open", "closed"] | None = Field(
         None, description="Offer this option only while the office is open (or closed)"
     )
@@ -153,6 +211,13 @@ class _Gathering(_NodeBase):
 class MenuNode(_Gathering):
     kind: Literal["menu"]
     options: tuple[Annotated[Option, BeforeValidator(_with_spoken)], ...] = Field(min_length=1)
+    short_after_first: bool = Field(
+        False,
+        description="Once a caller has heard the full prompt, say short_prompt instead (star repeats it all)",
+    )
+    offer_languages: bool = Field(
+        False, description="Offer the other languages here always, not only until the caller has chosen one"
+    )
 
 
 class InputNode(_Gathering):
@@ -269,6 +334,14 @@ class RootFile(_Model):
     tty: TtySettings = Field(
         default_factory=lambda: TtySettings.model_validate({}), description="Turn-taking on TTY calls"
     )
+    spoken_keys: dict[LanguageCode, dict[Key, tuple[str, ...]]] = Field(
+        default_factory=dict,
+        description="Words that name a key at any menu, per language ('one', 'option two', 'número dos')",
+    )
+    confirm: Confirm | None = Field(
+        None, description="Asking back a spoken answer the recogniser was unsure of"
+    )
+    relay: Relay | None = Field(None, description="Longer waits for callers through a relay service")
     include: tuple[str, ...] = ()
     nodes: dict[NodeId, Node] = Field(default_factory=dict)
 
@@ -294,6 +367,11 @@ class Flow:
     nodes: Mapping[str, AnyNode]
     prompts: Mapping[str, Mapping[str, str]]
     version: str
+    spoken_keys: Mapping[str, Mapping[str, tuple[str, ...]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    confirm: Confirm | None = None
+    relay: Relay | None = None
     # The service's handlers and how far a call must be signed in for each (empty: checked by no one here)
     handler_rules: Mapping[str, HandlerRules] = field(default_factory=lambda: MappingProxyType({}))
     # The files it was compiled from, by name in the flow's folder: the bytes its version digests, which
@@ -344,6 +422,11 @@ class Flow:
             nodes=MappingProxyType(dict(nodes)),
             prompts=MappingProxyType({lang: MappingProxyType(dict(t)) for lang, t in prompts.items()}),
             version=version,
+            spoken_keys=MappingProxyType(
+                {lang: MappingProxyType(dict(keys)) for lang, keys in root.spoken_keys.items()}
+            ),
+            confirm=root.confirm,
+            relay=root.relay,
             sources=MappingProxyType(dict(sources or {})),
             handler_rules=MappingProxyType(dict(handler_rules or {})),
             tty=root.tty,
@@ -354,3 +437,8 @@ class Flow:
                 }
             ),
         )
+
+    def next_language(self, language: str) -> str:
+        """The language after ``language`` in the flow's list, round to the first."""
+        codes = list(self.languages)
+        return codes[(codes.index(language) + 1) % len(codes)] if language in codes else self.default_language

@@ -55,3 +55,14 @@ def test_pages_hold_every_word_in_order_and_fit_a_phone(paragraphs: list[str]) -
 def test_a_word_longer_than_a_page_is_cut_rather_than_lost() -> None:
     result = pages(["x" * 700], "MORE")
     assert all(len(page) <= MAX_REPLY_CHARS for page in result) and "".join(result).count("x") == 700
+
+
+def test_a_page_never_ends_inside_an_abbreviation() -> None:
+    """ "P.O. Box" and "Mr. Smith" are not two sentences: a page breaks before or after them, not inside."""
+    first = "Our offices are open Monday through Friday."
+    address = "Write to Mr. Smith, Customer Connect, P.O. Box 1000, Sacramento."
+    hint = "MORE"
+    # room for the first sentence and "Write to Mr." or "... P.O." on a page, but not for the whole address
+    limit = len(first) + len(" Write to Mr. Smith, Customer Connect, P.O.") + len(hint) + 2
+    written = pages([f"{first} {address}"], hint, limit=limit)
+    assert [page.removesuffix(f"\n\n{hint}") for page in written] == [first, address]

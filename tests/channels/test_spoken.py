@@ -1,4 +1,5 @@
-"""Money, dates, times and identifiers as a voice says them, in English and Spanish."""
+"""Money, dates, times, identifiers and phone numbers as a voice says them, in English and Spanish, with the
+words of the shipped prompt files (value_* prompts) and nothing else."""
 
 from __future__ import annotations
 
@@ -7,9 +8,18 @@ import datetime as dt
 import pytest
 
 from ivr.channels.spoken import spoken
-from ivr.core.values import DigitString, Money
+from ivr.channels.vocabulary import Vocabulary, vocabulary
+from ivr.core.values import DigitString, Money, PhoneNumber, Scalar
+from ivr.flow import Flow
 
-LOCALES = {"en": "en_US", "es": "es_US"}
+
+@pytest.fixture(scope="module")
+def say(flow: Flow) -> dict[str, Vocabulary]:
+    return {language: vocabulary(flow, language) for language in flow.languages}
+
+
+def said(value: Scalar, vocabularies: dict[str, Vocabulary]) -> tuple[str, str]:
+    return spoken(value, vocabularies["en"]), spoken(value, vocabularies["es"])
 
 
 @pytest.mark.parametrize(
@@ -40,9 +50,8 @@ LOCALES = {"en": "en_US", "es": "es_US"}
         (-500, "minus five dollars", "menos cinco dólares"),
     ],
 )
-def test_money_in_words(cents: int, english: str, spanish: str) -> None:
-    assert spoken(Money(cents), "en", "en_US") == english
-    assert spoken(Money(cents), "es", "es_US") == spanish
+def test_money_in_words(cents: int, english: str, spanish: str, say: dict[str, Vocabulary]) -> None:
+    assert said(Money(cents), say) == (english, spanish)
 
 
 @pytest.mark.parametrize(
@@ -52,9 +61,8 @@ def test_money_in_words(cents: int, english: str, spanish: str) -> None:
         (dt.date(2027, 1, 12), "January 12, 2027", "12 de enero de 2027"),
     ],
 )
-def test_dates(day: dt.date, english: str, spanish: str) -> None:
-    assert spoken(day, "en", "en_US") == english
-    assert spoken(day, "es", "es_US") == spanish
+def test_dates(day: dt.date, english: str, spanish: str, say: dict[str, Vocabulary]) -> None:
+    assert said(day, say) == (english, spanish)
 
 
 @pytest.mark.parametrize(
@@ -62,19 +70,60 @@ def test_dates(day: dt.date, english: str, spanish: str) -> None:
     [
         (dt.time(9, 30), "9:30 in the morning", "9:30 de la mañana"),
         (dt.time(14, 0), "2 in the afternoon", "2 de la tarde"),
-        (dt.time(12, 0), "noon", "mediodía"),
-        (dt.time(19, 15), "7:15 in the evening", "7:15 de la noche"),
+        # The parts of the day are CLDR's (through Babel), as each language divides it.
+        (dt.time(12, 0), "12 noon", "12 del mediodía"),
+        (dt.time(19, 15), "7:15 in the evening", "7:15 de la tarde"),
+        (dt.time(21, 0), "9 at night", "9 de la noche"),
     ],
 )
-def test_times(moment: dt.time, english: str, spanish: str) -> None:
-    assert spoken(moment, "en", "en_US") == english
-    assert spoken(moment, "es", "es_US") == spanish
+def test_times(moment: dt.time, english: str, spanish: str, say: dict[str, Vocabulary]) -> None:
+    assert said(moment, say) == (english, spanish)
 
 
-def test_identifiers_are_read_digit_by_digit() -> None:
-    assert spoken(DigitString("2026000101"), "en", "en_US") == "2, 0, 2, 6, 0, 0, 0, 1, 0, 1"
+def test_identifiers_are_read_digit_by_digit(say: dict[str, Vocabulary]) -> None:
+    assert spoken(DigitString("2026000101"), say["en"]) == "2, 0, 2, 6, 0, 0, 0, 1, 0, 1"
 
 
-def test_a_date_and_time_together() -> None:
-    moment = dt.datetime(2026, 12, 15, 9, 30)
-    assert spoken(moment, "es", "es_US") == "15 de diciembre de 2026, 9:30 de la mañana"
+@pytest.mark.parametrize(
+    ("number", "grouped"),
+    [
+        ("18005550100", "1, 8 0 0, 5 5 5, 0 1 0 0"),
+        ("+18005550100", "1, 8 0 0, 5 5 5, 0 1 0 0"),
+        ("9165550142", "1, 9 1 6, 5 5 5, 0 1 4 2"),  # national, in the flow's country (en_US: US)
+        ("+525512345678", "5 2, 5 5, 1 2 3 4, 5 6 7 8"),  # Mexico City, as Mexico groups it
+        ("12", "1 2"),  # not a number anyone can dial: its digits, still never one long run
+    ],
+)
+def test_phone_numbers_are_said_in_groups(number: str, grouped: str, say: dict[str, Vocabulary]) -> None:
+    assert said(PhoneNumber(number), say) == (grouped, grouped)
+
+
+@pytest.mark.parametrize(
+    ("moment", "english", "spanish"),
+    [
+        (
+            dt.datetime(2027, 1, 12, 14, 0),
+            "January 12, 2027, at 2 in the afternoon",
+            "12 de enero de 2027, a las 2 de la tarde",
+        ),
+        (
+            dt.datetime(2026, 12, 15, 9, 30),
+            "December 15, 2026, at 9:30 in the morning",
+            "15 de diciembre de 2026, a las 9:30 de la mañana",
+        ),
+        (  # "a la una", not "a las una"
+            dt.datetime(2026, 12, 15, 13, 30),
+            "December 15, 2026, at 1:30 in the afternoon",
+            "15 de diciembre de 2026, a la 1:30 de la tarde",
+        ),
+        (
+            dt.datetime(2026, 12, 15, 10, 0),
+            "December 15, 2026, at 10 in the morning",
+            "15 de diciembre de 2026, a las 10 de la mañana",
+        ),
+    ],
+)
+def test_a_date_and_time_together(
+    moment: dt.datetime, english: str, spanish: str, say: dict[str, Vocabulary]
+) -> None:
+    assert said(moment, say) == (english, spanish)

@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from ivr.channels.text import TextRenderer, TextReply, text_event, written
-from ivr.core.values import DigitString, Money
+from ivr.channels.vocabulary import vocabulary
+from ivr.core.values import DigitString, Money, PhoneNumber
 from ivr.engine import (
     CallEnded,
     CallStarted,
@@ -46,13 +47,17 @@ def test_typed_lines(line: str, event: object) -> None:
     assert text_event(line) == event
 
 
-def test_values_are_written_as_figures() -> None:
-    assert written(Money(123456), "en", "en_US") == "$1,234.56"
-    assert written(Money(100), "es", "es_US") == "$1.00"
-    assert written(dt.date(2026, 11, 3), "en", "en_US") == "Nov 3 2026"
-    assert written(dt.date(2026, 11, 3), "es", "es_US") == "3 nov 2026"
-    assert written(dt.datetime(2026, 12, 15, 9, 30), "en", "en_US") == "Dec 15 2026 9:30 AM"
-    assert written(DigitString("2026000101"), "en", "en_US") == "2026000101"
+def test_values_are_written_as_figures(flow: Flow) -> None:
+    en, es = vocabulary(flow, "en"), vocabulary(flow, "es")
+    assert written(Money(123456), en) == "$1,234.56"
+    assert written(Money(100), es) == "$1.00"
+    assert written(dt.date(2026, 11, 3), en) == "Nov 3 2026"
+    assert written(dt.date(2026, 11, 3), es) == "3 nov 2026"
+    assert written(dt.datetime(2026, 12, 15, 9, 30), en) == "Dec 15 2026 9:30 AM"
+    assert written(dt.datetime(2026, 12, 15, 21, 30), es) == "15 dic 2026 9:30 pm"
+    assert written(DigitString("2026000101"), en) == "2026000101"
+    assert written(PhoneNumber("18005550100"), en) == "1-800-555-0100"
+    assert written(PhoneNumber("+525512345678"), es) == "52-55-1234-5678"
 
 
 def test_the_first_turn_in_tty_style(flow: Flow) -> None:
@@ -75,9 +80,11 @@ def test_spanish_in_tty_style_and_plain_style(flow: Flow) -> None:
     state = step(flow, None, CallStarted("T1")).state
     turn = step(flow, state, DigitsEntered("9"))
     tty = TextRenderer(flow).render(turn)
-    assert tty.lines == ("PADRE O TUTOR? 1 SI 2 NO", "GA")
+    # the first menu always offers the other language, in that language
+    assert tty.lines == ("ENGLISH 9", "PADRE O TUTOR? 1 SI 2 NO", "GA")
     plain = TextRenderer(flow, tty=False).render(turn)
     assert plain.lines == (
+        "For English, press 9.",
         "Si usted es padre o tutor legal, marque 1 o escriba Sí. Si no lo es, marque 2 o escriba No. "
         "Para otras opciones, marque 7 o escriba Ninguno.",
     )

@@ -32,8 +32,9 @@ def test_the_first_turn(flow: Flow) -> None:
     assert VoiceRenderer(flow).render(turn, URL) == (
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
         '<Gather action="https://ivr.example.org/voice/turn?t=1" finishOnKey="" hints="yeah, yes I am, yes, no, '
-        "general information, none, other options, spanish, español, repeat, say that again, help, back, go back, "
-        'main menu, representative, agent, operator" input="dtmf speech" '
+        "general information, none, other options, repeat, say that again, help, back, go back, main menu, "
+        "representative, agent, operator, relay, relay call, relay service, this is a relay call, english, "
+        'inglés, in english, en inglés, español, spanish, in spanish, en español" input="dtmf speech" '
         'language="en-US" method="POST" numDigits="1" speechTimeout="auto" timeout="6">'
         '<Say language="en-US" voice="Polly.Joanna">Welcome to Customer Connect, the child support information '
         "line.</Say>"
@@ -69,21 +70,26 @@ def test_payments_are_spoken_in_words_then_the_menu(flow: Flow) -> None:
         "balance": Money(102475),
         "payments": ({"amount": Money(17525), "date": dt.date(2026, 11, 3)},),
     }
-    turn = step(flow, state, HandlerFinished("receiver", values=values))
+    turn = step(flow, state, HandlerFinished("receiver_more", values=values))
     xml = VoiceRenderer(flow).render(turn, URL)
     assert (
         '<Say language="es-US" voice="Polly.Lupe">El saldo que se le debe es de mil veinticuatro dólares con '
         "setenta y cinco centavos. Los pagos más recientes enviados a usted: ciento setenta y cinco dólares con "
         "veinticinco centavos, enviado el 3 de noviembre de 2026. Para escuchar pagos anteriores, marque 1"
     ) in xml
+    # the last page: older payments are not offered; the main menu follows
+    last = VoiceRenderer(flow).render(step(flow, state, HandlerFinished("receiver", values=values)), URL)
+    assert "enviado el 3 de noviembre de 2026. Menú principal." in last and "pagos anteriores" not in last
 
 
 def test_a_transfer_rings_for_its_time_and_comes_back_to_the_flow(flow: Flow) -> None:
+    """Zero at the first menu: the caller has chosen no language yet, so "please hold" comes in both."""
     turn = step(flow, step(flow, None, CallStarted("CA1")).state, DigitsEntered("0"), OPEN)
     url = "https://ivr.example.org/voice/turn?t=2#rc=2&ct=1000"
     assert VoiceRenderer(flow).render(turn, url) == (
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
         '<Say language="en-US" voice="Polly.Joanna">Please hold while I connect you with a representative.</Say>'
+        '<Say language="es-US" voice="Polly.Lupe">Espere, por favor, mientras le comunico con un representante.</Say>'
         '<Dial action="https://ivr.example.org/voice/turn?t=2#rc=2&amp;ct=1000" method="POST" timeout="30">'
         "+18005550100</Dial>"
         "</Response>"
@@ -109,10 +115,12 @@ def test_hangup_turn(flow: Flow) -> None:
     for _ in range(2):
         state = step(flow, state, NoInput()).state
     turn = step(flow, state, NoInput())
+    # the caller never chose a language: the goodbye is said in both, theirs first
     assert VoiceRenderer(flow).render(turn, URL) == (
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
         '<Say language="en-US" voice="Polly.Joanna">We\'re sorry we couldn\'t help you this time. Please call again '
-        "later. Goodbye.</Say><Hangup /></Response>"
+        'later. Goodbye.</Say><Say language="es-US" voice="Polly.Lupe">Lamentamos no poder ayudarle esta vez. '
+        "Por favor, llame más tarde. Adiós.</Say><Hangup /></Response>"
     )
 
 

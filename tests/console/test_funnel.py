@@ -93,7 +93,7 @@ def test_the_funnel_counts_where_calls_went_and_how_they_ended(
         }
     ]
     nodes = {node["node"]: node for node in figures["nodes"]}
-    assert nodes["payments_end"]["hangups"] == 1 and nodes["payments_received"]["goals"] == 1
+    assert nodes["main_menu"]["hangups"] == 1 and nodes["payments_received"]["goals"] == 1
     assert nodes["ask_pin"]["no_input"] == 1 and nodes["ask_pin"]["no_input_rate"] == 0.5  # 1 of 2 visits
     assert nodes["caller_type"]["no_match"] == 1 and nodes["caller_type"]["hangups"] == 1
     assert nodes["representative"]["transfers"] == 1 and nodes["phone_saved"]["goals"] == 1
@@ -101,7 +101,7 @@ def test_the_funnel_counts_where_calls_went_and_how_they_ended(
     assert segments == {("es", "voice"): (1, 1), ("en", "voice"): (2, 0)}
     spanish = viewer.get("/api/funnel?days=7&language=es").json
     assert [day["calls"] for day in spanish["days"]] == [1]
-    assert {node["node"] for node in spanish["nodes"]} >= {"payments_received", "payments_end"}
+    assert {node["node"] for node in spanish["nodes"]} >= {"payments_received", "main_menu"}
     assert "ask_pin" not in {node["node"] for node in spanish["nodes"] if node["no_input"]}
 
     rows = _rows(viewer)

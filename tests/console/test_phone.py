@@ -45,8 +45,8 @@ def test_a_spanish_call_reaches_the_balance_and_shows_its_path(signed_in: Callab
     assert turns[0]["heard"][0]["language"] == "es" and turns[0]["heard"][0]["speech_language"] == "es-US"
     assert turns[2]["waiting"]["secret"] and not turns[2]["waiting"]["speech"]  # the PIN: keys only
     assert "mil veinticuatro dólares con setenta y cinco centavos" in _heard(turns[-1])
-    assert turns[-1]["path"] == ["payments", "payments_received", "payments_end"]
-    assert turns[-1]["node"] == "payments_end" and turns[-1]["ended"] is None
+    assert turns[-1]["path"] == ["payments", "payments_received", "main_menu"]  # three payments: no more
+    assert turns[-1]["node"] == "main_menu" and turns[-1]["ended"] is None
 
 
 def test_the_sandbox_is_not_the_account_database(

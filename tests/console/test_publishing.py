@@ -131,11 +131,11 @@ def test_the_flow_view_has_each_nodes_prompts_options_targets_and_place(
     node = flow["nodes"]["caller_type"]
     assert node["kind"] == "menu" and node["defined"] == {
         "file": "menus/welcome.yaml",
-        "line": 12,
+        "line": 11,
         "column": 3,
     }
     assert node["prompts"][0]["text"]["es"].startswith("Si usted es padre o tutor legal")
-    assert {"key": "9", "next": "caller_type", "language": "es"}.items() <= node["options"][3].items()
+    assert {"key": "9", "next": "caller_type", "language": "next"}.items() <= node["options"][3].items()
     assert {"via": "options.1.next", "target": "general_information"} in node["targets"]
     assert flow["nodes"]["payments_received"]["goal"] is True
     drawing = signed_in("viewer").get("/api/flow/drawing.svg")

@@ -227,11 +227,19 @@ def test_a_value_in_a_question_is_refused_as_it_is_lost_on_a_repeat(flow_dir: Pa
     ), found
 
 
+def line_of(path: Path, text: str) -> int:
+    """The line (from 1) of ``path`` on which ``text`` first stands, so that tests survive edits above it."""
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
 def test_a_stray_brace_is_refused_with_its_line(flow_dir: Path) -> None:
     edit(flow_dir / "prompts" / "es.yaml", "pendiente es de {balance}.", "pendiente es de {balance.")
+    line = line_of(flow_dir / "prompts" / "es.yaml", "balance_due:")
     found = service_problems(flow_dir)
     assert any(
-        m.startswith("prompts/es.yaml:63:1: prompt 'balance_due' has a '{' or '}' that does not enclose")
+        m.startswith(
+            f"prompts/es.yaml:{line}:1: prompt 'balance_due' has a '{{' or '}}' that does not enclose"
+        )
         for m in found
     ), found
 
@@ -242,16 +250,18 @@ def test_a_colon_in_prompt_text_says_to_quote_it(flow_dir: Path) -> None:
         "no_payments_made: No tenemos pagos suyos registrados.",
         "no_payments_made: Nota: no tenemos pagos.",
     )
+    line = line_of(flow_dir / "prompts" / "es.yaml", "no_payments_made:")
     [message] = service_problems(flow_dir)
-    assert message.startswith("prompts/es.yaml:66:23: mapping values are not allowed here")
+    assert message.startswith(f"prompts/es.yaml:{line}:23: mapping values are not allowed here")
     assert 'put the whole text in double quotes ("Nota: ...")' in message
 
 
 def test_a_command_target_error_names_its_file_and_line(flow_dir: Path) -> None:
     edit(flow_dir / "menu_tree.yaml", "    target: main_menu\n", "    target: main_menus\n")
+    line = line_of(flow_dir / "menu_tree.yaml", "target: main_menus")
     found = service_problems(flow_dir)
     assert any(
-        m.startswith("menu_tree.yaml:74:5: the main_menu command sends callers to 'main_menus'")
+        m.startswith(f"menu_tree.yaml:{line}:5: the main_menu command sends callers to 'main_menus'")
         and "did you mean 'main_menu'?" in m
         for m in found
     ), found
@@ -259,10 +269,11 @@ def test_a_command_target_error_names_its_file_and_line(flow_dir: Path) -> None:
 
 def test_a_missing_include_names_its_file_and_line(flow_dir: Path) -> None:
     edit(flow_dir / "menu_tree.yaml", "  - menus/payments.yaml\n", "  - menus/paymnts.yaml\n")
+    line = line_of(flow_dir / "menu_tree.yaml", "menus/paymnts.yaml")
     found = service_problems(flow_dir)
     assert any(
         m.startswith(
-            "menu_tree.yaml:88:5: includes 'menus/paymnts.yaml', which does not exist; did you mean "
+            f"menu_tree.yaml:{line}:5: includes 'menus/paymnts.yaml', which does not exist; did you mean "
             "'menus/payments.yaml'?"
         )
         for m in found
@@ -280,10 +291,11 @@ def test_a_misspelt_field_gets_a_did_you_mean(flow_dir: Path) -> None:
         "    ring_seconds: 30\n    closed:",
         "    ring_second: 30\n    closed:",
     )
+    line = line_of(flow_dir / "menus" / "welcome.yaml", "short_promt:")
     found = service_problems(flow_dir)
     assert any(
         m.startswith(
-            "menus/welcome.yaml:15:5: 'short_promt' is not a field this place knows; did you mean 'short_prompt'?"
+            f"menus/welcome.yaml:{line}:5: 'short_promt' is not a field this place knows; did you mean 'short_prompt'?"
         )
         for m in found
     ), found
@@ -294,9 +306,10 @@ def test_a_misspelt_field_gets_a_did_you_mean(flow_dir: Path) -> None:
 
 def test_a_misspelt_field_of_menu_tree_gets_a_did_you_mean(flow_dir: Path) -> None:
     edit(flow_dir / "menu_tree.yaml", "  max_no_input: 3", "  max_no_imput: 3")
+    line = line_of(flow_dir / "menu_tree.yaml", "max_no_imput:")
     [message] = service_problems(flow_dir)
     assert message.startswith(
-        "menu_tree.yaml:24:3: 'max_no_imput' is not a field this place knows; did you mean 'max_no_input'?"
+        f"menu_tree.yaml:{line}:3: 'max_no_imput' is not a field this place knows; did you mean 'max_no_input'?"
     )
 
 
@@ -305,10 +318,11 @@ def test_a_word_twilio_answers_itself_on_sms_is_no_menu_answer(flow_dir: Path) -
     edit(welcome, '          en: ["yeah", "yes I am"]', '          en: ["yeah", "yes I am", "help"]')
     edit(information, "          en: [goodbye, bye]", "          en: [goodbye, bye, Stop]")
     edit(flow_dir / "menus" / "contact.yaml", "          en: [save it]", '          en: [save it, "yes"]')
+    line = line_of(information, "[goodbye, bye, Stop]")
     found = service_problems(flow_dir)
     assert any(
         m.startswith(
-            "menus/information.yaml:26:11: menu 'general_information_end' takes 'Stop' as an answer, "
+            f"menus/information.yaml:{line}:11: menu 'general_information_end' takes 'Stop' as an answer, "
             "but on SMS Twilio answers STOP itself (an opt-out keyword: it also stops every message"
         )
         for m in found

@@ -223,7 +223,8 @@ def test_ivr_validate_refuses_a_flow_that_reads_an_account_without_sign_in(flow_
     )
     finished = validate(flow_dir)
     assert finished.returncode == 1
-    assert "menus/payments.yaml:5:3: node 'payments' runs 'read_payments'" in finished.stderr
+    line = (flow_dir / "menus" / "payments.yaml").read_text().splitlines().index("  payments:") + 1
+    assert f"menus/payments.yaml:{line}:3: node 'payments' runs 'read_payments'" in finished.stderr
     assert "without signing in: welcome -> caller_type -> other_options -> payments" in finished.stderr
 
 

@@ -429,13 +429,13 @@ def test_long_text_comes_a_page_at_a_time(at_menu: Line) -> None:
     assert first.startswith("BY PHONE 24 HOURS") and first.endswith("MORE: TYPE GA GA")
     rest = at_menu.call.answer("GA")
     assert "PO BOX 1000" in first + rest
-    assert rest.endswith("1 AGAIN, 2 FIRST MENU, 3 GOODBYE GA")
-    assert at_menu.call.answer("2 GA") == "PARENT? 1 YES 2 NO GA"
+    assert rest.endswith("1 AGAIN, 2 FIRST MENU, 9 GOODBYE GA")
+    assert at_menu.call.answer("2 GA") == "ESPANOL 9 PARENT? 1 YES 2 NO GA"
 
 
 def test_an_answer_typed_at_a_page_answers_the_question(at_menu: Line) -> None:
     assert at_menu.call.answer("2 GA").endswith("MORE: TYPE GA GA")
-    assert at_menu.call.answer("3 GA").endswith(" SK")  # goodbye, without reading the rest
+    assert at_menu.call.answer("9 GA").endswith(" SK")  # goodbye, without reading the rest
 
 
 # -- lost frames ----------------------------------------------------------------------------------

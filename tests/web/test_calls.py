@@ -27,7 +27,8 @@ def test_spanish_by_speech_participant_id_pin_and_pagos(client: FlaskClient) -> 
     call = phone(client)
     assert "Para español, marque 9." in text(call.dial())
     heard = call.say("español")
-    assert "Si usted es padre o tutor legal" in text(heard) and languages(heard) == {"es-US"}
+    assert text(heard[:1]) == "For English, press 9."  # the way back, in the language it leads to
+    assert "Si usted es padre o tutor legal" in text(heard[1:]) and languages(heard[1:]) == {"es-US"}
     assert call.gather is not None and call.gather.get("language") == "es-US"
     assert "identificación de participante" in text(call.say("Sí."))
     assert "Marque su PIN" in text(call.press("1000000001#"))
@@ -98,7 +99,7 @@ def test_three_failed_sign_ins_end_the_call(client: FlaskClient) -> None:
     assert heard.startswith(
         "We still could not sign you in. For your security, wait a while before you try again"
     )
-    assert text(call.press("2")).endswith("Goodbye.")
+    assert text(call.press("9")).endswith("Goodbye.")
     assert call.ended
 
 
@@ -192,13 +193,13 @@ def test_general_information_and_other_options(client: FlaskClient) -> None:
     ):
         assert fact in heard
     assert "To hear this again" in heard
-    assert text(call.press("2")).startswith("If you are a parent or legal guardian")
+    assert text(call.press("2")).startswith("Para español, marque 9. If you are a parent or legal guardian")
     heard = text(call.say("None"))
     assert "To have a new PIN mailed to you, press 1" in heard
     assert "outside the United States" in text(call.press("2"))
     call.press("1")
     assert "up to 10 working days" in text(call.press("1000000002#"))
-    call.press("4")
+    call.press("9")
     assert call.ended
 
 
@@ -354,7 +355,10 @@ def test_zero_reaches_a_representative_during_office_hours(app_config: dict[str,
     call = phone(app.test_client())
     call.dial()
     heard = call.press("0")
-    assert text(heard) == "Please hold while I connect you with a representative. +18005550100"
+    assert text(heard) == (  # no language chosen yet: both
+        "Please hold while I connect you with a representative. "
+        "Espere, por favor, mientras le comunico con un representante. +18005550100"
+    )
     assert heard[-1].language == "transfer"
     assert not call.ended and call.transfer is not None  # the call comes back to the flow when it ends
     busy = text(call.transfer_ends("busy"))

@@ -62,7 +62,9 @@ def test_a_payer_reads_the_balance_by_text(texts_with_accounts: FlaskClient) -> 
 def test_sessions_are_per_number_and_spanish_works(texts_with_accounts: FlaskClient) -> None:
     client = texts_with_accounts
     text(client, "hola", number="+15555550188")
-    assert text(client, "9", number="+15555550188")[0].startswith("Si usted es padre o tutor legal")
+    assert text(client, "9", number="+15555550188")[0].startswith(
+        "For English, press 9.\n\nSi usted es padre"
+    )
     assert text(client, "hello")[0].startswith(
         "Welcome to Customer Connect"
     )  # another number, its own session
@@ -113,26 +115,26 @@ def test_a_long_reply_comes_in_pages_a_phone_shows_whole(client: FlaskClient) ->
         "Sacramento, California, 9 5 8 1 4. Callers who are deaf or hard of hearing can reach us by TTY at "
         "1 8 0 0, 5 5 5, 0 1 9 9. To get a PIN, choose Forgot PIN on the website, or choose other options "
         "from the first menu. To hear this again, press 1 or type Again. To go back to the first menu, press "
-        "2. To end the call, press 3 or type Goodbye."
+        "2. To end the call, press 9 or type Goodbye."
     )
-    assert text(client, "3")[0].startswith("Thank you for calling Customer Connect")
+    assert text(client, "9")[0].startswith("Thank you for calling Customer Connect")
 
 
 def test_the_spanish_general_information_fits_a_phone(client: FlaskClient) -> None:
     text(client, "hola")
-    assert text(client, "9")[0].startswith("Si usted es padre o tutor legal")
+    assert text(client, "9")[0].startswith("For English, press 9.\n\nSi usted es padre")
     pages = text(client, "2")
     while pages[-1].endswith("Responda MAS para leer el resto."):
         pages += text(client, "más")
     assert len(pages) == 3 and all(len(page) <= MAX_REPLY_CHARS for page in pages), pages
-    assert "P.O. Box 1000" in pages[1]  # a sentence is never cut at its abbreviations
-    assert pages[-1].endswith("Para terminar la llamada, marque 3 o escriba Adiós.")
+    assert "apartado postal 1000" in pages[1]  # the address stays on one page
+    assert pages[-1].endswith("Para terminar la llamada, marque 9 o escriba Adiós.")
 
 
 def test_an_answer_instead_of_more_moves_on(client: FlaskClient) -> None:
     text(client, "hello")
     assert text(client, "2")[0].endswith("Reply MORE for the rest.")
-    assert text(client, "3")[0].startswith("Thank you for calling Customer Connect")  # goodbye, not page 2
+    assert text(client, "9")[0].startswith("Thank you for calling Customer Connect")  # goodbye, not page 2
     assert text(client, "more")[0].startswith("Welcome to Customer Connect")  # a new session: no page left
 
 

@@ -145,7 +145,7 @@ class WebSocketLine:
             self.ws.send(raw)
             while (reply := self.ws.receive(timeout=0)) is not None:
                 self._held.append(reply if isinstance(reply, str) else reply.decode())
-        except ConnectionClosed:
+        except (ConnectionClosed, OSError):  # the client's reader may close the socket under a send
             self.closed = True
         whole = max((i + 1 for i, m in enumerate(self._held) if '"mark"' in m or '"clear"' in m), default=0)
         replies, self._held = self._held[:whole], self._held[whole:]

@@ -150,6 +150,11 @@ def seed_demo(
                 ),
                 Payment(case=both_gets, paid_on=dt.date(2026, 10, 20), amount=Decimal("180.00")),
                 Payment(case=both_gets, paid_on=dt.date(2026, 11, 20), amount=Decimal("90.00")),
+                *(  # three pages of payments received, so that older pages can offer more still
+                    Payment(case=closed, paid_on=paid_on, amount=Decimal("120.00"))
+                    for paid_on in (dt.date(2019, 10, 1), dt.date(2019, 11, 1), dt.date(2019, 12, 1))
+                ),
+                Payment(case=closed, paid_on=dt.date(2020, 1, 1), amount=Decimal("120.00")),
                 Payment(case=closed, paid_on=dt.date(2020, 2, 1), amount=Decimal("120.00")),
                 Payment(case=closed, paid_on=dt.date(2020, 3, 1), amount=Decimal("120.00")),
             ]

@@ -18,7 +18,7 @@ from io import BytesIO
 from pathlib import Path
 
 from ivr.core.errors import IvrError
-from ivr.flow.model import SMS_FORM, Flow
+from ivr.flow.model import SMS_FORM, VALUE_WORDS_PREFIX, Flow
 from ivr.media.recordings.manifest import Manifest, ManifestError, write_atomically
 from ivr.media.recordings.segment import UnreadableAudio, decode, to_telephone
 from ivr.media.recordings.sources import AUDIO_SUFFIXES, DRAFT_MARK, find_recordings
@@ -81,6 +81,8 @@ def draft_prompts(
         for prompt_id, text in sorted(flow.prompts[language].items()):
             if (prompt_ids and prompt_id not in prompt_ids) or prompt_id.endswith(SMS_FORM):
                 continue  # not asked for, or a prompt's form for text messages: never said
+            if prompt_id.startswith(VALUE_WORDS_PREFIX):
+                continue  # value words are said inside other prompts, never recorded alone
             where = f"{language}/{prompt_id}"
             recording = recordings.get((language, prompt_id))
             entry = manifest.get(language, prompt_id)

@@ -40,7 +40,13 @@ def _listing(name: str, fields: str, *outcomes: str) -> HandlerRules:
 
 # What the payment handlers tell the prompts after them: the balance, and a page of payments.
 _PAYMENT_VALUES = _carrying(
-    "balance payments", "payer", "payer_no_payments", "receiver", "receiver_no_payments"
+    "balance payments",
+    "payer",
+    "payer_more",
+    "payer_no_payments",
+    "receiver",
+    "receiver_more",
+    "receiver_no_payments",
 )
 _PAYMENT_ITEMS = {"payments": frozenset({"amount", "date"})}
 _PAYMENTS = replace(_ACCOUNT, values=_PAYMENT_VALUES, items=_PAYMENT_ITEMS)
