@@ -104,3 +104,21 @@ def test_a_transfer_step_of_a_call_script_needs_a_transfer_in_progress(
     assert code == 1
     assert "no transfer is in progress" in output
     assert "the call is being transferred: say how the transfer ends" in output
+
+
+def test_an_answer_later_than_the_call_waits_is_heard_as_silences_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`after:` is a caller's pace: the waits that run out before the answer are silences, as Twilio's
+    Gather posts them; an answer after the last one never arrives."""
+    monkeypatch.chdir(ROOT)
+    script = tmp_path / "slow.yaml"
+    script.write_text(
+        "name: slow\nat: 2026-11-22T20:00:00-08:00\nsteps:\n  - hear: [welcome, offer_spanish, caller_type]\n"
+        "  - press: '2'\n    after: 9\n"
+        "    hear: [no_input_first, offer_spanish, caller_type_short, general_information, general_information_end]\n"
+        "  - press: '9'\n    after: 90\n    ends: hangup\n"
+        "    hear: [no_input_first, general_information_end, no_input_again, general_information_end, goodbye_no_response]\n"
+    )
+    code, output = run("test", str(script), "--no-coverage")
+    assert code == 0, output

@@ -61,6 +61,13 @@ class Step(BaseModel):
     press: str | None = Field(None, pattern=r"^[0-9*#]+$", description="Keys pressed, e.g. 1000000001#")
     say: str | None = Field(None, description="Words the caller says")
     silence: bool = Field(False, description="The caller says nothing")
+    after: float | None = Field(
+        None,
+        ge=0,
+        le=300,
+        description="The caller answers this many seconds after the prompt ends (a relay call's pace); "
+        "each wait that runs out first is a silence, as Twilio's Gather would post it",
+    )
     transfer: Literal["busy", "no_answer", "failed", "completed"] | None = Field(
         None, description="The transfer in progress ends so: busy, no_answer, failed or completed"
     )
@@ -262,6 +269,43 @@ def _heard(flow: Flow, turn: Turn) -> tuple[list[str], str, str | None]:
     return ids, " ".join(texts), ending
 
 
+# How long a prompt takes to say (about 150 words a minute): a caller may answer while it is said, since
+# the prompts are nested in <Gather> (barge-in).
+WORDS_PER_SECOND = 2.5
+
+
+def _waits(turn: Turn) -> float | None:
+    """How long Twilio waits for an answer after this turn's prompt (its Gather's timeout), or None."""
+    gather = next((action for action in turn.actions if isinstance(action, Gather)), None)
+    return None if gather is None else float(gather.timeout_seconds)
+
+
+def _answered(
+    flow: Flow,
+    conversation: Conversation,
+    caller: Caller,
+    event: Event,
+    after: float | None,
+    waits: float | None,
+) -> list[tuple[Event, Turn]]:
+    """The turns of an answer given ``after`` seconds after the prompt ended: every wait that runs out
+    before it is a silence, then a new prompt, during or after which the answer lands."""
+    turns: list[tuple[Event, Turn]] = []
+    while after is not None and waits is not None and after > waits:
+        after -= waits
+        turn = conversation.answer(caller, NoInput())
+        turns.append((NoInput(), turn))
+        waits = _waits(turn)
+        if waits is None:  # the call ended or left the flow before the answer came
+            return turns
+        saying = len(_heard(flow, turn)[1].split()) / WORDS_PER_SECOND
+        if after <= saying:
+            break  # said over the new prompt
+        after -= saying
+    turns.append((event, conversation.answer(caller, event)))
+    return turns
+
+
 def _event(step: Step) -> Event | None:
     if step.transfer is not None:
         return TransferEnded(step.transfer)
@@ -294,6 +338,8 @@ def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: 
     caller = Caller(call_id=f"script-{abs(hash(path))}", channel=script.channel, number=script.caller or None)
     result = ScriptResult(path, script.name)
     ended = transferring = False
+    waits: float | None = None  # how long the call waits for the next answer
+    previous: str | None = None  # the node the call waits at
     for number, step in enumerate(script.steps, start=1):
         if step.accounts is not None:
             line.database.down = step.accounts == "unavailable"
@@ -305,7 +351,8 @@ def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: 
             if event is not None:
                 problems.append("the first step is the call itself: it takes no press, say or silence")
             turn = conversation.start(caller, script.language)
-            origin = None
+            turns = [turn]
+            _record(flow, coverage, None, event, turn)
         elif event is None or (refused := _out_of_turn(event, ended, transferring)) is not None:
             reason = (
                 "a step after the first needs press, say, silence or transfer" if event is None else refused
@@ -313,11 +360,16 @@ def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: 
             result.steps.append(StepResult(number, False, [], "", [reason or ""]))
             continue
         else:
-            before = conversation.current(caller.call_id)
-            origin = before.node if before else None
-            turn = conversation.answer(caller, event)
-        _record(flow, coverage, origin, event, turn)
-        ids, text, ending = _heard(flow, turn)
+            turns = []
+            for given, turn in _answered(flow, conversation, caller, event, step.after, waits):
+                origin = turns[-1].state.node if turns else previous
+                _record(flow, coverage, origin, given, turn)
+                turns.append(turn)
+        waits, previous = _waits(turns[-1]), turns[-1].state.node
+        heard = [_heard(flow, turn) for turn in turns]
+        ids = [prompt for turn_ids, _, _ in heard for prompt in turn_ids]
+        text = " ".join(turn_text for _, turn_text, _ in heard)
+        ending = heard[-1][2]
         transferring = ending == "transferring"
         ended = ending in ("hangup", "transfer")
         ending = "transfer" if transferring else ending
