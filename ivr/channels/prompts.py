@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 from ivr.channels.vocabulary import Vocabulary, vocabulary
-from ivr.core.values import PromptRef, Scalar, Values
+from ivr.core.values import PhoneNumber, PromptRef, Scalar, Values
 from ivr.flow.model import Flow
 from ivr.flow.placeholders import FORMATTER
 
@@ -42,6 +42,8 @@ def prompt_text(
     template = _template(flow, prompt_id, language, channel)
     words = vocabulary(flow, language)
     filled = _Filled()
+    for name, number in flow.phone_numbers.items():  # menu_tree.yaml's phone_numbers, in every prompt
+        filled[name] = say_value(PhoneNumber(number), words)
     for name, value in values.items():
         if isinstance(value, PromptRef):
             filled[name] = _template(flow, value.prompt, language, channel)

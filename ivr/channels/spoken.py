@@ -155,8 +155,12 @@ def phone_groups(value: PhoneNumber, region: str) -> list[str]:
 
 
 def phone(value: PhoneNumber, vocabulary: Vocabulary) -> str:
-    """ "1, 8 0 0, 5 5 5, 0 1 0 0": a short pause between groups, none inside one."""
-    return ", ".join(" ".join(group) for group in phone_groups(value, vocabulary.region))
+    """ "1 8 0 0, 5 5 5, 0 1 0 0": a short pause between groups, none inside one; North America's
+    country code 1 is said with the area code, as callers say "1-800"."""
+    groups = phone_groups(value, vocabulary.region)
+    if len(groups) > 2 and groups[0] == "1":
+        groups = [groups[0] + groups[1], *groups[2:]]
+    return ", ".join(" ".join(group) for group in groups)
 
 
 def spoken(value: Scalar, vocabulary: Vocabulary) -> str:

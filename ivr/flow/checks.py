@@ -583,6 +583,7 @@ def _placeholder_problem(
 def _check_text(
     flow: Flow, prompt_id: str, where: str, whom: str, available: frozenset[str]
 ) -> Iterator[Problem]:
+    available = available | frozenset(flow.phone_numbers)  # said in any prompt
     for lang, catalogue in flow.prompts.items():
         for form in (prompt_id, prompt_id + SMS_FORM):  # and its form for text messages, if it has one
             text = catalogue.get(form)

@@ -81,6 +81,8 @@ def _operator_message(error: Mapping[str, Any], path: YamlPath, known: Iterable[
         return "every node needs a 'kind': " + ", ".join(sorted(_NODE_KINDS))
     if kind == "string_pattern_mismatch" and field == "key":
         return "a key must be one telephone key: 0-9, * or #"
+    if kind == "string_pattern_mismatch" and path and path[0] == "phone_numbers":
+        return f"phone number '{error.get('input')}' is not in E.164 form, e.g. +18005550100"
     if kind == "string_pattern_mismatch":
         return f"'{error.get('input')}' is not a valid name here: use lower case letters, digits and _"
     return f"'{field}': {error['msg']}"

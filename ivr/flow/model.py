@@ -29,6 +29,12 @@ LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="A two-le
 # ("value_USD_other: dollars", "value_date_time: {date}, at {time}"; ivr.channels.vocabulary).
 VALUE_WORDS_PREFIX = "value_"
 Key = Annotated[str, Field(pattern=r"^[0-9*#]$", description="One telephone key")]
+PhoneNumberText = Annotated[
+    str, Field(pattern=r"^\+[1-9][0-9]{6,14}$", description="A phone number in E.164 form: +18005550199")
+]
+ValueName = Annotated[
+    str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="A value's name, as {name} in prompts")
+]
 
 
 def _as_tuple(value: Any) -> Any:
@@ -342,6 +348,10 @@ class RootFile(_Model):
         None, description="Asking back a spoken answer the recogniser was unsure of"
     )
     relay: Relay | None = Field(None, description="Longer waits for callers through a relay service")
+    phone_numbers: dict[ValueName, PhoneNumberText] = Field(
+        default_factory=dict,
+        description="Numbers any prompt says as {name}: grouped as callers say them, written 1-800-555-0199",
+    )
     include: tuple[str, ...] = ()
     nodes: dict[NodeId, Node] = Field(default_factory=dict)
 
@@ -372,6 +382,7 @@ class Flow:
     )
     confirm: Confirm | None = None
     relay: Relay | None = None
+    phone_numbers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # The service's handlers and how far a call must be signed in for each (empty: checked by no one here)
     handler_rules: Mapping[str, HandlerRules] = field(default_factory=lambda: MappingProxyType({}))
     # The files it was compiled from, by name in the flow's folder: the bytes its version digests, which
@@ -427,6 +438,7 @@ class Flow:
             ),
             confirm=root.confirm,
             relay=root.relay,
+            phone_numbers=MappingProxyType(dict(root.phone_numbers)),
             sources=MappingProxyType(dict(sources or {})),
             handler_rules=MappingProxyType(dict(handler_rules or {})),
             tty=root.tty,

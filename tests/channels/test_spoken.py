@@ -87,9 +87,9 @@ def test_identifiers_are_read_digit_by_digit(say: dict[str, Vocabulary]) -> None
 @pytest.mark.parametrize(
     ("number", "grouped"),
     [
-        ("18005550100", "1, 8 0 0, 5 5 5, 0 1 0 0"),
-        ("+18005550100", "1, 8 0 0, 5 5 5, 0 1 0 0"),
-        ("9165550142", "1, 9 1 6, 5 5 5, 0 1 4 2"),  # national, in the flow's country (en_US: US)
+        ("18005550100", "1 8 0 0, 5 5 5, 0 1 0 0"),
+        ("+18005550100", "1 8 0 0, 5 5 5, 0 1 0 0"),
+        ("9165550142", "1 9 1 6, 5 5 5, 0 1 4 2"),  # national, in the flow's country (en_US: US)
         ("+525512345678", "5 2, 5 5, 1 2 3 4, 5 6 7 8"),  # Mexico City, as Mexico groups it
         ("12", "1 2"),  # not a number anyone can dial: its digits, still never one long run
     ],

@@ -112,3 +112,20 @@ def test_a_transfer_cannot_be_a_goal_of_self_service(flow_dir: Path) -> None:
     )
     found = problems(flow_dir)
     assert any("transfer 'representative' is marked as a goal" in m and ":7:5:" in m for m in found), found
+
+
+def test_a_phone_number_prompts_say_is_checked_where_it_is_named(flow_dir: Path) -> None:
+    """menu_tree.yaml's phone_numbers are values of every prompt: a misspelt name is refused like any other
+    placeholder (callers would hear a blank), and a number must be in E.164 form."""
+    edit(flow_dir / "prompts" / "es.yaml", "TTY es {tty_number}.", "TTY es {tty_numbr}.")
+    edit(flow_dir / "prompts" / "tty" / "es.yaml", "TTY: {tty_number}. Desde", "TTY: {tty_numbr}. Desde")
+    found = problems(flow_dir)
+    assert any("uses {tty_numbr}" in m and "did you mean {tty_number}" in m for m in found), found
+    edit(
+        flow_dir / "menu_tree.yaml", 'outside_us_number: "+19165550142"', 'outside_us_number: "916-555-0142"'
+    )
+    [message] = problems(flow_dir)
+    assert (
+        message.startswith("menu_tree.yaml:")
+        and "phone number '916-555-0142' is not in E.164 form" in message
+    )

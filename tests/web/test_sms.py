@@ -39,7 +39,7 @@ def test_account_information_is_not_given_by_text_unless_the_agency_turns_it_on(
     text(client, "hi")
     [refused] = text(client, "1")
     assert refused.startswith("For your security, account information is not available by text message.")
-    assert "1 8 0 0, 5 5 5, 0 1 9 9" in refused  # the TTY line
+    assert "1-800-555-0199" in refused  # the TTY line
     assert "If you are a parent or legal guardian" in refused  # and the first menu again
     text(client, "7")
     [pin_by_mail] = text(client, "1")
@@ -113,7 +113,7 @@ def test_a_long_reply_comes_in_pages_a_phone_shows_whole(client: FlaskClient) ->
         "open Monday through Friday, from 8 in the morning to 5 in the afternoon, Pacific time. On the web, "
         "visit customer connect dot example dot org. Our mailing address is Customer Connect, P.O. Box 1000, "
         "Sacramento, California, 9 5 8 1 4. Callers who are deaf or hard of hearing can reach us by TTY at "
-        "1 8 0 0, 5 5 5, 0 1 9 9. To get a PIN, choose Forgot PIN on the website, or choose other options "
+        "1-800-555-0199. To get a PIN, choose Forgot PIN on the website, or choose other options "
         "from the first menu. To hear this again, press 1 or type Again. To go back to the first menu, press "
         "2. To end the call, press 9 or type Goodbye."
     )

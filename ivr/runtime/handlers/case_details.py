@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ivr.core.values import DigitString, PromptRef, Scalar
+from ivr.core.values import DigitString, PhoneNumber, PromptRef, Scalar
 from ivr.engine.events import HandlerFinished
 from ivr.runtime.handlers.ports import HandlerPorts
 from ivr.runtime.handlers.request import HandlerRequest
@@ -36,7 +36,7 @@ def read_case_info(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinis
             "case_number": DigitString(case.case_number),
             "county": case.county,
             "status": PromptRef(STATUS_PROMPTS.get(case.status, "case_status_open")),
-            "office_phone": DigitString(case.office_phone),
+            "office_phone": PhoneNumber(case.office_phone),
         }
         for case in ports.accounts.cases(request.account_holder())
     )
