@@ -4,6 +4,7 @@ stdlib only."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
@@ -72,12 +73,13 @@ class PaymentSummary:
 
 @dataclass(frozen=True, slots=True)
 class CourtDate:
-    """A court hearing ("hearing") or an appointment at the agency ("appointment")."""
+    """A court hearing ("hearing") or an appointment at the agency ("appointment"). Its place and what it
+    is about are words callers hear: each is given in the languages it was written in, by language code."""
 
     kind: str
     starts_at: dt.datetime  # aware, in UTC
-    place: str
-    description: dict[str, str]  # by language code
+    place: Mapping[str, str]
+    description: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,7 +198,7 @@ class Conversation:
                 log.warning("no time left for a data step", extra={"call_id": caller.call_id})
                 finished = HandlerFinished("error")  # its on_error: "not available right now"
             else:
-                finished = self._call_handler(caller, turn.state, request, now)
+                finished = self._call_handler(caller, turn.state, request, now, flow.default_language)
             turn = step(flow, turn.state, finished, now)
             actions.extend(turn.actions)
             visited.extend(turn.visited)
@@ -211,7 +211,7 @@ class Conversation:
         return time.monotonic() - began > self._budget.handler_start_limit
 
     def _call_handler(
-        self, caller: Caller, state: CallState, request: RunHandler, now: dt.datetime
+        self, caller: Caller, state: CallState, request: RunHandler, now: dt.datetime, default_language: str
     ) -> HandlerFinished:
         handler = self._handlers.get(request.handler)
         if handler is None:
@@ -226,6 +226,7 @@ class Conversation:
                     caller.number,
                     now,
                     caller_verified=state.number_verified or caller.verified,
+                    default_language=default_language,
                 )
             )
         except Exception:

@@ -1,4 +1,5 @@
-"""The SQL account directory on SQLite and PostgreSQL: sign-in look-ups, PIN checks, payment summaries."""
+"""The SQL account directory on SQLite and PostgreSQL: sign-in look-ups, PIN checks, payment summaries,
+court dates."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from ivr.adapters.sql.database import make_engine, make_session_factory, retry_if_dropped
 from ivr.adapters.sql.demo import DEMO_PARTICIPANTS
 from ivr.adapters.sql.directory import SqlAccountDirectory
-from ivr.adapters.sql.models import Participant
+from ivr.adapters.sql.models import CourtEvent, CourtEventText, Participant
 from ivr.adapters.sql.secrets import (
     ARGON2_MEMORY_KIB,
     ARGON2_PARALLELISM,
@@ -89,6 +90,59 @@ def test_a_participant_who_pays_and_receives_has_both_roles(directory: SqlAccoun
     assert paying.balance != receiving.balance
     payer_only = directory.identify(participant_number="1000000002") or 0
     assert directory.payment_summary(payer_only, latest=3, role=Role.RECEIVER) is None
+
+
+def test_court_dates_have_their_place_and_description_in_each_language(
+    directory: SqlAccountDirectory,
+) -> None:
+    receiver = directory.identify(participant_number="1000000001") or 0
+    hearing, appointment = directory.court_dates(receiver, after=NOW, limit=5)  # not the past hearing
+    assert (hearing.kind, hearing.starts_at) == ("hearing", dt.datetime(2026, 12, 15, 17, 30, tzinfo=dt.UTC))
+    assert hearing.place == {
+        "en": "Sacramento County Superior Court, Department 12",
+        "es": "el Tribunal Superior del Condado de Sacramento, Departamento 12",
+    }
+    assert hearing.description == {
+        "en": "a review of the support order",
+        "es": "una revisión de la orden de manutención",
+    }
+    assert appointment.place == {
+        "en": "the Customer Connect office, 100 Main Street, Sacramento",
+        "es": "la oficina de Cliente Conectado, 100 Main Street, Sacramento",
+    }
+    assert [date.kind for date in directory.court_dates(receiver, after=NOW, limit=1)] == ["hearing"]
+
+
+def test_a_court_event_in_a_new_language_needs_only_rows(
+    directory: SqlAccountDirectory, engine: Engine
+) -> None:
+    """A language is rows of court_event_texts, not a column; an event with no text at all is still read."""
+    payer = directory.identify(participant_number="1000000002") or 0
+    with engine.begin() as connection:
+        (case_id,) = connection.execute(text("SELECT id FROM cases WHERE case_number = '2026000202'")).one()
+        event = connection.execute(
+            insert(CourtEvent).values(
+                case_id=case_id, kind="hearing", starts_at=dt.datetime(2027, 3, 1, 18, 0, tzinfo=dt.UTC)
+            )
+        ).inserted_primary_key[0]
+        (appointment,) = connection.execute(
+            text("SELECT id FROM court_events WHERE case_id = :case AND id <> :event"),
+            {"case": case_id, "event": event},
+        ).one()
+        connection.execute(
+            insert(CourtEventText).values(
+                court_event_id=appointment,
+                language="vi",
+                place="văn phòng Customer Connect, 200 Broadway, Oakland",
+                description="một cuộc họp với nhân viên phụ trách hồ sơ",
+            )
+        )
+    dated, undescribed = directory.court_dates(payer, after=NOW, limit=5)
+    assert set(dated.place) == set(dated.description) == {"en", "es", "vi"}
+    assert dated.place["vi"] == "văn phòng Customer Connect, 200 Broadway, Oakland"
+    assert dated.description["en"] == "a meeting with your caseworker"
+    assert undescribed.starts_at == dt.datetime(2027, 3, 1, 18, 0, tzinfo=dt.UTC)
+    assert undescribed.place == undescribed.description == {}
 
 
 def test_a_pin_hashed_with_old_parameters_is_rehashed_at_sign_in(engine: Engine) -> None:

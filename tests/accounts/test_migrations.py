@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 import ivr.adapters.sql.console_tables  # noqa: F401 - the operator console's tables are part of the schema
 from ivr.adapters.sql.database import alembic_config, create_schema, downgrade, make_engine, upgrade
@@ -23,7 +23,7 @@ def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> No
         revision = MigrationContext.configure(connection).get_current_revision()
     engine.dispose()
     assert differences == []
-    assert revision == HEAD == "0005"
+    assert revision == HEAD == "0006"
 
 
 def test_down_to_the_first_revision_and_up_again_keeps_the_data(database_url: str) -> None:
@@ -50,9 +50,11 @@ def test_down_to_the_first_revision_and_up_again_keeps_the_data(database_url: st
         )
     upgrade(engine)
     with engine.connect() as connection:
-        row = connection.execute(text("SELECT description_en, description_es FROM court_events")).one()
+        rows = connection.execute(
+            text("SELECT language, place, description FROM court_event_texts ORDER BY language")
+        ).all()
         kept = connection.execute(text("SELECT participant_number, address_valid FROM participants")).one()
-    assert tuple(row) == ("a hearing", "a hearing")
+    assert [tuple(row) for row in rows] == [("en", "Court", "a hearing"), ("es", "Court", "a hearing")]
     assert kept[0] == "1000000099" and not kept[1]
     downgrade(engine, "0001")
     columns = {column["name"] for column in inspect(engine).get_columns("participants")}
@@ -88,3 +90,98 @@ def test_temporary_pins_issued_before_they_expired_get_a_lifetime_from_the_upgra
         rows = dict(connection.execute(text("SELECT id, pin_changed_at FROM participants")).all())
     engine.dispose()
     assert rows[1] is not None and rows[2] is None
+
+
+def _case_with_an_event(connection: Connection) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO participants (id, participant_number, pin_is_temporary, preferred_language, "
+            "address_valid) VALUES (1, '1000000099', false, 'es', false)"
+        )
+    )
+    connection.execute(
+        text(
+            "INSERT INTO cases (id, case_number, county, status, office_phone, payer_id, receiver_id, "
+            "monthly_support, balance) VALUES (1, '9', 'Kern', 'open', '1', 1, 1, 1, 0)"
+        )
+    )
+
+
+def test_court_event_texts_move_to_a_row_per_language_and_back(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0005")
+    with engine.begin() as connection:
+        _case_with_an_event(connection)
+        connection.execute(
+            text(
+                "INSERT INTO court_events (id, case_id, kind, starts_at, place, description_en, description_es) "
+                "VALUES (7, 1, 'hearing', '2027-01-01 10:00:00', 'Kern County Superior Court', "
+                "'a review of the support order', 'una revisión de la orden de manutención')"
+            )
+        )
+    upgrade(engine, "0006")
+    with engine.begin() as connection:
+        texts = connection.execute(
+            text(
+                "SELECT court_event_id, language, place, description FROM court_event_texts ORDER BY language"
+            )
+        ).all()
+        # After the upgrade a place can be said in Spanish, and an event can have a third language.
+        connection.execute(
+            text(
+                "UPDATE court_event_texts SET place = 'el Tribunal Superior del Condado de Kern' "
+                "WHERE language = 'es'"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO court_event_texts (court_event_id, language, place, description) "
+                "VALUES (7, 'vi', 'Tòa Thượng thẩm Quận Kern', 'xem xét lệnh cấp dưỡng')"
+            )
+        )
+    columns = {column["name"] for column in inspect(engine).get_columns("court_events")}
+    assert [tuple(row) for row in texts] == [
+        (7, "en", "Kern County Superior Court", "a review of the support order"),
+        (7, "es", "Kern County Superior Court", "una revisión de la orden de manutención"),
+    ]
+    assert columns == {"id", "case_id", "kind", "starts_at"}
+    downgrade(engine, "0005")
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT place, description_en, description_es FROM court_events")).one()
+    assert tuple(row) == (
+        "Kern County Superior Court",
+        "a review of the support order",
+        "una revisión de la orden de manutención",
+    )
+    assert "court_event_texts" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    engine.dispose()
+
+
+def test_a_downgrade_fills_both_descriptions_from_an_event_with_one_language(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0006")
+    with engine.begin() as connection:
+        _case_with_an_event(connection)
+        connection.execute(
+            text(
+                "INSERT INTO court_events (id, case_id, kind, starts_at) "
+                "VALUES (7, 1, 'appointment', '2027-01-01 10:00:00'), (8, 1, 'hearing', '2027-02-01 10:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO court_event_texts (court_event_id, language, place, description) "
+                "VALUES (7, 'es', 'la oficina', 'una reunión')"
+            )
+        )
+    downgrade(engine, "0005")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, place, description_en, description_es FROM court_events ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (7, "la oficina", "una reunión", "una reunión"),
+        (8, "", "", ""),
+    ]

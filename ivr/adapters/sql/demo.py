@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.adapters.sql.models import Case, CourtEvent, Participant, Payment, PinMailRequest
+from ivr.adapters.sql.models import Case, CourtEvent, CourtEventText, Participant, Payment, PinMailRequest
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
 
 PACIFIC = dt.timezone(dt.timedelta(hours=-8), "PST")
@@ -82,14 +82,16 @@ def _case(
     )
 
 
-def _event(case: Case, kind: str, when: dt.datetime, place: str, english: str, spanish: str) -> CourtEvent:
+def _event(case: Case, kind: str, when: dt.datetime, **texts: tuple[str, str]) -> CourtEvent:
+    """``texts``: by language code, the place and the description callers hear in that language."""
     return CourtEvent(
         case=case,
         kind=kind,
         starts_at=when.astimezone(dt.UTC),
-        place=place,
-        description_en=english,
-        description_es=spanish,
+        texts=[
+            CourtEventText(language=language, place=place, description=description)
+            for language, (place, description) in texts.items()
+        ],
     )
 
 
@@ -165,41 +167,60 @@ def seed_demo(
                     received,
                     "hearing",
                     dt.datetime(2026, 12, 15, 9, 30, tzinfo=PACIFIC),
-                    "Sacramento County Superior Court, Department 12",
-                    "a review of the support order",
-                    "una revisión de la orden de manutención",
+                    en=("Sacramento County Superior Court, Department 12", "a review of the support order"),
+                    es=(
+                        "el Tribunal Superior del Condado de Sacramento, Departamento 12",
+                        "una revisión de la orden de manutención",
+                    ),
                 ),
                 _event(
                     received,
                     "appointment",
                     dt.datetime(2027, 1, 7, 14, 0, tzinfo=PACIFIC),
-                    "the Customer Connect office, 100 Main Street, Sacramento",
-                    "a meeting with your caseworker",
-                    "una reunión con su trabajador social",
+                    en=(
+                        "the Customer Connect office, 100 Main Street, Sacramento",
+                        "a meeting with your caseworker",
+                    ),
+                    es=(
+                        "la oficina de Cliente Conectado, 100 Main Street, Sacramento",
+                        "una reunión con su trabajador social",
+                    ),
                 ),
                 _event(
                     received,
                     "hearing",
                     dt.datetime(2026, 6, 2, 9, 0, tzinfo=PACIFIC),
-                    "Sacramento County Superior Court, Department 12",
-                    "a hearing that already took place",
-                    "una audiencia que ya pasó",
+                    en=(
+                        "Sacramento County Superior Court, Department 12",
+                        "a hearing that already took place",
+                    ),
+                    es=(
+                        "el Tribunal Superior del Condado de Sacramento, Departamento 12",
+                        "una audiencia que ya pasó",
+                    ),
                 ),
                 _event(
                     paid,
                     "appointment",
                     dt.datetime(2027, 1, 12, 14, 0, tzinfo=PACIFIC),
-                    "the Customer Connect office, 200 Broadway, Oakland",
-                    "a meeting with your caseworker",
-                    "una reunión con su trabajador social",
+                    en=(
+                        "the Customer Connect office, 200 Broadway, Oakland",
+                        "a meeting with your caseworker",
+                    ),
+                    es=(
+                        "la oficina de Cliente Conectado, 200 Broadway, Oakland",
+                        "una reunión con su trabajador social",
+                    ),
                 ),
                 _event(
                     both_pays,
                     "hearing",
                     dt.datetime(2027, 2, 3, 10, 15, tzinfo=PACIFIC),
-                    "Placer County Superior Court, Department 3",
-                    "a hearing on the support amount",
-                    "una audiencia sobre el monto de la manutención",
+                    en=("Placer County Superior Court, Department 3", "a hearing on the support amount"),
+                    es=(
+                        "el Tribunal Superior del Condado de Placer, Departamento 3",
+                        "una audiencia sobre el monto de la manutención",
+                    ),
                 ),
             ]
         )

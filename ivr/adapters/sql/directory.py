@@ -18,7 +18,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, bindparam, or_, select, update
 
 from ivr.adapters.sql.database import in_autocommit
-from ivr.adapters.sql.models import Case, CourtEvent, Participant
+from ivr.adapters.sql.models import Case, CourtEvent, CourtEventText, Participant
 from ivr.adapters.sql.models import Payment as PaymentRow
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
 from ivr.core.records import CaseInfo, CourtDate, Payment, PaymentSummary, PinCheck, PinFacts, Role
@@ -30,6 +30,7 @@ _PARTICIPANTS = Participant.__table__.c
 _CASES = Case.__table__.c
 _PAYMENTS = PaymentRow.__table__.c
 _COURT_EVENTS = CourtEvent.__table__.c
+_COURT_EVENT_TEXTS = CourtEventText.__table__.c
 # The cases on which the participant pays or receives support.
 _PARTY_TO = or_(_CASES.payer_id == bindparam("participant"), _CASES.receiver_id == bindparam("participant"))
 
@@ -72,18 +73,30 @@ _PAYMENTS_PAGE = (
     .offset(bindparam("skip"))
     .limit(bindparam("latest"))
 )
-_COURT_DATES = (
-    select(
-        _COURT_EVENTS.kind,
-        _COURT_EVENTS.starts_at,
-        _COURT_EVENTS.place,
-        _COURT_EVENTS.description_en,
-        _COURT_EVENTS.description_es,
-    )
+# The next events, then their texts in every language: one round trip, a row per event and language.
+_NEXT_EVENTS = (
+    select(_COURT_EVENTS.id, _COURT_EVENTS.kind, _COURT_EVENTS.starts_at)
     .join(Case.__table__, _CASES.id == _COURT_EVENTS.case_id)
     .where(_PARTY_TO, _COURT_EVENTS.starts_at >= bindparam("after"))
     .order_by(_COURT_EVENTS.starts_at, _COURT_EVENTS.id)
     .limit(bindparam("limit"))
+    .subquery()
+)
+_COURT_DATES = (
+    select(
+        _NEXT_EVENTS.c.id,
+        _NEXT_EVENTS.c.kind,
+        _NEXT_EVENTS.c.starts_at,
+        _COURT_EVENT_TEXTS.language,
+        _COURT_EVENT_TEXTS.place,
+        _COURT_EVENT_TEXTS.description,
+    )
+    .select_from(
+        _NEXT_EVENTS.outerjoin(
+            CourtEventText.__table__, _COURT_EVENT_TEXTS.court_event_id == _NEXT_EVENTS.c.id
+        )
+    )
+    .order_by(_NEXT_EVENTS.c.starts_at, _NEXT_EVENTS.c.id, _COURT_EVENT_TEXTS.language)
 )
 _CASE_INFO = (
     select(_CASES.case_number, _CASES.county, _CASES.status, _CASES.office_phone)
@@ -180,14 +193,14 @@ class SqlAccountDirectory:
     def court_dates(self, participant: int, after: dt.datetime, limit: int) -> tuple[CourtDate, ...]:
         parameters = {"participant": participant, "after": _stored(after), "limit": limit}
         rows = self._run(lambda connection: connection.execute(_COURT_DATES, parameters).all())
+        events: dict[int, tuple[str, dt.datetime, dict[str, str], dict[str, str]]] = {}
+        for row in rows:  # in order of time, so the dictionary is too
+            _, _, places, descriptions = events.setdefault(row.id, (row.kind, row.starts_at, {}, {}))
+            if row.language is not None:  # None: an event with no text in any language
+                places[row.language], descriptions[row.language] = row.place, row.description
         return tuple(
-            CourtDate(
-                kind=row.kind,
-                starts_at=_aware(row.starts_at),
-                place=row.place,
-                description={"en": row.description_en, "es": row.description_es},
-            )
-            for row in rows
+            CourtDate(kind=kind, starts_at=_aware(starts_at), place=places, description=descriptions)
+            for kind, starts_at, places, descriptions in events.values()
         )
 
     def cases(self, participant: int) -> tuple[CaseInfo, ...]:

@@ -80,7 +80,8 @@ class Payment(Base):
 
 
 class CourtEvent(Base):
-    """A court hearing or an appointment at the agency, for one case."""
+    """A court hearing or an appointment at the agency, for one case. What callers hear of its place and
+    what it is about is in CourtEventText, one row per language."""
 
     __tablename__ = "court_events"
 
@@ -88,11 +89,22 @@ class CourtEvent(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # "hearing" or "appointment"
     starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    place: Mapped[str] = mapped_column(String(200))
-    description_en: Mapped[str] = mapped_column(String(200))
-    description_es: Mapped[str] = mapped_column(String(200))
 
     case: Mapped[Case] = relationship(back_populates="court_events")
+    texts: Mapped[list[CourtEventText]] = relationship(back_populates="event", cascade="all, delete-orphan")
+
+
+class CourtEventText(Base):
+    """A court event's place and description in one language: a new language needs rows, not a migration."""
+
+    __tablename__ = "court_event_texts"
+
+    court_event_id: Mapped[int] = mapped_column(ForeignKey("court_events.id"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    place: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(200))
+
+    event: Mapped[CourtEvent] = relationship(back_populates="texts")
 
 
 class AuditEvent(Base):

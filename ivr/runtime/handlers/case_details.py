@@ -17,17 +17,26 @@ STATUS_PROMPTS = {"open": "case_status_open", "closed": "case_status_closed"}
 
 def read_court_dates(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
     dates = ports.accounts.court_dates(request.account_holder(), after=request.now, limit=UPCOMING)
-    language = request.state.language
+    languages = (request.state.language, request.default_language)
     items: tuple[Mapping[str, Scalar], ...] = tuple(
         {
             "what": PromptRef(KIND_PROMPTS.get(date.kind, "court_kind_appointment")),
             "when": date.starts_at.astimezone(ports.zone).replace(tzinfo=None),
-            "place": date.place,
-            "about": date.description.get(language) or date.description.get("en", ""),
+            "place": in_language(date.place, *languages),
+            "about": in_language(date.description, *languages),
         }
         for date in dates
     )
     return HandlerFinished("upcoming" if items else "none", values={"court_dates": items})
+
+
+def in_language(texts: Mapping[str, str], language: str, default_language: str) -> str:
+    """The text in the caller's language; else in the flow's default language; else in any language it
+    was written in (the first by language code, so that every call says the same), rather than nothing."""
+    for wanted in (language, default_language, *sorted(texts)):
+        if texts.get(wanted):
+            return texts[wanted]
+    return ""
 
 
 def read_case_info(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:

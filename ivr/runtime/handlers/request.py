@@ -30,6 +30,7 @@ class HandlerRequest:
     caller: str | None
     now: dt.datetime
     caller_verified: bool = False  # the carrier vouched for the calling number (SHAKEN/STIR "A")
+    default_language: str = "en"  # the flow's: what a caller hears when data has no text in theirs
 
     def __repr__(self) -> str:  # digits may be a PIN or an SSN
         return f"HandlerRequest(node={self.state.node!r}, channel={self.channel!r}, digits=<hidden>)"
