@@ -26,6 +26,7 @@ from num2words import CONVERTER_CLASSES, num2words
 
 from ivr.channels.vocabulary import Vocabulary, babel_locale
 from ivr.core.values import DigitString, Money, PhoneNumber, Scalar
+from ivr.flow.advice import SpeechLibraries
 
 _DIGIT_SEPARATOR = ", "  # an identifier: one digit at a time, a short pause between
 _MINUTES = re.compile(r"[:.]mm")
@@ -81,6 +82,15 @@ def words_language(vocabulary: Vocabulary) -> str | None:
         if candidate in CONVERTER_CLASSES:
             return candidate
     return None
+
+
+def libraries() -> SpeechLibraries:
+    """What num2words and Babel cover, as this module picks a language's words and locale: for the
+    warnings of ``ivr validate`` (ivr.flow.advice)."""
+    return SpeechLibraries(
+        number_words=lambda language, locale: words_language(Vocabulary(language, locale)),
+        knows_locale=lambda locale: babel_locale(locale) is not None,
+    )
 
 
 def cardinal(number: int, vocabulary: Vocabulary) -> str:

@@ -23,8 +23,12 @@ def _flow_folder(path: str | None) -> Path:
 @click.command()
 @click.argument("path", required=False, type=click.Path(exists=True))
 def validate(path: str | None) -> None:
-    """Check the call flow (menu_tree.yaml or its folder): exit 0 when callers can use it, 1 otherwise."""
+    """Check the call flow (menu_tree.yaml or its folder): exit 0 when callers can use it, 1 otherwise.
+    Warnings (what callers will meet that an operator should know of) are printed too, and exit 0."""
+    from ivr.channels.spoken import libraries
     from ivr.flow import FlowError
+    from ivr.flow.advice import advise
+    from ivr.flow.loader import locate
     from ivr.service.flow import load_service_flow
 
     try:
@@ -34,6 +38,8 @@ def validate(path: str | None) -> None:
             click.echo(str(problem), err=True)
         click.echo(f"{len(exc.problems)} problem(s): the flow would not be used.", err=True)
         sys.exit(1)
+    for warning in locate(advise(flow, libraries()), flow):
+        click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"The flow is valid: {len(flow.nodes)} nodes, {len(flow.languages)} languages, version {flow.version}."
     )

@@ -16,7 +16,7 @@ from ivr.flow.errors import FlowError, Problem
 from ivr.flow.handler_rules import HandlerCatalog
 from ivr.flow.model import Flow, IncludedFile, RootFile
 from ivr.flow.placeholders import values_in
-from ivr.flow.yaml_source import Positions, YamlPath, read_yaml, read_yaml_source
+from ivr.flow.yaml_source import Positions, YamlPath, positions_in, read_yaml_source
 
 ROOT_FILE = "menu_tree.yaml"
 PROMPTS_DIR = "prompts"
@@ -325,7 +325,8 @@ def load_flow(
     flow = Flow.build(root, nodes, prompts, flow_version(sources), sources, handlers, channel_prompts)
     problems = check_flow(flow, handlers, handler_prompts, text_keywords)
     if problems:
-        raise FlowError([_place(p, collector, base, root_name) for p in problems])
+        places = _Places({**collector.sources, root_name: raw}, collector.defined_in, root_name)
+        raise FlowError([_place(p, places) for p in problems])
     return flow
 
 
@@ -333,13 +334,30 @@ def load_flow(
 _ROOT_SECTIONS = ("flow", "languages", "defaults", "hours", "commands", "include")
 
 
-def _place(problem: Problem, collector: _Collector, base: Path, root_name: str) -> Problem:
+class _Places:
+    """Where things are in a flow's files, read from the bytes the flow was parsed from (never from the
+    disk again: a file saved since then would move the lines)."""
+
+    def __init__(self, sources: Mapping[str, bytes], defined_in: Mapping[str, str], root_name: str) -> None:
+        self.sources = sources
+        self.defined_in = defined_in
+        self.root_name = root_name
+        self._positions: dict[str, Positions | None] = {}
+
+    def positions(self, file: str) -> Positions | None:
+        if file not in self._positions:
+            raw = self.sources.get(file)
+            self._positions[file] = None if raw is None else positions_in(raw, file)
+        return self._positions[file]
+
+
+def _place(problem: Problem, places: _Places) -> Problem:
     """Give a check's problem the file and line it is about (checks work on the compiled model): the file
     of the node it is about, the root file for the root's sections, or the line of the prompt it is about
     in the prompt file it names."""
-    if problem.file and problem.line is None and problem.yaml_path and (base / problem.file).is_file():
-        _, positions = read_yaml(base / problem.file, problem.file)
-        where = positions.find((problem.yaml_path,))
+    if problem.file and problem.line is None and problem.yaml_path:
+        positions = places.positions(problem.file)
+        where = positions.find((problem.yaml_path,)) if positions is not None else None
         if where is not None and where[1]:
             return Problem(problem.message, where[0], where[1], where[2], problem.yaml_path)
         return problem
@@ -347,16 +365,36 @@ def _place(problem: Problem, collector: _Collector, base: Path, root_name: str) 
         return problem
     section = problem.yaml_path.split(".")[0]
     if section == "nodes":
-        file = collector.defined_in.get(problem.yaml_path.split(".")[1])
+        file = places.defined_in.get(problem.yaml_path.split(".")[1])
     else:
-        file = root_name if section in _ROOT_SECTIONS else None
+        file = places.root_name if section in _ROOT_SECTIONS else None
     if file is None:
         return problem
-    _, positions = read_yaml(base / file, file)
-    where = positions.find(tuple(_path_parts(problem.yaml_path)))
+    positions = places.positions(file)
+    where = positions.find(tuple(_path_parts(problem.yaml_path))) if positions is not None else None
     if where is None:
         return Problem(problem.message, file=file, yaml_path=problem.yaml_path)
     return Problem(problem.message, where[0], where[1], where[2], problem.yaml_path)
+
+
+def locate(problems: Iterable[Problem], flow: Flow) -> list[Problem]:
+    """Give problems found on a loaded flow (the warnings of ``ivr.flow.advice``) their file, line and
+    column, as ``load_flow`` does for the checks' problems: from the files the flow was compiled from."""
+    places = _Places(flow.sources, {}, ROOT_FILE)
+    defined_in: dict[str, str] = {}
+    for name in flow.sources:
+        if name.startswith(f"{PROMPTS_DIR}/"):
+            continue
+        positions = places.positions(name)
+        if positions is None:
+            continue
+        if ("flow",) in positions.by_path and ROOT_FILE not in flow.sources:
+            places.root_name = name  # a root file of another name, loaded by its path
+        for path in positions.by_path:
+            if len(path) == 2 and path[0] == "nodes":
+                defined_in.setdefault(str(path[1]), name)
+    places.defined_in = defined_in
+    return [_place(problem, places) for problem in problems]
 
 
 def _path_parts(yaml_path: str) -> list[str | int]:

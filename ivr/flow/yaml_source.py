@@ -194,6 +194,14 @@ def read_yaml_source(path: Path, display_name: str | None = None) -> tuple[Any, 
     return (*_parse(text, name), raw)
 
 
+def positions_in(raw: bytes, display_name: str) -> Positions | None:
+    """Where each YAML path was written in bytes that were read before; None if they do not parse."""
+    try:
+        return _parse(raw.decode("utf-8"), display_name)[1]
+    except (FlowError, UnicodeDecodeError):
+        return None
+
+
 def _parse(text: str, name: str) -> tuple[Any, Positions]:
     positions = Positions()
     try:
