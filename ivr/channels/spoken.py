@@ -89,7 +89,6 @@ def libraries() -> SpeechLibraries:
     warnings of ``ivr validate`` (ivr.flow.advice)."""
     return SpeechLibraries(
         number_words=lambda language, locale: words_language(Vocabulary(language, locale)),
-        knows_locale=lambda locale: babel_locale(locale) is not None,
     )
 
 

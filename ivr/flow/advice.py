@@ -23,13 +23,11 @@ class SpeechLibraries:
 
     # (language, locale) -> the num2words language that says its numbers, or None when num2words has none
     number_words: Callable[[str, str], str | None]
-    # locale -> whether Babel has its data (month names, date order, plural forms, currency formats)
-    knows_locale: Callable[[str], bool]
 
 
 def advise(flow: Flow, libraries: SpeechLibraries | None = None) -> list[Problem]:
     """Every warning about a flow that loaded without problems. Without ``libraries``, whether num2words
-    and Babel cover each language is not asked."""
+    covers each language is not asked (a locale Babel does not know is a problem: ivr.flow.checks)."""
     return [
         *_end_call_key(flow),
         *_language_gaps(flow, libraries),
@@ -180,21 +178,12 @@ def _language_gaps(flow: Flow, libraries: SpeechLibraries | None) -> Iterator[Pr
                 f"dates and plural forms would be those of '{locale_language}'",
                 yaml_path=f"{base}.locale",
             )
-        if libraries is not None:
-            if libraries.number_words(code, spec.locale) is None:
-                yield Problem(
-                    f"num2words has no number words for {spec.name} ({code}, {spec.locale}): amounts and "
-                    "numbers will be said as figures the voice reads itself",
-                    yaml_path=f"{base}.locale",
-                )
-            if not libraries.knows_locale(spec.locale):
-                known = [c for c in (spec.recognizer.replace("-", "_"), code) if libraries.knows_locale(c)]
-                such_as = f", such as {known[0]}" if known else ""
-                yield Problem(
-                    f"Babel does not know the locale '{spec.locale}' of {spec.name} ({code}): saying a date, "
-                    f"a time or an amount in it fails; use a locale Babel knows{such_as}",
-                    yaml_path=f"{base}.locale",
-                )
+        if libraries is not None and libraries.number_words(code, spec.locale) is None:
+            yield Problem(
+                f"num2words has no number words for {spec.name} ({code}, {spec.locale}): amounts and "
+                "numbers will be said as figures the voice reads itself",
+                yaml_path=f"{base}.locale",
+            )
         recognizer_language = spec.recognizer.replace("_", "-").split("-")[0]
         if not _speaks(code, recognizer_language):
             yield Problem(

@@ -8,6 +8,8 @@ import string
 from collections import deque
 from collections.abc import Collection, Iterator, Mapping
 
+from babel import Locale, UnknownLocaleError
+
 from ivr.core.speech_text import fold
 from ivr.flow.errors import Problem
 from ivr.flow.handler_rules import HandlerCatalog, Level
@@ -155,12 +157,35 @@ def _check_header(flow: Flow) -> Iterator[Problem]:
             "how long (add relay: with timeout_seconds, max_no_input and prompt)",
             yaml_path="commands.relay",
         )
+    yield from _check_locales(flow)
     for where, words in _language_keyed(flow):
         for lang in words:
             if lang not in flow.languages:
                 yield Problem(
                     f"words given for language '{lang}', which is not under languages", yaml_path=where
                 )
+
+
+def _babel_knows(locale: str) -> bool:
+    try:
+        Locale.parse(locale)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return False
+    return True
+
+
+def _check_locales(flow: Flow) -> Iterator[Problem]:
+    """A locale Babel has no data for: dates, times and amounts could not be said in it, mid-call."""
+    for code, spec in flow.languages.items():
+        if _babel_knows(spec.locale):
+            continue
+        known = [name for name in (spec.recognizer.replace("-", "_"), code) if _babel_knows(name)]
+        such_as = f", such as {known[0]}" if known else ""
+        yield Problem(
+            f"Babel does not know the locale '{spec.locale}' of {spec.name} ({code}): dates, times and amounts "
+            f"could not be said in it; use a locale Babel knows{such_as}",
+            yaml_path=f"languages.{code}.locale",
+        )
 
 
 def _language_keyed(flow: Flow) -> Iterator[tuple[str, Mapping[str, object]]]:

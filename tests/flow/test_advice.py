@@ -122,15 +122,6 @@ def test_value_words_a_language_lacks_point_at_the_default_languages_words(flow_
     ]
 
 
-def test_a_locale_babel_does_not_know(flow_dir: Path) -> None:
-    edit(flow_dir / "menu_tree.yaml", "locale: es_US", "locale: es_XX")
-    place = at(flow_dir, "menu_tree.yaml", "locale: es_XX", "locale")
-    assert warnings(flow_dir) == [
-        f"{place}: Babel does not know the locale 'es_XX' of Español (es): saying a date, a time or an amount "
-        "in it fails; use a locale Babel knows, such as es_US (at languages.es.locale)"
-    ]
-
-
 def test_a_voice_recogniser_and_locale_for_another_language(flow_dir: Path) -> None:
     edit(flow_dir / "menu_tree.yaml", "voice: Polly.Lupe", "voice: Polly.Joanna")
     edit(flow_dir / "menu_tree.yaml", "recognizer: es-US", "recognizer: en-US")

@@ -129,3 +129,17 @@ def test_a_phone_number_prompts_say_is_checked_where_it_is_named(flow_dir: Path)
         message.startswith("menu_tree.yaml:")
         and "phone number '916-555-0142' is not in E.164 form" in message
     )
+
+
+def test_a_locale_babel_does_not_know_is_refused(flow_dir: Path) -> None:
+    """Babel has no dates, times or amounts for it: the first balance said in it would fail mid-call."""
+    edit(flow_dir / "menu_tree.yaml", "locale: es_US", "locale: es_XX")
+    line = next(
+        n
+        for n, text in enumerate((flow_dir / "menu_tree.yaml").read_text().splitlines(), 1)
+        if "es_XX" in text
+    )
+    assert problems(flow_dir) == [
+        f"menu_tree.yaml:{line}:5: Babel does not know the locale 'es_XX' of Español (es): dates, times and "
+        "amounts could not be said in it; use a locale Babel knows, such as es_US (at languages.es.locale)"
+    ]
