@@ -91,6 +91,7 @@ class Turn:
     actions: tuple[Action, ...]
     visited: tuple[str, ...] = ()  # the nodes entered this turn, in order (for coverage and metrics)
     retry: Retry | None = None  # the answer was not taken (also when the attempts ran out)
+    chosen: int | None = None  # the index of the menu option the answer picked, at the menu it answered
 
 
 def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | None = None) -> Turn:
@@ -283,8 +284,10 @@ class _Walk:
             language = heard_in
         state = replace(state, language=language, language_chosen=True, confirming=None)
         if option.next is None:  # an option that does what a universal command does
-            return self.command(state, node, option.command or "repeat")
-        return self.enter(state, option.next)
+            taken = self.command(state, node, option.command or "repeat")
+        else:
+            taken = self.enter(state, option.next)
+        return replace(taken, chosen=node.options.index(option))
 
     @staticmethod
     def answered_in_another_language(state: CallState, option: Option, heard_in: str) -> bool:

@@ -175,7 +175,7 @@ class Conversation:
         started = time.perf_counter()
         now = self.clock.now()
         turn = step(flow, state, event, now)
-        retry = turn.retry
+        retry, chosen = turn.retry, turn.chosen
         actions = list(turn.actions)
         visited = list(turn.visited)
         for _ in range(MAX_HANDLERS_PER_TURN):
@@ -189,7 +189,7 @@ class Conversation:
                     self._observer.turn(
                         caller.channel, type(event).__name__, tuple(visited), time.perf_counter() - started
                     )
-                done = Turn(turn.state, tuple(actions), tuple(visited), retry)
+                done = Turn(turn.state, tuple(actions), tuple(visited), retry, chosen)
                 if self._journal is not None:
                     self._journal.step(_journey(caller, state, done, now))
                 return done

@@ -232,18 +232,11 @@ class DemoData:
             engine.dispose()
 
 
-def _record(flow: Flow, coverage: Coverage, origin: str | None, event: Event | None, turn: Turn) -> None:
+def _record(flow: Flow, coverage: Coverage, origin: str | None, turn: Turn) -> None:
     """Note the nodes a turn entered and, at a menu, the option the answer picked."""
     coverage.nodes.update(turn.visited)
-    node = flow.nodes.get(origin or "")
-    if not isinstance(node, MenuNode) or not turn.visited:
-        return
-    for index, option in enumerate(node.options):
-        keyed = isinstance(event, DigitsEntered) and option.key == event.digits.rstrip("#")[:1]
-        spoken_to = isinstance(event, SpeechHeard) and option.next == turn.visited[0]
-        if keyed or spoken_to:
-            coverage.options.add((origin or "", index))
-            return
+    if isinstance(flow.nodes.get(origin or ""), MenuNode) and turn.chosen is not None:
+        coverage.options.add((origin or "", turn.chosen))
 
 
 def _heard(flow: Flow, turn: Turn) -> tuple[list[str], str, str | None]:
@@ -287,14 +280,14 @@ def _answered(
     event: Event,
     after: float | None,
     waits: float | None,
-) -> list[tuple[Event, Turn]]:
+) -> list[Turn]:
     """The turns of an answer given ``after`` seconds after the prompt ended: every wait that runs out
     before it is a silence, then a new prompt, during or after which the answer lands."""
-    turns: list[tuple[Event, Turn]] = []
+    turns: list[Turn] = []
     while after is not None and waits is not None and after > waits:
         after -= waits
         turn = conversation.answer(caller, NoInput())
-        turns.append((NoInput(), turn))
+        turns.append(turn)
         waits = _waits(turn)
         if waits is None:  # the call ended or left the flow before the answer came
             return turns
@@ -302,7 +295,7 @@ def _answered(
         if after <= saying:
             break  # said over the new prompt
         after -= saying
-    turns.append((event, conversation.answer(caller, event)))
+    turns.append(conversation.answer(caller, event))
     return turns
 
 
@@ -352,7 +345,7 @@ def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: 
                 problems.append("the first step is the call itself: it takes no press, say or silence")
             turn = conversation.start(caller, script.language)
             turns = [turn]
-            _record(flow, coverage, None, event, turn)
+            _record(flow, coverage, None, turn)
         elif event is None or (refused := _out_of_turn(event, ended, transferring)) is not None:
             reason = (
                 "a step after the first needs press, say, silence or transfer" if event is None else refused
@@ -361,9 +354,9 @@ def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: 
             continue
         else:
             turns = []
-            for given, turn in _answered(flow, conversation, caller, event, step.after, waits):
+            for turn in _answered(flow, conversation, caller, event, step.after, waits):
                 origin = turns[-1].state.node if turns else previous
-                _record(flow, coverage, origin, given, turn)
+                _record(flow, coverage, origin, turn)
                 turns.append(turn)
         waits, previous = _waits(turns[-1]), turns[-1].state.node
         heard = [_heard(flow, turn) for turn in turns]

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl
 
+from ivr.core.errors import IvrError
+
 # Each override and what Twilio accepts for it.
 _RANGES = {
     "ct": (100, 10_000),  # connect timeout, ms
@@ -30,7 +32,7 @@ _RETRY_POLICIES = frozenset({"ct", "rt", "4xx", "5xx", "all"})
 _EDGE = re.compile(r"^[a-z][a-z0-9-]{1,30}$")  # a Twilio edge location's name: ashburn, dublin, sao-paulo ...
 
 
-class OverridesError(ValueError):
+class OverridesError(IvrError, ValueError):
     """The overrides are not ones Twilio accepts; the message says which and why."""
 
 

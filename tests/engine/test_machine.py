@@ -631,3 +631,18 @@ def test_a_turn_says_when_the_answer_was_not_taken(flow: Flow) -> None:
         state = turn.state
     assert turn.visited[0] == flow.defaults.on_exhausted
     assert step(flow, started.state, DigitsEntered("1")).retry is None
+
+
+@pytest.mark.parametrize(
+    ("event", "chosen"),
+    [
+        (DigitsEntered("2"), 1),
+        (SpeechHeard("sí, soy yo"), 0),
+        (DigitsEntered("9"), 3),
+        (SpeechHeard("banana"), None),
+    ],
+)
+def test_a_turn_names_the_option_its_answer_picked(flow: Flow, event: object, chosen: int | None) -> None:
+    """Coverage and the console read the option from the engine, not from a second copy of its rules."""
+    turn = step(flow, start(flow).state, event)  # type: ignore[arg-type]
+    assert turn.chosen == chosen
