@@ -61,7 +61,7 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from ivr.twilio.signing import TwilioSignature
-from ivr.twilio.simulator import keys_answer, speech_answer
+from ivr.twilio.simulator import keys_answer, read_twiml, speech_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -429,22 +429,13 @@ class Caller:
     def play_twiml(self, body: bytes) -> bool:
         """Read the TwiML as Twilio does. True if it ends in a plain <Redirect> to follow at once."""
         try:
-            document = ET.fromstring(body)  # noqa: S314  # TwiML from the server under test, on loopback
-        except ET.ParseError:
-            raise ScriptError("TwiML does not parse") from None
-        if document.tag != "Response":
-            raise ScriptError(f"TwiML root is <{document.tag}>, not <Response>")
-        self.gather, self.redirect = None, None
-        for element in document:
-            if element.tag == "Gather":
-                self.gather = element
-            elif element.tag == "Redirect":
-                self.redirect = urljoin(self.url, (element.text or "").strip())
-                if self.gather is None:
-                    return True
-                break
-            elif element.tag in ("Hangup", "Dial", "Enqueue", "Reject"):
-                break
+            reading = read_twiml(body)
+        except ValueError as error:
+            raise ScriptError(str(error)) from None
+        self.gather = reading.gather
+        self.redirect = None if reading.redirect is None else urljoin(self.url, reading.redirect)
+        if self.redirect is not None and self.gather is None:
+            return True
         self.ended = self.gather is None
         self.last_body = body
         return False

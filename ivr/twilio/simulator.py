@@ -151,34 +151,61 @@ class TwilioSimulator:
         return self.gather
 
     def _play(self, body: bytes) -> list[Heard]:
-        # the TwiML comes from the service under test, not from strangers
-        document = ET.fromstring(body)  # noqa: S314
-        heard: list[Heard] = []
-        self.gather, self.redirect, self.transfer = None, None, None
-        for element in document:
-            if element.tag in ("Say", "Play"):
-                heard.append(_heard(element))
-            elif element.tag == "Gather":
-                heard.extend(_heard(child) for child in element if child.tag in ("Say", "Play"))
-                self.gather = element
-            elif element.tag in ("Dial", "Enqueue"):
-                heard.append(Heard("transfer", (element.text or "").strip()))
-                self.transfer = element.get("action")  # the call goes on there when the transfer ends
-                self.ended = self.transfer is None
-                return heard
-            elif element.tag == "Pause" and self.pause is not None:
-                self.pause(float(element.get("length", "1")))
-            elif element.tag == "Redirect":
-                self.redirect = (element.text or "").strip()
-                if self.gather is None:  # a plain redirect: Twilio follows it at once
-                    return heard + self._play(self._post(self.redirect, {}))
-                break
-            elif element.tag == "Hangup":
-                self.ended = True
-                break
-        if self.gather is None and not self.ended:
-            self.ended = True  # TwiML that runs out of verbs ends the call
-        return heard
+        reading = read_twiml(body)
+        if self.pause is not None:
+            for seconds in reading.pauses:
+                self.pause(seconds)
+        self.gather, self.redirect, self.transfer = reading.gather, reading.redirect, reading.transfer
+        if reading.redirect is not None and reading.gather is None:  # a plain redirect: followed at once
+            return [*reading.heard, *self._play(self._post(reading.redirect, {}))]
+        self.ended = reading.ended
+        return list(reading.heard)
+
+
+@dataclass(frozen=True)
+class TwimlReading:
+    """What Twilio does with one TwiML document, verb by verb until the call waits, leaves or ends."""
+
+    heard: tuple[Heard, ...] = ()
+    gather: ET.Element | None = None  # the <Gather> the call waits at
+    redirect: str | None = None  # a <Redirect>: after a silent <Gather>, or at once when there is none
+    transfer: str | None = None  # a <Dial> or <Enqueue> action: where the call goes on when it ends
+    pauses: tuple[float, ...] = ()  # the <Pause>s' lengths (https://www.twilio.com/docs/voice/twiml/pause)
+    ended: bool = False  # <Hangup>, <Reject>, a transfer without an action, or TwiML that runs out of verbs
+
+
+def read_twiml(body: bytes) -> TwimlReading:
+    """Twilio's reading of a TwiML answer (https://www.twilio.com/docs/voice/twiml): verbs in order; a
+    <Gather> waits for the caller, the <Redirect> after it is where a silence goes; <Dial> and <Enqueue>
+    leave the flow until the transfer ends; <Hangup> and <Reject> end the call. Raises ValueError for a
+    document that is not TwiML."""
+    try:
+        document = ET.fromstring(body)  # noqa: S314 - TwiML from the service under test, not from strangers
+    except ET.ParseError as error:
+        raise ValueError(f"TwiML does not parse: {error}") from None
+    if document.tag != "Response":
+        raise ValueError(f"TwiML's root is <{document.tag}>, not <Response>")
+    heard: list[Heard] = []
+    pauses: list[float] = []
+    gather: ET.Element | None = None
+    for element in document:
+        if element.tag in ("Say", "Play"):
+            heard.append(_heard(element))
+        elif element.tag == "Gather":
+            heard.extend(_heard(child) for child in element if child.tag in ("Say", "Play"))
+            gather = element
+        elif element.tag in ("Dial", "Enqueue"):
+            heard.append(Heard("transfer", (element.text or "").strip()))
+            action = element.get("action")
+            return TwimlReading(tuple(heard), None, None, action, tuple(pauses), ended=action is None)
+        elif element.tag == "Pause":
+            pauses.append(float(element.get("length", "1")))
+        elif element.tag == "Redirect":
+            redirect = (element.text or "").strip()
+            return TwimlReading(tuple(heard), gather, redirect, None, tuple(pauses))
+        elif element.tag in ("Hangup", "Reject"):
+            return TwimlReading(tuple(heard), None, None, None, tuple(pauses), ended=True)
+    return TwimlReading(tuple(heard), gather, None, None, tuple(pauses), ended=gather is None)
 
 
 def _heard(element: ET.Element) -> Heard:

@@ -137,7 +137,10 @@ def _break_fix_and_publish(page: Any) -> None:
         page.keyboard.press("ArrowDown")
     page.keyboard.press("End")
     page.keyboard.type("x")
-    page.wait_for_selector('#problems li:has-text("menus/payments.yaml:80:5")')
+    lines = (ROOT / "menus" / "payments.yaml").read_text(encoding="utf-8").splitlines()
+    line = lines.index("  payments_received_none:") + 5  # its `next:`, four lines below the name
+    assert lines[line - 1] == "    next: main_menu"
+    page.wait_for_selector(f'#problems li:has-text("menus/payments.yaml:{line}:5")')
     assert "did you mean 'main_menu'" in page.inner_text("#problems")
     marked = page.locator(".cm-lintRange-error").first
     assert marked.inner_text() == "next"
@@ -197,7 +200,7 @@ def _call_in_spanish_to_the_balance(page: Any) -> None:
     page.click("#say-send")
     page.wait_for_selector('#transcript li:has-text("mil veinticuatro dólares con setenta y cinco centavos")')
     page.wait_for_selector('#phone-drawing g.node.visited[data-node="payments_received"]')
-    page.wait_for_selector('#phone-drawing g.node.current[data-node="payments_end"]')
+    page.wait_for_selector('#phone-drawing g.node.current[data-node="main_menu"]')  # three: no older ones
     page.click("#call-end")
     page.wait_for_selector('#transcript li:has-text("(you hung up)")')
 
@@ -207,8 +210,8 @@ def _read_the_funnel(page: Any) -> None:
     row = page.locator("#segments-table tbody tr", has_text="browser")
     row.wait_for()
     assert row.inner_text().split("\t") == ["es", "browser", "1", "1", "100%"]
-    hangups = page.locator("#nodes-table tbody tr", has_text="payments_end").first.inner_text().split("\t")
-    assert hangups[0] == "payments_end" and hangups[5] == "1"
+    hangups = page.locator("#nodes-table tbody tr", has_text="main_menu").first.inner_text().split("\t")
+    assert hangups[0] == "main_menu" and hangups[5] == "1"
 
 
 def _tab_to(page: Any, selector: str, most: int = 120) -> None:
