@@ -26,7 +26,9 @@ bind = [os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
 # stuck whole. More processes per core only added CPU per turn (context switches) and memory (about
 # 120 MiB each). WEB_CONCURRENCY overrides the process count: set it where a CPU quota, not the
 # machine's cores, is the limit (a container).
-worker_class = "gthread"
+# gunicorn's gthread worker, marking how long each request waited for a thread: a voice webhook that
+# waited too long under overload is answered at once (ivr.web.voice), never after Twilio gave up.
+worker_class = "ivr.web.gunicorn_worker.QueueTimedWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
 threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 

@@ -76,6 +76,10 @@ REDIS_PREFIX = "bench:"
 REQUEST_TIMEOUT = 10.0  # seconds for one request; a slower answer counts as an error
 MAX_TURNS_PER_PHASE = 2_000_000  # a second bound besides the phase's deadline
 MAX_REDIRECTS = 3  # plain <Redirect>s followed in a row before the call counts as looping
+# A webhook the server shed under overload (ivr.web.voice.shed_when_overloaded) answers with the outage
+# apology and a <Redirect> that carries its retry count; the caller hears it and answers again.
+SHED_MARK = b"retry="
+MAX_SHED_IN_A_ROW = 3  # as the service's own MAX_OUTAGE_RETRIES: then the call would end
 SERVER_START_TIMEOUT = 90.0
 SERVER_STOP_TIMEOUT = 45.0
 LATENCY_GOAL_MS = 25.0
@@ -260,6 +264,10 @@ class Stats:
     calls: int = 0
     completed_calls: int = 0
     connections: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    # every answer: (seconds into the phase it was sent, its latency in ms, whether it was shed)
+    timeline: list[tuple[float, float, bool]] = field(default_factory=list)
+    shed: int = 0
 
     @property
     def turns(self) -> int:
@@ -362,6 +370,12 @@ class Caller:
         else:
             url, extra = self.answer(step)
         body = await self.post(url, extra, step.kind)
+        for _ in range(MAX_SHED_IN_A_ROW):
+            if SHED_MARK not in body:
+                break
+            body = await self.post(url, extra, step.kind)  # the apology, the question again, the same answer
+        else:
+            raise ScriptError(f"{step.kind}: shed {MAX_SHED_IN_A_ROW} times in a row")
         for _ in range(MAX_REDIRECTS):
             if not self.play_twiml(body):
                 return
@@ -402,7 +416,13 @@ class Caller:
         except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError) as error:
             self.connection.close()  # an answer may still be on its way: the next request needs a new one
             raise ScriptError(f"{kind}: {type(error).__name__}") from None
-        self.stats.latencies[kind].append((time.perf_counter() - started) * 1000.0)
+        latency = (time.perf_counter() - started) * 1000.0
+        shed = SHED_MARK in data
+        self.stats.timeline.append((started - self.stats.started, latency, shed))
+        if shed:
+            self.stats.shed += 1
+        else:
+            self.stats.latencies[kind].append(latency)
         if not 200 <= status < 300:
             raise ScriptError(f"{kind}: HTTP {status}")
         self.url = url
@@ -549,6 +569,9 @@ class Phase:
     cpu_share: dict[str, float]  # share of the machine's CPU time, 0..1
     server_exceptions: int = 0
     worker_rss_mib: list[float] = field(default_factory=list)  # after the phase, per gunicorn worker
+    shed: int = 0  # answers the server shed (the outage apology at once) instead of queueing them
+    # per second of the phase: answers sent, answers shed, p99 and slowest latency (ms) of all answers
+    timeline: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -557,6 +580,28 @@ class Phase:
     @property
     def error_count(self) -> int:
         return sum(self.errors.values()) + self.server_exceptions
+
+
+def seconds_of(timeline: list[tuple[float, float, bool]]) -> list[dict[str, float]]:
+    """The answers of a phase, second by second (by when each was sent)."""
+    seconds: dict[int, list[tuple[float, bool]]] = {}
+    for sent, latency, shed in timeline:
+        seconds.setdefault(int(sent), []).append((latency, shed))
+    rows = []
+    for second in sorted(seconds):
+        answers = seconds[second]
+        latencies = percentiles([latency for latency, _ in answers])
+        shed = sum(1 for _, was_shed in answers if was_shed)
+        rows.append(
+            {
+                "second": second,
+                "answers": len(answers),
+                "shed": shed,
+                "p99": latencies["p99"],
+                "max": latencies["max"],
+            }
+        )
+    return rows
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -644,6 +689,8 @@ def run_phase(
         cpu_ms_per_turn={k: v * 1000 / turns for k, v in used.items() if turns and k != "capacity"},
         cpu_share={k: v / used["capacity"] for k, v in used.items() if used["capacity"] and k != "capacity"},
         server_exceptions=count_exceptions(log_path) - exceptions_before,
+        shed=stats.shed,
+        timeline=seconds_of(stats.timeline),
     )
 
 
@@ -693,7 +740,10 @@ class ServerConfig:
             "--workers",
             str(self.workers),
             "--worker-class",
-            self.worker_class,
+            # gthread as the service runs it: marking each request's wait, so overload is shed
+            "ivr.web.gunicorn_worker.QueueTimedWorker"
+            if self.worker_class == "gthread"
+            else self.worker_class,
             "--threads",
             str(self.threads),
         ]
@@ -989,6 +1039,8 @@ def measure_config(
             paced = run_phase("ivr", config.name, server.port, server.pid, args, args.seconds, rate, log_path)
             phases.append(paced)
             say(summary_line(paced))
+            if fraction > 1:  # overload: how the service held up, second by second
+                say(timeline_table(paced))
     return phases
 
 
@@ -1021,7 +1073,18 @@ def summary_line(phase: Phase, ceiling: Phase | None = None) -> str:
     return (
         f"  {phase.target:8} {phase.config:22} {phase.mode:10}{offered}: {phase.rate:7.0f} turns/s{ratio}; "
         f"p50 {lat['p50']:.1f} p95 {lat['p95']:.1f} p99 {lat['p99']:.1f} ms; errors {phase.error_count}"
+        + (f"; shed {phase.shed}" if phase.shed else "")
     )
+
+
+def timeline_table(phase: Phase) -> str:
+    """Second by second: what was sent, what was shed, and how long the answers took (all of them)."""
+    lines = ["| second | answers | shed | p99 ms | slowest ms |", "| --- | --- | --- | --- | --- |"]
+    for row in phase.timeline:
+        lines.append(
+            f"| {row['second']:.0f} | {row['answers']:.0f} | {row['shed']:.0f} | {ms(row['p99'])} | {ms(row['max'])} |"
+        )
+    return "\n".join(lines)
 
 
 def ms(value: float) -> str:

@@ -34,6 +34,11 @@ COUNTED_EVENTS = {
     AuditEvent.PHONE_UPDATED: "phone_updated",
 }
 VOICE_ERRORS = Counter("ivr_voice_errors_total", "Voice requests answered with an apology", ["kind"])
+SHED = Counter(
+    "ivr_voice_shed_total",
+    "Voice webhooks that waited too long in the server's queue, answered at once",
+    ["path"],
+)
 
 
 class PrometheusObserver:

@@ -96,11 +96,14 @@ class Conversation:
         log.info("repeated start of a live call, replaying", extra={"call_id": caller.call_id})
         return replay(self.flow_of(current), current)
 
-    def answer(self, caller: Caller, event: Event, answering_turn: int | None = None) -> Turn:
+    def answer(
+        self, caller: Caller, event: Event, answering_turn: int | None = None, arrived: float | None = None
+    ) -> Turn:
         """Apply the caller's answer. ``answering_turn`` is the turn the answer was asked for: an answer to
         an earlier turn (a webhook delivered twice, or late) changes nothing and hears where the call is.
-        A call whose state expired starts again from the top."""
-        began = time.monotonic()
+        A call whose state expired starts again from the top. ``arrived`` (time.monotonic()) is when the
+        webhook reached the server: its time budget counts from then."""
+        began = time.monotonic() if arrived is None else arrived
         state = self._store.load(caller.call_id)
         if state is None:
             log.info("call state missing, starting again", extra={"call_id": caller.call_id})

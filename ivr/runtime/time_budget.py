@@ -9,7 +9,10 @@ path ("not available right now"), never the call:
 - PostgreSQL: ``statement_timeout`` and ``lock_timeout`` on every connection of the app's pool, the wait
   for a pooled connection, and the time to open one;
 - the runtime: a data step does not start once half the budget is spent, and a turn that ends past the
-  whole budget is not saved (the caller hears where the call still stands: ivr.runtime.conversation).
+  whole budget is not saved (the caller hears where the call still stands: ivr.runtime.conversation);
+  the budget counts from when the webhook reached the server, its wait in the server's queue included;
+- the server: a webhook that waited in the queue for more than an eighth of the budget is shed with an
+  answer Twilio acts on at once (ivr.web.voice), so overload never turns into dead air.
 """
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ class TimeBudget:
     def connect_timeout(self) -> int:
         """Whole seconds (libpq's unit; it treats less than 2 as 2)."""
         return max(2, math.ceil(self.seconds / 4))
+
+    @property
+    def shed_after(self) -> float:
+        """Seconds a webhook may wait in the server's queue before it is shed (ivr.web.queue_time): past
+        that, under overload, its answer could come after Twilio gave up."""
+        return self.seconds / 8
 
     @property
     def handler_start_limit(self) -> float:

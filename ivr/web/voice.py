@@ -17,16 +17,18 @@ from flask import Blueprint, Response, abort, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from ivr.adapters.metrics import VOICE_ERRORS
+from ivr.adapters.metrics import SHED, VOICE_ERRORS
 from ivr.engine import Turn
 from ivr.flow.model import Flow, TransferNode
 from ivr.runtime.conversation import Caller
+from ivr.runtime.time_budget import TimeBudget
 from ivr.twilio.dial import transfer_event
 from ivr.twilio.gather import event_from_twilio
 from ivr.twilio.ids import MAX_SID, caller_from_form
 from ivr.twilio.twiml import TWIML
+from ivr.web import queue_time
 from ivr.web.services import services
-from ivr.web.signature import public_base, twilio_signed, twilio_url
+from ivr.web.signature import public_base, public_url, require_twilio_signature, twilio_signed, twilio_url
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +80,9 @@ def representative_number(flow: Flow) -> str | None:
     return node.to if isinstance(node, TransferNode) else None
 
 
-def _outage(retry: int) -> Response:
-    """The answer while call state is out of reach; after the last retry, a final apology."""
+def _outage(retry: int, again: str = "voice.resume") -> Response:
+    """The answer while call state is out of reach; after the last retry, a final apology. ``again``: the
+    endpoint a silence goes on to (the call where it was; a call not yet started, its start)."""
     ivr = services()
     renderer = ivr.voice_for()
     base = public_base()
@@ -89,13 +92,42 @@ def _outage(retry: int) -> Response:
     flow = ivr.flows.current
     open_now = flow.is_open(ivr.conversation.clock.now()) and representative_number(flow) is not None
     offer = _outage_url("voice.outage_offer", retry, language) if open_now else None
-    again = _outage_url("voice.resume", retry, language)
-    return Response(renderer.render_outage(offer, again, audio_base=base, first=language), mimetype=TWIML)
+    again_url = _outage_url(again, retry, language)
+    return Response(renderer.render_outage(offer, again_url, audio_base=base, first=language), mimetype=TWIML)
 
 
 def _outage_url(endpoint: str, retry: int, language: str | None) -> str:
     carried = f"&{LANGUAGE_ARG}={language}" if language else ""
     return twilio_url(f"{url_for(endpoint, retry=retry)}{carried}")
+
+
+# Shed only where the caller waits for an answer: the end of a transfer and the status callback carry
+# news that must not be lost, and cost little.
+_SHEDDABLE = frozenset(
+    {"voice.incoming", "voice.turn", "voice.resume", "voice.outage_offer", "voice.fallback"}
+)
+
+
+@voice.before_request
+def shed_when_overloaded() -> ResponseReturnValue | None:
+    """A webhook that waited in this server's queue for more than its share of the time budget is answered
+    at once, without touching the call's state: the outage apology in the caller's language first, then
+    the call where it was (/voice/resume) or its start (/voice). Under overload, the caller hears this
+    instead of silence and Twilio's error; the answer they gave is asked for again."""
+    wait = queue_time.current()
+    if wait is None or request.endpoint not in _SHEDDABLE or "DialCallStatus" in request.form:
+        return None
+    if wait.seconds <= TimeBudget(services().settings.turn_budget_seconds).shed_after:
+        return None
+    require_twilio_signature(public_url(), request.form)
+    SHED.labels(request.path).inc()
+    log.warning(
+        "shed a webhook that waited %.2f s for a thread", wait.seconds, extra={"call_id": logged_call_id()}
+    )
+    retry = request.args.get("retry", default=0, type=int)
+    return _outage(
+        max(retry, 0) + 1, "voice.incoming" if request.endpoint == "voice.incoming" else "voice.resume"
+    )
 
 
 @voice.errorhandler(redis.RedisError)
@@ -132,7 +164,9 @@ def incoming() -> Response:
 def turn() -> Response:
     answering = request.args.get("t", type=int)
     event = transfer_event(request.form) or event_from_twilio(request.form)
-    return _twiml(services().conversation.answer(twilio_caller(), event, answering))
+    wait = queue_time.current()
+    arrived = None if wait is None else wait.queued_at  # the time budget counts from the queue
+    return _twiml(services().conversation.answer(twilio_caller(), event, answering, arrived))
 
 
 @voice.post("/resume")
