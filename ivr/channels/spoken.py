@@ -133,12 +133,17 @@ def time(moment: dt.time, vocabulary: Vocabulary) -> str:
     """The locale's own clock with the part of the day in words: "2 in the afternoon", "9:30 de la mañana"."""
     found = babel_locale(vocabulary.locale)
     pattern = found.time_formats["short"].pattern if found is not None else "HH:mm"
+    said = pattern
     if "a" in pattern:
-        pattern = pattern.replace("a", "B")  # CLDR's flexible day periods instead of AM/PM
+        said = pattern.replace("a", "B")  # CLDR's flexible day periods instead of AM/PM
         if not moment.minute:
-            pattern = _MINUTES.sub("", pattern)
+            said = _MINUTES.sub("", said)
+    try:
+        formatted = str(format_time(moment, said, locale=vocabulary.locale))
+    except (ValueError, KeyError):  # a locale whose day periods Babel cannot say: its own short time
+        formatted = str(format_time(moment, pattern, locale=vocabulary.locale))
     # CLDR puts a narrow no-break space before the part of the day: a plain space for every voice
-    return " ".join(str(format_time(moment, pattern, locale=vocabulary.locale)).split())
+    return " ".join(formatted.split())
 
 
 def date_and_time(moment: dt.datetime, vocabulary: Vocabulary) -> str:
@@ -157,7 +162,7 @@ def phone_groups(value: PhoneNumber, region: str) -> list[str]:
         parsed = phonenumbers.parse(value.number, region)
     except phonenumbers.NumberParseException:
         parsed = None
-    if parsed is None or not phonenumbers.is_possible_number(parsed):
+    if parsed is None or not phonenumbers.is_valid_number(parsed):  # a local 555-0142: its digits as they are
         return ["".join(ch for ch in value.number if ch.isdigit())]
     written = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.RFC3966)
     return written.removeprefix("tel:+").split(";")[0].split("-")

@@ -116,6 +116,7 @@ def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | N
     if state.ended:
         return Turn(state, (Hangup(),))
 
+    state = _on(flow, state)
     walk = _Walk(flow, now)
     node = flow.nodes[state.node]
     if isinstance(event, HandlerFinished):
@@ -136,6 +137,16 @@ def _signed(state: CallState, now: SignIn) -> CallState:
     if now == state.sign_in:
         return state
     return replace(state, sign_in=now, history=(), counters=())
+
+
+def _on(flow: Flow, state: CallState) -> CallState:
+    """The state as ``flow`` can carry it on: a language the flow no longer has becomes its default, and a
+    question asked back on another version of the flow is asked no more (its option index may differ)."""
+    if state.language not in flow.languages:
+        state = replace(state, language=flow.default_language)
+    if state.flow_version != flow.version and state.confirming is not None:
+        state = replace(state, confirming=None)
+    return state
 
 
 def _secret(node: object) -> bool:
@@ -270,6 +281,8 @@ class _Walk:
             and event.confidence is not None
             and event.confidence < confirm.below_confidence
         ):
+            if heard_in is not None and self.answered_in_another_language(state, option, heard_in):
+                state = replace(state, language=heard_in)  # asked back in the words the caller used
             return self.ask_back(replace(state, confirming=node.options.index(option)), option, heard_in)
         return self.take(state, node, option, heard_in)
 
@@ -318,23 +331,28 @@ class _Walk:
             return None
         if isinstance(event, NoInput):
             return self.retry(replace(state, confirming=None), node, Retry.NO_INPUT)
-        if self.answers(confirm.yes, state.language, event):
+        said = self.yes_or_no(confirm.yes, confirm.no, state.language, event)
+        if said is None:
+            return None
+        if said:
             return self.take(state, node, node.options[index], None)
-        if self.answers(confirm.no, state.language, event):
-            return self.ask(replace(state, confirming=None), node, full=True)
-        return None
+        # "No": the menu again, as an answer not understood (counted, so nobody is asked back forever)
+        return self.retry(replace(state, confirming=None), node, Retry.NO_MATCH)
 
-    def answers(self, answer: ConfirmAnswer, language: str, event: Event) -> bool:
+    def yes_or_no(self, yes: ConfirmAnswer, no: ConfirmAnswer, language: str, event: Event) -> bool | None:
+        """True for a yes, False for a no (whichever of their words was said first), None for neither."""
         if isinstance(event, DigitsEntered):
-            return event.digits.rstrip("#") == answer.key
+            key = event.digits.rstrip("#")
+            return True if key == yes.key else False if key == no.key else None
         if not isinstance(event, SpeechHeard):
-            return False
+            return None
         words = fold(event.text).split()
-        return any(
-            find_phrase(words, phrase) is not None
-            for lang in _languages_from(self.flow, language)
-            for phrase in answer.words.get(lang, ())
+        languages = _languages_from(self.flow, language)
+        said = self.first_said(
+            words,
+            [tuple(p for lang in languages for p in answer.words.get(lang, ())) for answer in (yes, no)],
         )
+        return None if said is None else said == 0
 
     def named_language(self, event: Event) -> str | None:
         """The language a caller named ("español", "English") at a menu, if any."""
@@ -342,8 +360,11 @@ class _Walk:
             return None
         words = fold(event.text).split()
         for code, spec in self.flow.languages.items():
-            if any(find_phrase(words, name) is not None for name in spec.names):
-                return code
+            for name in spec.names:
+                # the name, and at most two words more ("spanish please", "inglés, por favor"): in a
+                # sentence ("no hablo inglés, hablo español") a language's name names no choice
+                if len(words) <= len(fold(name).split()) + 2 and find_phrase(words, name) is not None:
+                    return code
         return None
 
     def answer_input(self, state: CallState, node: InputNode, event: Event) -> Turn:
@@ -387,11 +408,12 @@ class _Walk:
             best = self.first_said(words, [option.words.get(lang, ()) for option in options])
             if best is not None:
                 return options[best], lang
-        for lang in languages:
+        said = " ".join(words)
+        for lang in languages:  # the whole answer: "one" or "segundo" inside a sentence names nothing
             spoken = self.flow.spoken_keys.get(lang, {})
-            best = self.first_said(words, [spoken.get(option.key or "", ()) for option in options])
-            if best is not None:
-                return options[best], lang
+            for option in options:
+                if any(fold(phrase) == said for phrase in spoken.get(option.key or "", ())):
+                    return option, lang
         return None
 
     @staticmethod
@@ -559,7 +581,7 @@ class _Walk:
         for _ in range(MAX_HOPS_PER_TURN):
             node = self.flow.nodes[node_id]
             visited.append(node_id)
-            state = replace(state, node=node_id, no_input=0, no_match=0)
+            state = replace(state, node=node_id, no_input=0, no_match=0, confirming=None)
             if isinstance(node, MessageNode):
                 actions.extend(self.says(node.say, values))
                 node_id, digits = node.next, None
@@ -603,6 +625,7 @@ def replay(flow: Flow, state: CallState) -> Turn:
     delivered twice, arrived late, or lost a race with another request for the same call."""
     if state.ended:
         return Turn(state, (Hangup(),))
+    state = _on(flow, state)
     node = flow.nodes.get(state.node)
     walk = _Walk(flow, None)
     if (

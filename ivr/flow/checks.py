@@ -16,6 +16,8 @@ from ivr.flow.handler_rules import HandlerCatalog, Level
 from ivr.flow.model import (
     SMS_FORM,
     TRANSFER_FAILURES,
+    VALUE_WORD_VALUES,
+    VALUE_WORDS_PREFIX,
     ActionNode,
     AnyNode,
     Flow,
@@ -658,6 +660,31 @@ def check_placeholders(
         yield from _check_text(flow, prompt_id, where, whom, scalars)
     for prompt_id, values in sorted(service_prompts.items()):
         yield from _check_text(flow, prompt_id, "prompts said by the service itself", "the service", values)
+    yield from _check_value_words(flow)
+
+
+def _check_value_words(flow: Flow) -> Iterator[Problem]:
+    """The words around values ({units} and {cents}) fill in their own values and nothing else: another
+    name would stop the value from being said at all."""
+    for lang, catalogue in flow.prompts.items():
+        for prompt_id, text in sorted(catalogue.items()):
+            if not prompt_id.startswith(VALUE_WORDS_PREFIX):
+                continue
+            allowed = VALUE_WORD_VALUES.get(prompt_id.removeprefix(VALUE_WORDS_PREFIX), frozenset())
+            for name in sorted((_values(text) or set()) - allowed):
+                close = difflib.get_close_matches(name, sorted(allowed), n=1)
+                takes = (
+                    f"it takes {', '.join('{' + v + '}' for v in sorted(allowed))}"
+                    if allowed
+                    else "it takes none"
+                )
+                yield Problem(
+                    f"prompt '{prompt_id}' uses {{{name}}}, which the words around a value never fill in "
+                    f"(callers would hear an apology instead of the value); {takes}"
+                    + (f"; did you mean {{{close[0]}}}?" if close else ""),
+                    file=f"prompts/{lang}.yaml",
+                    yaml_path=prompt_id,
+                )
 
 
 def _say_item(node: AnyNode, where: str) -> SayItem | None:

@@ -28,6 +28,12 @@ LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="A two-le
 # Prompts whose ids start so are not said alone: they are the words values are said with in their language
 # ("value_USD_other: dollars", "value_date_time: {date}, at {time}"; ivr.channels.vocabulary).
 VALUE_WORDS_PREFIX = "value_"
+# The values each word around values fills in (ivr.channels.spoken says them); the others fill in none.
+VALUE_WORD_VALUES: dict[str, frozenset[str]] = {
+    "money": frozenset({"units", "cents"}),
+    "minus": frozenset({"amount"}),
+    "date_time": frozenset({"date", "time"}),
+}
 Key = Annotated[str, Field(pattern=r"^[0-9*#]$", description="One telephone key")]
 PhoneNumberText = Annotated[
     str, Field(pattern=r"^\+[1-9][0-9]{6,14}$", description="A phone number in E.164 form: +18005550199")
@@ -62,8 +68,8 @@ class LanguageSpec(_Model):
     )
     offer: PromptId | None = Field(
         None,
-        description='Said in this language to offer it ("Para español, marque 9"): at every question until the '
-        "caller has chosen a language, and always at menus with offer_languages",
+        description='Said in this language to offer it ("Para español, marque 9"): at every menu with an option '
+        "to it until the caller has chosen a language, and always at menus with offer_languages",
     )
 
 

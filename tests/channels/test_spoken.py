@@ -92,6 +92,7 @@ def test_identifiers_are_read_digit_by_digit(say: dict[str, Vocabulary]) -> None
         ("9165550142", "1 9 1 6, 5 5 5, 0 1 4 2"),  # national, in the flow's country (en_US: US)
         ("+525512345678", "5 2, 5 5, 1 2 3 4, 5 6 7 8"),  # Mexico City, as Mexico groups it
         ("12", "1 2"),  # not a number anyone can dial: its digits, still never one long run
+        ("5550142", "5 5 5 0 1 4 2"),  # seven digits, no area code: said as stored, never "1, 5550142"
     ],
 )
 def test_phone_numbers_are_said_in_groups(number: str, grouped: str, say: dict[str, Vocabulary]) -> None:
@@ -127,3 +128,8 @@ def test_a_date_and_time_together(
     moment: dt.datetime, english: str, spanish: str, say: dict[str, Vocabulary]
 ) -> None:
     assert said(moment, say) == (english, spanish)
+
+
+def test_a_locale_whose_day_periods_babel_cannot_say_still_says_the_time() -> None:
+    """Babel has no flexible day periods for some locales (ms_Arab): the locale's own short time instead."""
+    assert spoken(dt.datetime(2027, 1, 12, 14, 0).time(), Vocabulary("ms", "ms_Arab")) == "2:00 PM"

@@ -275,10 +275,11 @@ def test_no_to_the_question_asks_the_menu_again_and_any_other_answer_is_an_answe
     flow: Flow,
 ) -> None:
     asked = step(flow, signed_in_at_main_menu(flow), SpeechHeard("payments", confidence=0.3)).state
-    for answer in (SpeechHeard("no"), DigitsEntered("2"), SpeechHeard("wrong")):
+    for answer in (SpeechHeard("no"), DigitsEntered("2"), SpeechHeard("wrong"), SpeechHeard("no, not right")):
         turn = step(flow, asked, answer)
         assert turn.state.node == "main_menu" and turn.state.confirming is None, answer
-        assert said(turn) == ["main"] and turn.state.no_match == 0
+        # counted as an answer not understood: a caller who keeps saying no reaches help, then a person
+        assert said(turn) == ["unclear_1", "main_short"] and turn.state.no_match == 1
     other = step(flow, asked, SpeechHeard("account number", confidence=0.9))
     assert other.state.node == "account_number"
     silence = step(flow, asked, NoInput())
@@ -646,3 +647,51 @@ def test_a_turn_names_the_option_its_answer_picked(flow: Flow, event: object, ch
     """Coverage and the console read the option from the engine, not from a second copy of its rules."""
     turn = step(flow, start(flow).state, event)  # type: ignore[arg-type]
     assert turn.chosen == chosen
+
+
+@pytest.mark.parametrize("words", ["tengo una pregunta", "hold on one second", "I have two questions"])
+def test_a_word_that_names_a_key_inside_a_sentence_picks_nothing(flow: Flow, words: str) -> None:
+    """ "uno", "one", "two" are everyday words: only an answer that is the key's name alone picks it."""
+    turn = step(flow, start(flow).state, SpeechHeard(words))
+    assert turn.retry is not None and turn.state.node == "caller_type" and turn.chosen is None
+
+
+@pytest.mark.parametrize(
+    "words", ["mi inglés es malo, prefiero español", "sorry I do not speak spanish at all"]
+)
+def test_a_language_named_inside_a_sentence_switches_nothing(flow: Flow, words: str) -> None:
+    turn = step(flow, start(flow).state, SpeechHeard(words))
+    assert turn.state.language == "en" and not turn.state.language_chosen
+
+
+def test_an_answer_asked_back_is_asked_in_the_words_the_caller_used_and_settles_that_language(
+    flow: Flow,
+) -> None:
+    """ "Información general", unsure, at the English first menu: asked back in Spanish; "sí" takes it and
+    the call goes on in Spanish, as the same words heard clearly would have."""
+    asked = step(flow, start(flow).state, SpeechHeard("información general", confidence=0.3))
+    assert asked.state.language == "es" and asked.state.confirming == 1 and not asked.state.language_chosen
+    assert "sí" in gather(asked).hints
+    taken = step(flow, asked.state, SpeechHeard("sí"))
+    assert taken.state.language == "es" and taken.state.language_chosen
+    assert taken.visited[0] == "information"
+
+
+def test_a_question_asked_back_is_forgotten_once_the_call_moves_or_its_flow_changes(flow: Flow) -> None:
+    asked = step(flow, signed_in_at_main_menu(flow), SpeechHeard("payments", confidence=0.3)).state
+    assert asked.confirming == 0
+    stale = replace(at(flow, "ask_id"), confirming=1)  # left over, as a fall-back to another flow left it
+    moved = step(flow, stale, DigitsEntered("1000000002#"))
+    assert moved.state.node != "ask_id" and moved.state.confirming is None
+    elsewhere = step(flow, replace(asked, flow_version="an-older-version"), DigitsEntered("1"))
+    assert elsewhere.actions[-1] == RunHandler(
+        "read_payments"
+    )  # the 1 of the menu, not "yes" to a stale index
+
+
+def test_a_call_in_a_language_the_flow_no_longer_has_goes_on_in_its_default(flow: Flow) -> None:
+    """An edit removed a language while a call was in it: the call goes on, in the default language."""
+    state = replace(at(flow, "caller_type"), language="vi")
+    turn = step(flow, state, NoInput())
+    assert turn.state.language == "en" and said(turn)[0] == "silence_1"
+    assert replay(flow, state).state.language == "en"

@@ -143,3 +143,22 @@ def test_a_locale_babel_does_not_know_is_refused(flow_dir: Path) -> None:
         f"menu_tree.yaml:{line}:5: Babel does not know the locale 'es_XX' of Español (es): dates, times and "
         "amounts could not be said in it; use a locale Babel knows, such as es_US (at languages.es.locale)"
     ]
+
+
+def test_the_words_around_a_value_fill_in_only_their_own_values(flow_dir: Path) -> None:
+    """A misspelt {units} would stop every Spanish amount from being said (the caller hears an apology)."""
+    edit(
+        flow_dir / "prompts" / "es.yaml",
+        'value_money: "{units} con {cents}"',
+        'value_money: "{unidades} con {cents}"',
+    )
+    line = next(
+        n
+        for n, text in enumerate((flow_dir / "prompts" / "es.yaml").read_text().splitlines(), 1)
+        if "{unidades}" in text
+    )
+    [message] = problems(flow_dir)
+    assert message.startswith(
+        f"prompts/es.yaml:{line}:1: prompt 'value_money' uses {{unidades}}, which the words"
+    )
+    assert "it takes {cents}, {units}; did you mean {units}?" in message
