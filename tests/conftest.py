@@ -8,6 +8,7 @@ a fresh PostgreSQL schema per test as well; tests that take ``database_url`` run
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
@@ -30,12 +32,15 @@ from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
+from ivr.adapters.redis.throttle import RedisSignInThrottle
 from ivr.adapters.sql.database import create_schema, make_engine, make_session_factory
 from ivr.adapters.sql.demo import seed_demo
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
+from ivr.adapters.sql.wiring import sql_handler_ports
+from ivr.core.clock import FixedClock
 from ivr.engine import CallState
 from ivr.flow import Flow, load_flow
-from ivr.runtime.handlers import HANDLER_RULES
+from ivr.runtime.handlers import HANDLER_RULES, HandlerPorts
 from ivr.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,3 +285,22 @@ def live(app_config: dict[str, str]) -> Iterator[Live]:
             yield Live(app, port)
     finally:
         close_app(app)
+
+
+HANDLER_TIME = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)  # the clock of the handlers' own tests
+
+
+@pytest.fixture
+def ports(seeded_database: str, redis_client: redis.Redis, redis_prefix: str) -> Iterator[HandlerPorts]:
+    """The handlers' ports on the seeded accounts and the test's Redis, as the service wires them."""
+    engine = make_engine(seeded_database)
+    yield sql_handler_ports(
+        engine,
+        PinHasher(PEPPER.encode()),
+        SsnDigester(SSN_KEY.encode()),
+        RedisSignInThrottle(redis_client, b"number-key-0123456789", redis_prefix),
+        ZoneInfo("America/Los_Angeles"),
+        FixedClock(HANDLER_TIME),
+        accounts_by_text=False,
+    )
+    engine.dispose()

@@ -3,43 +3,18 @@ them, otherwise in the flow's default language, otherwise in whichever language 
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from dataclasses import replace
-from zoneinfo import ZoneInfo
-
-import pytest
-import redis
 
 from ivr.adapters.redis.call_store import MemoryCallStore
-from ivr.adapters.redis.throttle import RedisSignInThrottle
-from ivr.adapters.sql.database import make_engine
-from ivr.adapters.sql.secrets import PinHasher, SsnDigester
-from ivr.adapters.sql.wiring import sql_handler_ports
-from ivr.core.clock import FixedClock
 from ivr.engine import CallStarted, DigitsEntered, HandlerFinished, step
 from ivr.engine.sign_in import SignedIn
 from ivr.flow import Flow
 from ivr.runtime.conversation import Caller, Conversation
 from ivr.runtime.handlers import HandlerPorts, HandlerRequest
 from ivr.runtime.handlers.case_details import in_language, read_court_dates
-from tests.conftest import PEPPER, SSN_KEY
+from tests.conftest import HANDLER_TIME
 
-NOW = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def ports(seeded_database: str, redis_client: redis.Redis, redis_prefix: str) -> Iterator[HandlerPorts]:
-    engine = make_engine(seeded_database)
-    yield sql_handler_ports(
-        engine,
-        PinHasher(PEPPER.encode()),
-        SsnDigester(SSN_KEY.encode()),
-        RedisSignInThrottle(redis_client, b"number-key-0123456789", redis_prefix),
-        ZoneInfo("America/Los_Angeles"),
-        FixedClock(NOW),
-    )
-    engine.dispose()
+NOW = HANDLER_TIME
 
 
 def places_and_descriptions(

@@ -3,19 +3,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from dataclasses import replace
-from zoneinfo import ZoneInfo
 
 import pytest
-import redis
 
-from ivr.adapters.redis.throttle import RedisSignInThrottle
-from ivr.adapters.sql.database import make_engine
-from ivr.adapters.sql.secrets import PinHasher, SsnDigester
-from ivr.adapters.sql.wiring import sql_handler_ports
-from ivr.core.clock import FixedClock
 from ivr.engine import CallStarted, CallState, HandlerFinished, step
 from ivr.engine.sign_in import Anonymous, Claimed, SignedIn, SignIn, apply, level
 from ivr.flow import Flow
@@ -23,24 +14,9 @@ from ivr.flow.handler_rules import Level
 from ivr.runtime.handlers import HANDLER_RULES, HandlerPorts, HandlerRequest, account_handlers
 from ivr.runtime.handlers.request import NotSignedIn
 from ivr.runtime.handlers.sign_in import AccountsNotByText
-from tests.conftest import PEPPER, SSN_KEY
+from tests.conftest import HANDLER_TIME
 
-NOW = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def ports(seeded_database: str, redis_client: redis.Redis, redis_prefix: str) -> Iterator[HandlerPorts]:
-    engine = make_engine(seeded_database)
-    yield sql_handler_ports(
-        engine,
-        PinHasher(PEPPER.encode()),
-        SsnDigester(SSN_KEY.encode()),
-        RedisSignInThrottle(redis_client, b"number-key-0123456789", redis_prefix),
-        ZoneInfo("America/Los_Angeles"),
-        FixedClock(NOW),
-        accounts_by_text=False,
-    )
-    engine.dispose()
+NOW = HANDLER_TIME
 
 
 def run(

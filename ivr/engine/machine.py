@@ -93,6 +93,17 @@ class Turn:
     retry: Retry | None = None  # the answer was not taken (also when the attempts ran out)
     chosen: int | None = None  # the index of the menu option the answer picked, at the menu it answered
 
+    @property
+    def says(self) -> tuple[Say, ...]:
+        """What the turn says, in order: its prompts, those inside a Gather included."""
+        said: list[Say] = []
+        for action in self.actions:
+            if isinstance(action, Say):
+                said.append(action)
+            elif isinstance(action, Gather):
+                said.extend(action.prompts)
+        return tuple(said)
+
 
 def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | None = None) -> Turn:
     """Advance one call by one event."""

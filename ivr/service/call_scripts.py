@@ -35,7 +35,6 @@ from ivr.engine import (
     Gather,
     Hangup,
     NoInput,
-    Say,
     SpeechHeard,
     Transfer,
     TransferEnded,
@@ -245,17 +244,12 @@ def _heard(flow: Flow, turn: Turn) -> tuple[list[str], str, str | None]:
     ids: list[str] = []
     texts: list[str] = []
     ending = None
-    says: list[Say] = []
     for action in turn.actions:
-        if isinstance(action, Say):
-            says.append(action)
-        elif isinstance(action, Gather):
-            says.extend(action.prompts)
-        elif isinstance(action, Hangup):
+        if isinstance(action, Hangup):
             ending = "hangup"
         elif isinstance(action, Transfer):
             ending = "transferring" if action.returns else "transfer"
-    for say in says:
+    for say in turn.says:
         ids.append(say.prompt)
         language = say.language or turn.state.language
         texts.append(prompt_text(flow, say.prompt, language, say.values, spoken))

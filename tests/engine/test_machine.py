@@ -39,24 +39,12 @@ HOLIDAY = dt.datetime(2026, 12, 25, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"
 
 def said(turn: Turn) -> list[str]:
     """Prompt ids in the order a caller hears them, including those inside a Gather."""
-    ids: list[str] = []
-    for action in turn.actions:
-        if isinstance(action, Say):
-            ids.append(action.prompt)
-        elif isinstance(action, Gather):
-            ids.extend(say.prompt for say in action.prompts)
-    return ids
+    return [say.prompt for say in turn.says]
 
 
 def said_in(turn: Turn) -> list[tuple[str, str | None]]:
     """(prompt id, the language it is said in when not the call's) in order."""
-    says: list[Say] = []
-    for action in turn.actions:
-        if isinstance(action, Say):
-            says.append(action)
-        elif isinstance(action, Gather):
-            says.extend(action.prompts)
-    return [(say.prompt, say.language) for say in says]
+    return [(say.prompt, say.language) for say in turn.says]
 
 
 def gather(turn: Turn) -> Gather:

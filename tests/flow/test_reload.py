@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from ivr.adapters.redis.call_store import MemoryCallStore
-from ivr.engine import DigitsEntered, Gather, Say
+from ivr.engine import DigitsEntered, Turn
 from ivr.flow import load_flow
 from ivr.flow.library import FlowLibrary
 from ivr.flow.watcher import FlowWatcher
@@ -21,14 +21,8 @@ def _touch_later(path: Path) -> None:
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
 
 
-def said(actions: tuple[object, ...]) -> list[str]:
-    ids: list[str] = []
-    for action in actions:
-        if isinstance(action, Say):
-            ids.append(action.prompt)
-        elif isinstance(action, Gather):
-            ids.extend(say.prompt for say in action.prompts)
-    return ids
+def said(turn: Turn) -> list[str]:
+    return [say.prompt for say in turn.says]
 
 
 def test_a_valid_edit_goes_live_and_an_invalid_one_is_reported_but_never_used(flow_dir: Path) -> None:
@@ -72,7 +66,7 @@ def test_a_call_in_progress_finishes_on_the_version_it_started_with(flow_dir: Pa
     assert len(library.versions()) == 2
 
     old_turn = conversation.answer(old_call, DigitsEntered("3"))
-    assert said(old_turn.actions) == [
+    assert said(old_turn) == [
         "no_match_first",
         "offer_spanish",
         "caller_type_short",
@@ -80,7 +74,7 @@ def test_a_call_in_progress_finishes_on_the_version_it_started_with(flow_dir: Pa
 
     new_call = Caller("CA-new", "test")
     conversation.start(new_call)
-    assert said(conversation.answer(new_call, DigitsEntered("3")).actions) == ["other_options"]
+    assert said(conversation.answer(new_call, DigitsEntered("3"))) == ["other_options"]
 
 
 def test_only_recent_versions_are_kept(flow_dir: Path) -> None:
