@@ -123,7 +123,7 @@ SCRIPTS: dict[str, tuple[Step, ...]] = {
         Step("say", "No."),
         Step("press", "2"),
         Step("press", "2"),
-        Step("press", "3", expect="hangup"),
+        Step("press", "9", expect="hangup"),
     ),
 }
 MENU_KINDS = ("call_start", "menu", "redirect")
@@ -265,8 +265,9 @@ class Stats:
     completed_calls: int = 0
     connections: int = 0
     started: float = field(default_factory=time.perf_counter)
-    # every answer: (seconds into the phase it was sent, its latency in ms, whether it was shed)
-    timeline: list[tuple[float, float, bool]] = field(default_factory=list)
+    # every answer: (seconds into the phase it was due, its latency in ms from then, whether it was shed,
+    # the server's time to answer in ms: from sending it)
+    timeline: list[tuple[float, float, bool, float]] = field(default_factory=list)
     shed: int = 0
 
     @property
@@ -409,6 +410,7 @@ class Caller:
         body = urlencode(form).encode()
         signature = self.signer.compute(url, form)
         started = await self.pace()
+        sent = time.perf_counter()  # later than ``started`` when this connection was still busy
         try:
             status, data = await asyncio.wait_for(
                 self.connection.post(target, body, signature), REQUEST_TIMEOUT
@@ -416,9 +418,10 @@ class Caller:
         except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError) as error:
             self.connection.close()  # an answer may still be on its way: the next request needs a new one
             raise ScriptError(f"{kind}: {type(error).__name__}") from None
-        latency = (time.perf_counter() - started) * 1000.0
+        answered = time.perf_counter()
+        latency = (answered - started) * 1000.0
         shed = SHED_MARK in data
-        self.stats.timeline.append((started - self.stats.started, latency, shed))
+        self.stats.timeline.append((started - self.stats.started, latency, shed, (answered - sent) * 1000.0))
         if shed:
             self.stats.shed += 1
         else:
@@ -582,16 +585,17 @@ class Phase:
         return sum(self.errors.values()) + self.server_exceptions
 
 
-def seconds_of(timeline: list[tuple[float, float, bool]]) -> list[dict[str, float]]:
-    """The answers of a phase, second by second (by when each was sent)."""
-    seconds: dict[int, list[tuple[float, bool]]] = {}
-    for sent, latency, shed in timeline:
-        seconds.setdefault(int(sent), []).append((latency, shed))
+def seconds_of(timeline: list[tuple[float, float, bool, float]]) -> list[dict[str, float]]:
+    """The answers of a phase, second by second (by when each was due)."""
+    seconds: dict[int, list[tuple[float, bool, float]]] = {}
+    for due, latency, shed, server in timeline:
+        seconds.setdefault(int(due), []).append((latency, shed, server))
     rows = []
     for second in sorted(seconds):
         answers = seconds[second]
-        latencies = percentiles([latency for latency, _ in answers])
-        shed = sum(1 for _, was_shed in answers if was_shed)
+        latencies = percentiles([latency for latency, _, _ in answers])
+        server = percentiles([answering for _, _, answering in answers])
+        shed = sum(1 for _, was_shed, _ in answers if was_shed)
         rows.append(
             {
                 "second": second,
@@ -599,6 +603,8 @@ def seconds_of(timeline: list[tuple[float, float, bool]]) -> list[dict[str, floa
                 "shed": shed,
                 "p99": latencies["p99"],
                 "max": latencies["max"],
+                "server_p99": server["p99"],
+                "server_max": server["max"],
             }
         )
     return rows
@@ -1034,12 +1040,12 @@ def measure_config(
         )
         saturated.worker_rss_mib = [round(rss_mib(pid), 1) for pid in children(server.pid)]
         phases.append(saturated)
-        for fraction in args.paced:
-            rate = saturated.rate * fraction
+        rates = [saturated.rate * fraction for fraction in args.paced] + list(args.rate)
+        for rate in rates:
             paced = run_phase("ivr", config.name, server.port, server.pid, args, args.seconds, rate, log_path)
             phases.append(paced)
             say(summary_line(paced))
-            if fraction > 1:  # overload: how the service held up, second by second
+            if rate > saturated.rate or paced.shed:  # overload: how the service held up, second by second
                 say(timeline_table(paced))
     return phases
 
@@ -1078,11 +1084,16 @@ def summary_line(phase: Phase, ceiling: Phase | None = None) -> str:
 
 
 def timeline_table(phase: Phase) -> str:
-    """Second by second: what was sent, what was shed, and how long the answers took (all of them)."""
-    lines = ["| second | answers | shed | p99 ms | slowest ms |", "| --- | --- | --- | --- | --- |"]
+    """Second by second: what was due, what was shed, how long the answers took from when they were due
+    (a connection still busy with its last turn sends late) and from when they were sent (the server)."""
+    lines = [
+        "| second | answers | shed | p99 ms | slowest ms | server p99 ms | server slowest ms |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for row in phase.timeline:
         lines.append(
-            f"| {row['second']:.0f} | {row['answers']:.0f} | {row['shed']:.0f} | {ms(row['p99'])} | {ms(row['max'])} |"
+            f"| {row['second']:.0f} | {row['answers']:.0f} | {row['shed']:.0f} | {ms(row['p99'])} | "
+            f"{ms(row['max'])} | {ms(row['server_p99'])} | {ms(row['server_max'])} |"
         )
     return "\n".join(lines)
 
@@ -1226,6 +1237,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         nargs="*",
         default=list(PACED_FRACTIONS),
         help="fractions of the saturated rate to run paced",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        nargs="*",
+        default=[],
+        help="turns/s to offer paced, besides the fractions (an overload run: twice a saturated rate "
+        "measured before, with --concurrency high enough that no connection is busy when its turn is due)",
     )
     parser.add_argument(
         "--postgres", default="postgresql://postgres@127.0.0.1:5432", help="PostgreSQL server (loopback)"
