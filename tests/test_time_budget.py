@@ -63,7 +63,7 @@ def test_a_data_step_that_would_start_too_late_takes_its_error_path(flow: Flow) 
     store.delay = 0.25  # the state took longer to load than the data step may wait for
     turn = conversation.answer(CALLER, DigitsEntered("1000000002"))
     assert ran == []  # the data step never started
-    assert said(turn.actions) == [
+    assert said(turn) == [
         "sign_in_unavailable",
         "offer_spanish",
         "caller_type",
@@ -83,7 +83,7 @@ def test_a_turn_that_ends_past_its_budget_is_not_saved(flow: Flow) -> None:
     before = _at_ask_id(conversation)
     turn = conversation.answer(CALLER, DigitsEntered("1000000002"))
     assert store.load(CALLER.call_id) == before  # nothing saved: the caller may never have heard it
-    assert turn.state == before and said(turn.actions) == ["ask_id"]  # they hear the question they are at
+    assert turn.state == before and said(turn) == ["ask_id"]  # they hear the question they are at
 
 
 def test_without_a_budget_a_slow_turn_is_saved(flow: Flow) -> None:
@@ -98,7 +98,7 @@ def test_without_a_budget_a_slow_turn_is_saved(flow: Flow) -> None:
     _at_ask_id(conversation)
     turn = conversation.answer(CALLER, DigitsEntered("1000000002"))
     assert turn.state.node == "ask_pin" and store.load(CALLER.call_id) == turn.state
-    assert said(turn.actions) == ["ask_pin"]
+    assert said(turn) == ["ask_pin"]
 
 
 def test_the_budget_is_a_setting_within_twilios_wait(tmp_path: Path) -> None:

@@ -79,9 +79,10 @@ def test_a_syntax_error_names_its_line(flow_dir: Path) -> None:
 
 def test_a_missing_target_suggests_the_closest_node(flow_dir: Path) -> None:
     edit(flow_dir / "menus" / "main_menu.yaml", "next: payments", "next: paymets")
+    line = line_of(flow_dir / "menus" / "main_menu.yaml", "next: paymets")
     found = problems(flow_dir)
     assert any(
-        message.startswith("menus/main_menu.yaml:14:9:")
+        message.startswith(f"menus/main_menu.yaml:{line}:9:")
         and "node 'main_menu' sends callers to 'paymets', which does not exist; did you mean 'payments'?"
         in message
         for message in found
