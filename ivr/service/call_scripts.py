@@ -59,6 +59,9 @@ class Step(BaseModel):
 
     press: str | None = Field(None, pattern=r"^[0-9*#]+$", description="Keys pressed, e.g. 1000000001#")
     say: str | None = Field(None, description="Words the caller says")
+    confidence: float | None = Field(
+        None, ge=0, le=1, description="How sure the recogniser was of the words (Twilio's Confidence)"
+    )
     silence: bool = Field(False, description="The caller says nothing")
     after: float | None = Field(
         None,
@@ -301,7 +304,7 @@ def _event(step: Step) -> Event | None:
             step.press[:-1] if step.press.endswith("#") and len(step.press) > 1 else step.press
         )
     if step.say is not None:
-        return SpeechHeard(step.say)
+        return SpeechHeard(step.say, step.confidence)
     if step.silence:
         return NoInput()
     return None
