@@ -6,7 +6,7 @@ with its place and description; the upgrade gives every event an 'en' and an 'es
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-12-01
+Create Date: 2026-11-29
 """
 
 from __future__ import annotations
