@@ -510,17 +510,16 @@ SCRIPTS: dict[str, list[Step]] = {
         ("1", ("participant ID",)),
         ("1000000002#", ("Enter your PIN",)),
         ("1357#", ("Main menu",)),
+        ("1", ("one thousand two hundred thirty-four dollars",)),  # then the main menu's short form
         ("1", ("one thousand two hundred thirty-four dollars",)),
-        ("2", ("Main menu",)),
-        ("1", ("one thousand two hundred thirty-four dollars",)),
-        ("2", ("Main menu",)),
+        ("*", ("Main menu",)),  # the full menu again
         ("9", ("Goodbye", "Thank you for calling")),
     ],
     "information": [
         ("2", ("Monday through Friday",)),
         ("2", ("If you are a parent",)),
         ("2", ("Monday through Friday",)),
-        ("3", ("Goodbye", "Thank you for calling")),
+        ("9", ("Goodbye", "Thank you for calling")),
     ],
 }
 SIGNED_IN_AFTER = "1357#"
