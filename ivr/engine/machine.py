@@ -160,6 +160,15 @@ def _on(flow: Flow, state: CallState) -> CallState:
     return state
 
 
+def _words_language(state: CallState, heard_in: str | None, keeps_language: bool = False) -> str:
+    """The language a call goes on in after words heard in ``heard_in`` (None: a key). "Sí" as the first
+    answer at the English menu: the caller speaks Spanish. Once a language is chosen, a word of another
+    ("Yes", as the brochure says it) changes nothing; nor where an option keeps the call's language."""
+    if heard_in is None or state.language_chosen or keeps_language:
+        return state.language
+    return heard_in
+
+
 def _secret(node: object) -> bool:
     return isinstance(node, InputNode) and node.secret
 
@@ -235,7 +244,7 @@ class _Walk:
             if found is not None:
                 name, heard_in = found
                 if self.settles_language(state, name, heard_in):  # "representante": said in Spanish
-                    state = replace(state, language=heard_in or state.language, language_chosen=True)
+                    state = replace(state, language=_words_language(state, heard_in), language_chosen=True)
                 return self.command(state, node, name)
         if isinstance(node, MenuNode):
             return self.answer_menu(state, node, event)
@@ -250,7 +259,7 @@ class _Walk:
         in the language the call already has (the question comes again, still offering the others)."""
         if heard_in is None or state.language_chosen:
             return False
-        return heard_in != state.language or name not in ASKING_AGAIN
+        return _words_language(state, heard_in) != state.language or name not in ASKING_AGAIN
 
     def command(self, state: CallState, node: GatheringNode, name: str) -> Turn:
         command = self.flow.commands[name]
@@ -292,33 +301,25 @@ class _Walk:
             and event.confidence is not None
             and event.confidence < confirm.below_confidence
         ):
-            if heard_in is not None and self.answered_in_another_language(state, option, heard_in):
-                state = replace(state, language=heard_in)  # asked back in the words the caller used
+            # asked back in the words the caller used
+            state = replace(state, language=_words_language(state, heard_in, option.keeps_language))
             return self.ask_back(replace(state, confirming=node.options.index(option)), option, heard_in)
         return self.take(state, node, option, heard_in)
 
     def take(self, state: CallState, node: MenuNode, option: Option, heard_in: str | None) -> Turn:
         """The caller picked ``option`` (in ``heard_in``'s words, or by key): the call's language is settled."""
-        language = state.language
         if option.language == "next":
             language = self.flow.next_language(state.language)
         elif option.language is not None:
             language = option.language
-        elif heard_in is not None and self.answered_in_another_language(state, option, heard_in):
-            language = heard_in
+        else:
+            language = _words_language(state, heard_in, option.keeps_language)
         state = replace(state, language=language, language_chosen=True, confirming=None)
         if option.next is None:  # an option that does what a universal command does
             taken = self.command(state, node, option.command or "repeat")
         else:
             taken = self.enter(state, option.next)
         return replace(taken, chosen=node.options.index(option))
-
-    @staticmethod
-    def answered_in_another_language(state: CallState, option: Option, heard_in: str) -> bool:
-        """ "Sí" as the first answer at the English menu: the caller speaks Spanish. Once a language is
-        chosen, a word of another ("Yes", as the brochure says it) changes nothing; nor where the option
-        says it keeps the call's language."""
-        return heard_in != state.language and not state.language_chosen and not option.keeps_language
 
     def ask_back(self, state: CallState, option: Option, heard_in: str | None) -> Turn:
         """ "Did you say payments?": the option's first words in the language it was heard in."""
