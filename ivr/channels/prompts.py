@@ -42,8 +42,9 @@ def prompt_text(
     template = _template(flow, prompt_id, language, channel)
     words = vocabulary(flow, language)
     filled = _Filled()
-    for name, number in flow.phone_numbers.items():  # menu_tree.yaml's phone_numbers, in every prompt
-        filled[name] = say_value(PhoneNumber(number), words)
+    for name, number in flow.phone_numbers.items():  # menu_tree.yaml's phone_numbers, where a prompt says one
+        if f"{{{name}}}" in template:
+            filled[name] = say_value(PhoneNumber(number), words)
     for name, value in values.items():
         if isinstance(value, PromptRef):
             filled[name] = _template(flow, value.prompt, language, channel)

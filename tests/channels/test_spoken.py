@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from ivr.channels.prompts import prompt_text
 from ivr.channels.spoken import spoken
 from ivr.channels.vocabulary import Vocabulary, vocabulary
 from ivr.core.values import DigitString, Money, PhoneNumber, Scalar
@@ -133,3 +134,22 @@ def test_a_date_and_time_together(
 def test_a_locale_whose_day_periods_babel_cannot_say_still_says_the_time() -> None:
     """Babel has no flexible day periods for some locales (ms_Arab): the locale's own short time instead."""
     assert spoken(dt.datetime(2027, 1, 12, 14, 0).time(), Vocabulary("ms", "ms_Arab")) == "2:00 PM"
+
+
+def test_the_flow_s_phone_numbers_are_said_only_where_a_prompt_says_one(flow: Flow) -> None:
+    """Every prompt of every turn is filled in: a number is formatted (phonenumbers parses it) only for a
+    prompt that names it, not for every prompt said."""
+    formatted: list[Scalar] = []
+
+    def counting(value: Scalar, words: Vocabulary) -> str:
+        formatted.append(value)
+        return spoken(value, words)
+
+    assert prompt_text(flow, "main_menu", "en", {}, counting).startswith("Main menu.")
+    assert formatted == []
+    said = prompt_text(flow, "tty_numbers", "en", {}, counting)
+    assert formatted == [PhoneNumber("+18005550199"), PhoneNumber("+19165550142")]
+    assert (
+        said
+        == "Our TTY number is 1 8 0 0, 5 5 5, 0 1 9 9. From outside the United States, call 1 9 1 6, 5 5 5, 0 1 4 2."
+    )
