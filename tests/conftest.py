@@ -39,7 +39,7 @@ from ivr.adapters.sql.secrets import PinHasher, SsnDigester
 from ivr.adapters.sql.wiring import sql_handler_ports
 from ivr.core.clock import FixedClock
 from ivr.engine import CallState
-from ivr.flow import Flow, load_flow
+from ivr.flow import Flow, FlowError, load_flow
 from ivr.runtime.handlers import HANDLER_RULES, HandlerPorts
 from ivr.web.app import create_app
 
@@ -245,6 +245,18 @@ def flow_dir(tmp_path: Path) -> Path:
             (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, tmp_path / name)
     return tmp_path
+
+
+def line_of(path: Path, text: str) -> int:
+    """The line (from 1) of ``path`` on which ``text`` first stands, so that tests survive edits above it."""
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
+def flow_problems(flow_dir: Path) -> list[str]:
+    """What loading the flow in ``flow_dir`` refuses, as `ivr validate` words it (the service's handlers)."""
+    with pytest.raises(FlowError) as caught:
+        load_flow(flow_dir, HANDLER_RULES)
+    return [str(problem) for problem in caught.value.problems]
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli.main import main
-from tests.conftest import edit
+from tests.conftest import edit, line_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ def test_validate_names_the_line_of_a_broken_edit(flow_dir: Path) -> None:
     edit(flow_dir / "menus" / "main_menu.yaml", "next: payments", "next: paymets")
     code, output = run("validate", str(flow_dir))
     assert code == 1
-    line = (flow_dir / "menus" / "main_menu.yaml").read_text().splitlines().index("        next: paymets") + 1
+    line = line_of(flow_dir / "menus" / "main_menu.yaml", "next: paymets")
     assert f"menus/main_menu.yaml:{line}:9: node 'main_menu' sends callers to 'paymets'" in output
     assert "the flow would not be used" in output
 

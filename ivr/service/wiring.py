@@ -153,33 +153,15 @@ def build_services(settings: Settings) -> Services:
     journal = RedisCallJournal(
         client, settings.redis_prefix, settings.secret_key, library
     )  # the console's funnel
-    conversation = Conversation(
-        library,
-        RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}call:"),
-        handlers,
-        clock,
-        observer,
-        budget,
-        journal,
-    )
-    text_conversation = Conversation(
-        library,
-        RedisCallStore(client, settings.sms_session_seconds, f"{settings.redis_prefix}text:"),
-        handlers,
-        clock,
-        observer,
-        budget,
-        journal,
-    )
-    tty_conversation = Conversation(
-        library,
-        RedisCallStore(client, settings.call_ttl_seconds, f"{settings.redis_prefix}tty:"),
-        handlers,
-        clock,
-        observer,
-        budget,
-        journal,
-    )
+
+    def conversation_kept(seconds: int, kind: str) -> Conversation:
+        """The flow, handlers, clock, budget and journal every channel shares; its call state apart."""
+        store = RedisCallStore(client, seconds, f"{settings.redis_prefix}{kind}:")
+        return Conversation(library, store, handlers, clock, observer, budget, journal)
+
+    conversation = conversation_kept(settings.call_ttl_seconds, "call")
+    text_conversation = conversation_kept(settings.sms_session_seconds, "text")
+    tty_conversation = conversation_kept(settings.call_ttl_seconds, "tty")
     audio = PromptAudio.load(build_dir(settings.flow_path))  # read once; load again to pick up a rebuild
     return Services(
         settings=settings,

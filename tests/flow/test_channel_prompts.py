@@ -11,8 +11,7 @@ from ivr.core.values import Money
 from ivr.flow import Flow, load_flow
 from ivr.flow.model import TtySettings
 from ivr.runtime.handlers import HANDLER_RULES
-from tests.conftest import edit
-from tests.flow.test_loader import problems
+from tests.conftest import edit, flow_problems
 
 
 def test_the_shipped_tty_variants_load_and_are_said_only_on_the_tty_channel(flow: Flow) -> None:
@@ -40,7 +39,7 @@ def test_a_variant_with_values_fills_them_in(flow_dir: Path) -> None:
 
 def test_a_variant_of_a_prompt_that_does_not_exist_is_reported_with_its_line(flow_dir: Path) -> None:
     edit(flow_dir / "prompts" / "tty" / "en.yaml", "welcome: Child support", "welcom: Child support")
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any(
         "prompts/tty/en.yaml:7:1: 'welcom' is a TTY variant of a prompt that prompts/en.yaml does not have; "
         "did you mean 'welcome'?" in m
@@ -54,7 +53,7 @@ def test_a_variant_must_fill_in_the_same_values(flow_dir: Path) -> None:
     (flow_dir / "prompts" / "tty" / "es.yaml").write_text(
         (flow_dir / "prompts" / "tty" / "es.yaml").read_text() + "balance_due: SALDO {balance}\n"
     )
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any(
         "the TTY variant of 'balance_due' must fill in the same values as prompts/en.yaml: balance" in m
         for m in found
@@ -63,7 +62,7 @@ def test_a_variant_must_fill_in_the_same_values(flow_dir: Path) -> None:
 
 def test_a_variant_in_one_language_needs_one_in_every_language(flow_dir: Path) -> None:
     edit(flow_dir / "prompts" / "tty" / "es.yaml", "caller_type: Padre o tutor? 1 si 2 no\n", "")
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any(
         "prompt 'caller_type' has a TTY variant in another language but none in prompts/tty/es.yaml" in m
         for m in found
@@ -91,6 +90,6 @@ def test_tty_settings_have_defaults_and_limits(flow: Flow, flow_dir: Path) -> No
         "include:\n",
         "tty:\n  pause_seconds: 1\n  page_lines: many\n\ninclude:\n",
     )
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any("menu_tree.yaml" in m and "tty.pause_seconds" in m for m in found), found
     assert any("tty.page_lines" in m for m in found), found

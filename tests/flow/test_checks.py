@@ -6,18 +6,8 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from ivr.flow import FlowError, load_flow
 from ivr.flow.hours import Hours
-from ivr.runtime.handlers import HANDLER_RULES
-from tests.conftest import edit
-
-
-def problems(flow_dir: Path) -> list[str]:
-    with pytest.raises(FlowError) as caught:
-        load_flow(flow_dir, HANDLER_RULES)
-    return [str(p) for p in caught.value.problems]
+from tests.conftest import edit, flow_problems, line_of
 
 
 def test_a_loop_that_never_waits_for_the_caller(flow_dir: Path) -> None:
@@ -26,7 +16,7 @@ def test_a_loop_that_never_waits_for_the_caller(flow_dir: Path) -> None:
         "    say: [signed_in]\n    next: main_menu",
         "    say: [signed_in]\n    next: signed_in",
     )
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any("the flow loops without waiting for the caller: signed_in -> signed_in" in m for m in found), (
         found
     )
@@ -47,13 +37,13 @@ def test_a_question_with_no_way_out(flow_dir: Path) -> None:
         "    prompt: general_information_end\n    without_commands: all\n",
     )
     path.write_text(trapped + text[end:])
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any("node 'general_information_end' has no way out" in m for m in found), found
 
 
 def test_a_transfer_number_must_be_e164(flow_dir: Path) -> None:
     edit(flow_dir / "menus" / "representative.yaml", 'to: "+18005550100"', 'to: "800-555-0100"')
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any(
         "number '800-555-0100' is not in E.164 form" in m and "representative.yaml:8:5" in m for m in found
     ), found
@@ -61,14 +51,14 @@ def test_a_transfer_number_must_be_e164(flow_dir: Path) -> None:
 
 def test_an_option_key_that_is_a_command_key(flow_dir: Path) -> None:
     edit(flow_dir / "menus" / "main_menu.yaml", 'key: "9"', 'key: "0"')
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any("uses key 0, which is the representative command's key" in m for m in found), found
 
 
 def test_hours_that_do_not_parse(flow_dir: Path) -> None:
     edit(flow_dir / "menu_tree.yaml", "    mon: 08:00-17:00", "    mon: 8am-5pm")
     edit(flow_dir / "menu_tree.yaml", "America/Los_Angeles", "Pacific/Nowhere")
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any(
         "'8am-5pm' is not a time range like 08:00-17:00" in m and "menu_tree.yaml:" in m for m in found
     ), found
@@ -77,7 +67,7 @@ def test_hours_that_do_not_parse(flow_dir: Path) -> None:
 
 def test_a_command_target_that_does_not_exist(flow_dir: Path) -> None:
     edit(flow_dir / "menu_tree.yaml", "    target: representative\n", "    target: represntative\n")
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any(
         "the representative command sends callers to 'represntative', which does not exist; did you mean "
         "'representative'?" in m
@@ -110,7 +100,7 @@ def test_a_transfer_cannot_be_a_goal_of_self_service(flow_dir: Path) -> None:
         "    kind: transfer\n    say: [transfer_to_representative]",
         "    kind: transfer\n    goal: true\n    say: [transfer_to_representative]",
     )
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any("transfer 'representative' is marked as a goal" in m and ":7:5:" in m for m in found), found
 
 
@@ -119,12 +109,12 @@ def test_a_phone_number_prompts_say_is_checked_where_it_is_named(flow_dir: Path)
     placeholder (callers would hear a blank), and a number must be in E.164 form."""
     edit(flow_dir / "prompts" / "es.yaml", "TTY es {tty_number}.", "TTY es {tty_numbr}.")
     edit(flow_dir / "prompts" / "tty" / "es.yaml", "TTY: {tty_number}. Desde", "TTY: {tty_numbr}. Desde")
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any("uses {tty_numbr}" in m and "did you mean {tty_number}" in m for m in found), found
     edit(
         flow_dir / "menu_tree.yaml", 'outside_us_number: "+19165550142"', 'outside_us_number: "916-555-0142"'
     )
-    [message] = problems(flow_dir)
+    [message] = flow_problems(flow_dir)
     assert (
         message.startswith("menu_tree.yaml:")
         and "phone number '916-555-0142' is not in E.164 form" in message
@@ -134,12 +124,8 @@ def test_a_phone_number_prompts_say_is_checked_where_it_is_named(flow_dir: Path)
 def test_a_locale_babel_does_not_know_is_refused(flow_dir: Path) -> None:
     """Babel has no dates, times or amounts for it: the first balance said in it would fail mid-call."""
     edit(flow_dir / "menu_tree.yaml", "locale: es_US", "locale: es_XX")
-    line = next(
-        n
-        for n, text in enumerate((flow_dir / "menu_tree.yaml").read_text().splitlines(), 1)
-        if "es_XX" in text
-    )
-    assert problems(flow_dir) == [
+    line = line_of(flow_dir / "menu_tree.yaml", "es_XX")
+    assert flow_problems(flow_dir) == [
         f"menu_tree.yaml:{line}:5: Babel does not know the locale 'es_XX' of Español (es): dates, times and "
         "amounts could not be said in it; use a locale Babel knows, such as es_US (at languages.es.locale)"
     ]
@@ -152,12 +138,8 @@ def test_the_words_around_a_value_fill_in_only_their_own_values(flow_dir: Path) 
         'value_money: "{units} con {cents}"',
         'value_money: "{unidades} con {cents}"',
     )
-    line = next(
-        n
-        for n, text in enumerate((flow_dir / "prompts" / "es.yaml").read_text().splitlines(), 1)
-        if "{unidades}" in text
-    )
-    [message] = problems(flow_dir)
+    line = line_of(flow_dir / "prompts" / "es.yaml", "{unidades}")
+    [message] = flow_problems(flow_dir)
     assert message.startswith(
         f"prompts/es.yaml:{line}:1: prompt 'value_money' uses {{unidades}}, which the words"
     )

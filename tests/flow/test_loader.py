@@ -11,15 +11,9 @@ from ivr.flow.model import SMS_FORM, InputNode, MenuNode
 from ivr.flow.yaml_source import read_yaml
 from ivr.runtime.handlers import HANDLER_RULES
 from ivr.service.flow import load_service_flow
-from tests.conftest import edit
+from tests.conftest import edit, flow_problems, line_of
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def problems(flow_dir: Path) -> list[str]:
-    with pytest.raises(FlowError) as caught:
-        load_flow(flow_dir, HANDLER_RULES)
-    return [str(p) for p in caught.value.problems]
 
 
 def test_the_shipped_flow_loads_with_every_node_and_both_languages() -> None:
@@ -67,20 +61,20 @@ def test_a_duplicate_key_is_an_error_with_its_line(flow_dir: Path) -> None:
         "  goodbye_no_response:",
         "  goodbye:\n    kind: hangup\n  goodbye_no_response:",
     )
-    [message] = problems(flow_dir)
+    [message] = flow_problems(flow_dir)
     assert message.startswith("menus/goodbye.yaml:8:3: the key 'goodbye' appears twice")
 
 
 def test_a_syntax_error_names_its_line(flow_dir: Path) -> None:
     edit(flow_dir / "menus" / "main_menu.yaml", "    kind: menu", "    kind: [menu")
-    [message] = problems(flow_dir)
+    [message] = flow_problems(flow_dir)
     assert message.startswith("menus/main_menu.yaml:")
 
 
 def test_a_missing_target_suggests_the_closest_node(flow_dir: Path) -> None:
     edit(flow_dir / "menus" / "main_menu.yaml", "next: payments", "next: paymets")
     line = line_of(flow_dir / "menus" / "main_menu.yaml", "next: paymets")
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any(
         message.startswith(f"menus/main_menu.yaml:{line}:9:")
         and "node 'main_menu' sends callers to 'paymets', which does not exist; did you mean 'payments'?"
@@ -95,13 +89,13 @@ def test_an_unknown_field_is_named(flow_dir: Path) -> None:
         "    secret: true\n    no_match: [id_not_valid]",
         "    secrett: true\n    no_match: [id_not_valid]",
     )
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any("menus/sign_in.yaml:27:5: 'secrett' is not a field" in message for message in found), found
 
 
 def test_a_prompt_missing_in_one_language_is_reported(flow_dir: Path) -> None:
     edit(flow_dir / "prompts" / "es.yaml", "signed_in:", "signed_inn:")
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any("prompt 'signed_in' has no Español text in prompts/es.yaml" in message for message in found), (
         found
     )
@@ -109,7 +103,7 @@ def test_a_prompt_missing_in_one_language_is_reported(flow_dir: Path) -> None:
 
 def test_an_unregistered_handler_is_reported(flow_dir: Path) -> None:
     edit(flow_dir / "menus" / "payments.yaml", "handler: read_payments\n", "handler: read_paymnts\n")
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any(
         "handler 'read_paymnts', which the service does not have; did you mean 'read_payments'?" in m
         for m in found
@@ -119,7 +113,7 @@ def test_an_unregistered_handler_is_reported(flow_dir: Path) -> None:
 def test_two_options_with_the_same_key_or_word_are_reported(flow_dir: Path) -> None:
     edit(flow_dir / "menus" / "welcome.yaml", 'key: "7"', 'key: "2"')
     edit(flow_dir / "menus" / "welcome.yaml", "es: [ninguno, ninguna, otras opciones]", "es: [ninguno, No.]")
-    found = problems(flow_dir)
+    found = flow_problems(flow_dir)
     assert any("menu 'caller_type' uses key 2 twice" in m for m in found), found
     assert any("accepts the word 'No.' for two options" in m for m in found), found
 
@@ -129,14 +123,14 @@ def test_an_unreachable_node_is_reported(flow_dir: Path) -> None:
         (flow_dir / "menus" / "goodbye.yaml").read_text()
         + "\n  orphan:\n    kind: hangup\n    say: [goodbye]\n"
     )
-    assert any("node 'orphan' cannot be reached" in m for m in problems(flow_dir))
+    assert any("node 'orphan' cannot be reached" in m for m in flow_problems(flow_dir))
 
 
 def test_an_include_cycle_is_reported(flow_dir: Path) -> None:
     edit(flow_dir / "menus" / "goodbye.yaml", "nodes:", "include: [menus/goodbye.yaml]\nnodes:")
     assert any(
         "include cycle: menu_tree.yaml -> menus/goodbye.yaml -> menus/goodbye.yaml" in m
-        for m in problems(flow_dir)
+        for m in flow_problems(flow_dir)
     )
 
 
@@ -146,14 +140,16 @@ def test_a_node_defined_twice_across_files_is_reported(flow_dir: Path) -> None:
         "  goodbye_no_response:",
         "  main_menu:\n    kind: hangup\n  goodbye_no_response:",
     )
-    assert any("node 'main_menu' is already defined in menus/main_menu.yaml" in m for m in problems(flow_dir))
+    assert any(
+        "node 'main_menu' is already defined in menus/main_menu.yaml" in m for m in flow_problems(flow_dir)
+    )
 
 
 def test_a_missing_kind_is_explained(flow_dir: Path) -> None:
     edit(
         flow_dir / "menus" / "goodbye.yaml", "    kind: hangup\n    say: [goodbye]\n", "    say: [goodbye]\n"
     )
-    assert any("every node needs a 'kind'" in m for m in problems(flow_dir))
+    assert any("every node needs a 'kind'" in m for m in flow_problems(flow_dir))
 
 
 def test_the_published_json_schema_matches_the_models() -> None:
@@ -226,11 +222,6 @@ def test_a_value_in_a_question_is_refused_as_it_is_lost_on_a_repeat(flow_dir: Pa
         "uses {last_four}, which question 'confirm_phone' (said again on a repeat) is never given" in m
         for m in found
     ), found
-
-
-def line_of(path: Path, text: str) -> int:
-    """The line (from 1) of ``path`` on which ``text`` first stands, so that tests survive edits above it."""
-    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
 
 
 def test_a_stray_brace_is_refused_with_its_line(flow_dir: Path) -> None:

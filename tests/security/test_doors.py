@@ -20,7 +20,7 @@ from twilio.request_validator import RequestValidator
 from ivr.runtime.handlers import HANDLER_RULES
 from ivr.service.flow import SERVICE_PROMPTS
 from ivr.web.app import create_app
-from tests.conftest import AUTH_TOKEN, PUBLIC, ROOT, Live, call_state, close_app, edit, signed_post
+from tests.conftest import AUTH_TOKEN, PUBLIC, ROOT, Live, call_state, close_app, edit, line_of, signed_post
 from tests.security.victims import PAYER_ID, PAYER_PIN
 from tests.tty.harness import start_message
 from tests.web.phone import phone, text
@@ -223,7 +223,7 @@ def test_ivr_validate_refuses_a_flow_that_reads_an_account_without_sign_in(flow_
     )
     finished = validate(flow_dir)
     assert finished.returncode == 1
-    line = (flow_dir / "menus" / "payments.yaml").read_text().splitlines().index("  payments:") + 1
+    line = line_of(flow_dir / "menus" / "payments.yaml", "  payments:")
     assert f"menus/payments.yaml:{line}:3: node 'payments' runs 'read_payments'" in finished.stderr
     assert "without signing in: welcome -> caller_type -> other_options -> payments" in finished.stderr
 
