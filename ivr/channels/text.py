@@ -92,9 +92,13 @@ def written(value: Scalar, vocabulary: Vocabulary) -> str:
     return str(value)
 
 
+_ABBREVIATION_DOT = re.compile(r"(?<=[^\W\d_])\.")  # "Nov." and "a. m.", never a dot between figures
+
+
 def _bare(text: str) -> str:
-    """A date or time without commas and dots, which cost a TTY a shift each and say nothing."""
-    return " ".join(text.replace(",", " ").replace(".", "").split())
+    """A date or time without commas and abbreviations' dots, which cost a TTY a shift each and say
+    nothing; dots between figures stay ("03.11.2026", "9.30")."""
+    return " ".join(_ABBREVIATION_DOT.sub("", text.replace(",", " ")).split())
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from ivr.channels.text import TextRenderer, TextReply, text_event, written
-from ivr.channels.vocabulary import vocabulary
+from ivr.channels.vocabulary import Vocabulary, vocabulary
 from ivr.core.values import DigitString, Money, PhoneNumber
 from ivr.engine import (
     CallEnded,
@@ -139,3 +139,16 @@ def test_a_text_message_reads_the_sms_form_of_a_prompt(flow: Flow) -> None:
     assert "YES" in " ".join(TextRenderer(flow).render(first).lines)
     spanish = TextRenderer(flow, tty=False).render(step(flow, first.state, DigitsEntered("9")))
     assert "escriba Sí" in spanish.lines[-1]  # Spanish has no SMS form: "Sí" is no keyword
+
+
+@pytest.mark.parametrize(
+    ("locale", "date_written", "time_written"),
+    [("de_DE", "03.11.2026", "09:30"), ("fi_FI", "3.11.2026", "9.30"), ("es_US", "3 nov 2026", "9:30 am")],
+)
+def test_a_third_language_s_dates_keep_the_dots_between_their_figures(
+    locale: str, date_written: str, time_written: str
+) -> None:
+    """Only an abbreviation's dot goes ("nov.", "a.m."): "03.11.2026" written "03112026" says nothing."""
+    words = Vocabulary(locale[:2], locale)
+    assert written(dt.date(2026, 11, 3), words) == date_written
+    assert written(dt.time(9, 30), words) == time_written
