@@ -19,6 +19,7 @@ import redis
 from sqlalchemy import Engine
 
 from ivr.adapters.redis.call_store import RedisCallStore
+from ivr.adapters.redis.journal import RedisCallJournal
 from ivr.adapters.redis.throttle import RedisSignInThrottle
 from ivr.adapters.sql.database import create_schema, make_engine, make_session_factory
 from ivr.adapters.sql.demo import seed_demo
@@ -47,7 +48,6 @@ from ivr.media.recordings.lookup import PromptAudio
 from ivr.media.recordings.texts import has_values
 from ivr.runtime.conversation import Caller, Conversation
 from ivr.runtime.handlers import account_handlers
-from ivr.runtime.ports import CallJournal
 
 CHANNEL = "browser"
 CALL_SECONDS = 3600
@@ -108,7 +108,7 @@ class BrowserPhone:
         client: redis.Redis,
         prefix: str,
         clock: Clock,
-        journal: CallJournal | None,
+        journal: RedisCallJournal | None,
         audio: PromptAudio,
     ) -> None:
         self._client = client
@@ -123,7 +123,7 @@ class BrowserPhone:
             agency_zone(flows.current),
             clock,
         )
-        store = RedisCallStore(client, CALL_SECONDS, f"{prefix}console-call:")
+        store = RedisCallStore(client, CALL_SECONDS, f"{prefix}console-call:", journal)
         self.conversation = Conversation(flows, store, account_handlers(ports), clock, journal=journal)
 
     def start(self, operator_id: int, language: str | None) -> dict[str, Any]:

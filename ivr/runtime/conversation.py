@@ -70,7 +70,7 @@ class Conversation:
         self.clock = clock or SystemClock()
         self._observer = observer
         self._budget = budget
-        self._journal = journal
+        self._journal = journal  # for hang-ups: a turn is counted by the store that keeps it
 
     @property
     def flow(self) -> Flow:
@@ -84,14 +84,16 @@ class Conversation:
     def start(self, caller: Caller, language: str | None = None) -> Turn:
         """A new call. A start delivered again for a call that is still going (a retried or replayed
         webhook) hears where that call is and changes nothing: only one start ever writes a call's state."""
-        turn = self._run(
+        turn, journey = self._run(
             self.flows.current, caller, None, CallStarted(caller.call_id, language, caller.verified)
         )
-        if self._store.begin(turn.state):
+        if self._store.begin(turn.state, journey):
             return turn
         current = self._store.load(caller.call_id)
         if current is None or current.ended or current.node not in self.flow_of(current).nodes:
-            self._store.restart(turn.state)  # what was there is over or gone: this call starts afresh
+            self._store.restart(
+                turn.state, journey
+            )  # what was there is over or gone: this call starts afresh
             return turn
         log.info("repeated start of a live call, replaying", extra={"call_id": caller.call_id})
         return replay(self.flow_of(current), current)
@@ -115,14 +117,14 @@ class Conversation:
         if answering_turn is not None and answering_turn != state.turn:
             log.info("repeated or late answer, replaying", extra={"call_id": caller.call_id})
             return replay(flow, state)
-        turn = self._run(flow, caller, state, event, began)
+        turn, journey = self._run(flow, caller, state, event, began)
         if self._budget is not None and time.monotonic() - began > self._budget.seconds:
             # Twilio may have given up on this webhook: the caller may never hear this turn, so the call
             # stays where they last heard it (nothing is saved) and hears that question again.
             log.warning("turn over its time budget, not saved", extra={"call_id": caller.call_id})
             return replay(flow, state)
         try:
-            self._save(turn.state, state.turn)
+            self._save(turn.state, state.turn, journey)
         except StaleWrite:  # another request for this call got there first: its answer stands
             log.warning("concurrent answer for the same call, replaying", extra={"call_id": caller.call_id})
             current = self._store.load(caller.call_id)
@@ -140,10 +142,10 @@ class Conversation:
 
     def _restart(self, caller: Caller, language: str | None) -> Turn:
         """Start the call again from the top, over whatever state it had (which can no longer be used)."""
-        turn = self._run(
+        turn, journey = self._run(
             self.flows.current, caller, None, CallStarted(caller.call_id, language, caller.verified)
         )
-        self._store.restart(turn.state)
+        self._store.restart(turn.state, journey)
         return turn
 
     def _start_again(self, caller: Caller) -> Turn:
@@ -168,13 +170,14 @@ class Conversation:
         transferred, and a caller who hangs up on a representative did not give up on the flow."""
         return isinstance(self.flow_of(state).nodes.get(state.node), TransferNode)
 
-    def _save(self, state: CallState, expected_turn: int) -> None:
-        if not self._store.save(state, expected_turn):
+    def _save(self, state: CallState, expected_turn: int, journey: JourneyStep) -> None:
+        if not self._store.save(state, expected_turn, journey):
             raise StaleWrite(state.call_id)
 
     def _run(
         self, flow: Flow, caller: Caller, state: CallState | None, event: Event, began: float | None = None
-    ) -> Turn:
+    ) -> tuple[Turn, JourneyStep]:
+        """The turn, and what the funnel counts of it once it is kept (the store records both at once)."""
         started = time.perf_counter()
         now = self.clock.now()
         turn = step(flow, state, event, now)
@@ -193,9 +196,7 @@ class Conversation:
                         caller.channel, type(event).__name__, tuple(visited), time.perf_counter() - started
                     )
                 done = Turn(turn.state, tuple(actions), tuple(visited), retry, chosen)
-                if self._journal is not None:
-                    self._journal.step(_journey(caller, state, done, now))
-                return done
+                return done, _journey(caller, state, done, now)
             actions.pop()
             if self._out_of_time(began):
                 log.warning("no time left for a data step", extra={"call_id": caller.call_id})

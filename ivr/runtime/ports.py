@@ -102,7 +102,8 @@ class TurnObserver(Protocol):
 
 class CallJournal(Protocol):
     """Told where every call goes, for the operators' funnel (ivr.core.journey). Never given digits, speech,
-    caller ids or account ids; an implementation must not let a failure of its own reach the call."""
+    caller ids or account ids; an implementation must not let a failure of its own reach the call. A turn's
+    step comes from the call store that kept it (CallStore); a hang-up from the Conversation."""
 
     def step(self, step: JourneyStep) -> None: ...
 
@@ -111,14 +112,17 @@ class CallJournal(Protocol):
 
 
 class CallStore(Protocol):
+    """Where a call's state is kept, and so where a turn is counted: a store given the funnel's journal
+    records a write's ``journey`` with it, and only when the state was written."""
+
     def load(self, call_id: str) -> CallState | None: ...
-    def begin(self, state: CallState) -> bool:
+    def begin(self, state: CallState, journey: JourneyStep | None = None) -> bool:
         """Store a call's first state if the call has none; whether it was stored."""
 
-    def restart(self, state: CallState) -> None:
+    def restart(self, state: CallState, journey: JourneyStep | None = None) -> None:
         """Store a call's first state over whatever it had (which the caller can no longer use)."""
 
-    def save(self, state: CallState, expected_turn: int) -> bool:
+    def save(self, state: CallState, expected_turn: int, journey: JourneyStep | None = None) -> bool:
         """Store ``state`` only if the stored turn is still ``expected_turn``; whether it was stored."""
 
     def delete(self, call_id: str) -> None: ...

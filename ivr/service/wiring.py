@@ -156,7 +156,7 @@ def build_services(settings: Settings) -> Services:
 
     def conversation_kept(seconds: int, kind: str) -> Conversation:
         """The flow, handlers, clock, budget and journal every channel shares; its call state apart."""
-        store = RedisCallStore(client, seconds, f"{settings.redis_prefix}{kind}:")
+        store = RedisCallStore(client, seconds, f"{settings.redis_prefix}{kind}:", journal)
         return Conversation(library, store, handlers, clock, observer, budget, journal)
 
     conversation = conversation_kept(settings.call_ttl_seconds, "call")

@@ -1,8 +1,11 @@
 """RedisCallJournal: the CallJournal port (ivr.runtime.ports) for the funnel, on the call path.
 
-Each turn's rows go to one Redis list in one round trip (RPUSH and LTRIM in a pipeline); the console moves
-them into SQL (``ivr.adapters.sql.funnel.drain``). The list is capped, so a service that runs without a console
-keeps only the newest rows. A Redis failure is logged and forgotten: the funnel never breaks a call.
+A turn's rows go to one capped Redis list with the turn's own state, in the call store's write
+(``ivr.adapters.redis.call_store``: RPUSH and LTRIM in the same script as the compare-and-set), so the
+funnel counts exactly the turns that were kept and a turn costs no round trip of its own. A hang-up's row
+goes on its own (``caller_left``: RPUSH and LTRIM in a pipeline). The console moves the rows into SQL
+(``ivr.adapters.sql.funnel.drain``). The list is capped, so a service that runs without a console keeps
+only the newest rows. A failure of the journal is logged and forgotten: the funnel never breaks a call.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from zoneinfo import ZoneInfo
 import redis
 
 from ivr.adapters.sql.wiring import agency_zone
-from ivr.core.journey import EventRow, call_key, hangup_row, step_rows
+from ivr.core.journey import call_key, hangup_row, step_rows
 from ivr.core.records import JourneyStep
 from ivr.flow.library import FlowLibrary
 
@@ -44,20 +47,31 @@ class RedisCallJournal:
             self._goals = {**{v: g for v, g in self._goals.items() if self._flows.get(v)}, version: found}
         return found
 
-    def step(self, step: JourneyStep) -> None:
+    @property
+    def key(self) -> str:
+        """The Redis list the rows are queued on."""
+        return self._key
+
+    def encoded(self, step: JourneyStep) -> list[str]:
+        """One turn's rows as they are queued, for a write that pushes them with the turn's state."""
         goals, zone = self._goals_of(step.flow_version)
-        self._push(step_rows(step, call_key(self._secret, step.call_id), goals, zone))
+        rows = step_rows(step, call_key(self._secret, step.call_id), goals, zone)
+        return [json.dumps(row, separators=(",", ":")) for row in rows]
+
+    def step(self, step: JourneyStep) -> None:
+        self._push(self.encoded(step))
 
     def caller_left(self, call_id: str, language: str, node: str, at: dt.datetime) -> None:
         zone = agency_zone(self._flows.current)
-        self._push([hangup_row(call_key(self._secret, call_id), language, node, at, zone)])
+        row = hangup_row(call_key(self._secret, call_id), language, node, at, zone)
+        self._push([json.dumps(row, separators=(",", ":"))])
 
-    def _push(self, rows: list[EventRow]) -> None:
+    def _push(self, rows: list[str]) -> None:
         if not rows:
             return
         try:
             pipeline = self._client.pipeline(transaction=False)
-            pipeline.rpush(self._key, *(json.dumps(row, separators=(",", ":")) for row in rows))
+            pipeline.rpush(self._key, *rows)
             pipeline.ltrim(self._key, -MAX_QUEUED, -1)
             pipeline.execute()
         except redis.RedisError as exc:
