@@ -8,10 +8,13 @@ process is one core (the GIL). The rule:
 - The gunicorn master makes a ``Board``, one slot per worker process in anonymous shared memory that every
   worker it forks inherits (gunicorn.conf.py: ``pre_fork`` seats a worker, ``child_exit`` frees its slot).
 - Every turn of its loop a worker writes the connections it holds and the time (``Share.refresh``), and
-  reads the others'. Its fair share is ceil(all connections / live workers).
+  reads the others'. Its fair share is ceil(all connections / live workers), all connections being the
+  most the workers held in the last ``RECENT_SECONDS``: a connection handed over counts until its client
+  is back on a new one.
 - Over its share by more than ``SLACK``, a worker answers the next request on each of its connections with
-  ``Connection: close`` (RFC 9112 section 9.6): the client opens a new connection for its next request,
-  and it does so knowing the old one is finished, so no request is ever lost in a close. Meanwhile the
+  ``Connection: close`` (RFC 9112 section 9.6): the client opens a new connection for its next request.
+  Unlike closing an idle connection, no request can be on its way on it then (only a client pipelining
+  requests behind an unanswered one would have to send those again, as after any close). Meanwhile the
   worker stops accepting (``may_accept``), so the new connection goes to a process under its share.
 - A worker accepts only while one more connection would leave it within its share plus ``SLACK``, and
   closes only beyond that: closing never pushes another worker over, so nothing oscillates.
