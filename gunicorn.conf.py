@@ -14,6 +14,8 @@ from typing import Any
 
 from gunicorn import glogging
 
+from ivr.web import worker_balance
+
 # Every interface, on $PORT: the service sits behind a TLS-terminating proxy or load balancer, and
 # PUBLIC_BASE_URL names the URL Twilio signs. Set BIND (e.g. 127.0.0.1:8000) to listen more narrowly.
 bind = [os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
@@ -27,7 +29,9 @@ bind = [os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
 # 120 MiB each). WEB_CONCURRENCY overrides the process count: set it where a CPU quota, not the
 # machine's cores, is the limit (a container).
 # gunicorn's gthread worker, marking how long each request waited for a thread: a voice webhook that
-# waited too long under overload is answered at once (ivr.web.voice), never after Twilio gave up.
+# waited too long under overload is answered at once (ivr.web.voice), never after Twilio gave up. It also
+# keeps its share of the connections (pre_fork and child_exit below, ivr.web.worker_balance): kept-alive
+# connections stay with the process that won their accept(), and all of them on one process is one core.
 worker_class = "ivr.web.gunicorn_worker.QueueTimedWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
 threads = int(os.environ.get("GUNICORN_THREADS") or 4)
@@ -117,8 +121,15 @@ def post_worker_init(worker: Any) -> None:
     worker.log.info("worker ready (pid %s)", worker.pid)
 
 
+def pre_fork(server: Any, worker: Any) -> None:
+    """Seat the worker about to be forked at the board where the workers share out the connections."""
+    worker_balance.seat(server, worker)
+
+
 def child_exit(server: Any, worker: Any) -> None:
-    """With PROMETHEUS_MULTIPROC_DIR set (docs/deploy.md), drop a dead worker's live metrics files."""
+    """Free a dead worker's seat at the board; with PROMETHEUS_MULTIPROC_DIR set (docs/deploy.md), drop its
+    live metrics files."""
+    worker_balance.unseat(worker)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

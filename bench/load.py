@@ -18,8 +18,12 @@ What one run does, by itself, and undoes at the end:
    the configuration's worker settings) and drives it at saturation and then at fixed fractions of that
    rate (Poisson arrivals);
 4. prints Markdown tables: turns per second, p50/p95/p99 turn latency (all turns, menu turns, the
-   sign-in turn), errors, the ratios to the ceiling and to the floor, and the CPU each party used per
-   turn.
+   sign-in turn), errors, the ratios to the ceiling and to the floor, the CPU each party used per
+   turn, and how the connections were split between gunicorn's worker processes (``ss``, sampled during
+   each saturation run);
+5. with ``--uneven``, lands every connection on one worker process (the others stopped with SIGSTOP
+   while the connections open), lets the others go on, and measures the saturated rate and the split
+   second by second from there.
 
 Every caller is a simulated Twilio: it signs each request with X-Twilio-Signature, sends the form fields
 Twilio sends, and follows the TwiML as Twilio does (a <Gather>'s action URL, the <Redirect> after a
@@ -44,6 +48,7 @@ import math
 import os
 import platform
 import random
+import re
 import runpy
 import shutil
 import signal
@@ -51,6 +56,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -575,6 +581,10 @@ class Phase:
     shed: int = 0  # answers the server shed (the outage apology at once) instead of queueing them
     # per second of the phase: answers sent, answers shed, p99 and slowest latency (ms) of all answers
     timeline: list[dict[str, float]] = field(default_factory=list)
+    # established connections per gunicorn worker process, sampled during the phase: {"second": s into
+    # the phase, "workers": {pid: connections}}
+    split: list[dict[str, Any]] = field(default_factory=list)
+    released_at: float | None = None  # --uneven: when the stopped workers went on, seconds into the phase
 
     @property
     def rate(self) -> float:
@@ -663,15 +673,19 @@ def run_phase(
     seconds: float,
     rate: float | None = None,
     log_path: Path | None = None,
+    sampler: SplitSampler | None = None,
 ) -> Phase:
     prefix = f"{int(time.time() * 1000) % 10**9:09d}"
     if seconds >= args.seconds:  # a measurement, not a warm-up
         wait_for_quiet(args)
     exceptions_before = count_exceptions(log_path)
+    if sampler is None and rate is None and server_pid is not None and target != "null":
+        sampler = SplitSampler(port, server_pid, [seconds * share for share in SPLIT_SAMPLES])
     before = CpuSnapshot.take(server_pid)
-    stats, elapsed = asyncio.run(
-        _drive(port, args.concurrency, seconds, target == "ivr", rate, prefix, args.seed)
-    )
+    with sampler or contextlib.nullcontext():
+        stats, elapsed = asyncio.run(
+            _drive(port, args.concurrency, seconds, target == "ivr", rate, prefix, args.seed)
+        )
     used = CpuSnapshot.take(server_pid).since(before)
     turns = stats.turns
     groups = {
@@ -697,7 +711,102 @@ def run_phase(
         server_exceptions=count_exceptions(log_path) - exceptions_before,
         shed=stats.shed,
         timeline=seconds_of(stats.timeline),
+        split=sampler.samples if sampler else [],
+        released_at=getattr(sampler, "released_at", None),
     )
+
+
+SPLIT_SAMPLES = (0.25, 0.5, 0.75)  # when a saturation run samples the split, as shares of its length
+
+
+def worker_split(port: int, server_pid: int) -> dict[int, int]:
+    """Established connections on the server's port, by the gunicorn worker process holding them (ss)."""
+    shown = subprocess.run(  # noqa: S603  # iproute2's ss, fixed arguments
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=10,
+    ).stdout
+    held = Counter(int(pid) for pid in re.findall(r"pid=(\d+)", shown))
+    return {pid: held[pid] for pid in sorted(children(server_pid))} or dict(held)
+
+
+def split_text(sample: dict[str, Any]) -> str:
+    """A sample as ``17:15``: the connections of each worker, most first."""
+    return ":".join(str(n) for n in sorted(sample["workers"].values(), reverse=True)) or "-"
+
+
+class SplitSampler:
+    """Samples the split at given seconds into a phase, on a thread beside the phase's asyncio loop."""
+
+    def __init__(self, port: int, server_pid: int, at: Sequence[float]) -> None:
+        self.port, self.server_pid, self.at = port, server_pid, sorted(at)
+        self.samples: list[dict[str, Any]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.started = 0.0
+
+    def __enter__(self) -> SplitSampler:
+        self.started = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        for second in self.at:
+            if self._stop.wait(max(0.0, self.started + second - time.perf_counter())):
+                return
+            self.event(second)
+
+    def event(self, second: float) -> None:
+        self.sample(second)
+
+    def sample(self, second: float) -> None:
+        self.samples.append({"second": second, "workers": worker_split(self.port, self.server_pid)})
+
+
+UNEVEN_HOLD = 3.0  # seconds the other workers stay stopped while the connections land (more than
+# ivr.web.worker_balance.STALE_SECONDS, so every connection lands on the one that runs)
+UNEVEN_SAMPLES = (1.0, 3.0, 10.0)  # seconds after the others went on
+
+
+class UnevenLanding(SplitSampler):
+    """Stops every worker but one before the phase's connections open, lets them go on after
+    UNEVEN_HOLD seconds, and samples the split then and UNEVEN_SAMPLES seconds later."""
+
+    def __init__(self, port: int, server_pid: int) -> None:
+        super().__init__(port, server_pid, [UNEVEN_HOLD] + [UNEVEN_HOLD + s for s in UNEVEN_SAMPLES])
+        self.stopped = sorted(children(server_pid))[1:]
+        self.released_at: float | None = None
+
+    def __enter__(self) -> SplitSampler:
+        for pid in self.stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        return super().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            super().__exit__(*exc)
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        for pid in self.stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+    def event(self, second: float) -> None:
+        if self.released_at is None:
+            self.sample(second)  # every connection on the one that ran
+            self.release()
+            self.released_at = second
+        else:
+            self.sample(second)
 
 
 def count_exceptions(log_path: Path | None) -> int:
@@ -1047,6 +1156,21 @@ def measure_config(
             say(summary_line(paced))
             if rate > saturated.rate or paced.shed:  # overload: how the service held up, second by second
                 say(timeline_table(paced))
+        if args.uneven and len(children(server.pid)) > 1:
+            uneven = run_phase(
+                "ivr",
+                config.name,
+                server.port,
+                server.pid,
+                args,
+                UNEVEN_HOLD + max(args.seconds, UNEVEN_SAMPLES[-1] + 1),
+                None,
+                log_path,
+                UnevenLanding(server.port, server.pid),
+            )
+            uneven.mode = "uneven"
+            phases.append(uneven)
+            say(uneven_line(uneven, saturated))
     return phases
 
 
@@ -1080,6 +1204,39 @@ def summary_line(phase: Phase, ceiling: Phase | None = None) -> str:
         f"  {phase.target:8} {phase.config:22} {phase.mode:10}{offered}: {phase.rate:7.0f} turns/s{ratio}; "
         f"p50 {lat['p50']:.1f} p95 {lat['p95']:.1f} p99 {lat['p99']:.1f} ms; errors {phase.error_count}"
         + (f"; shed {phase.shed}" if phase.shed else "")
+        + (f"; split {splits(phase)}" if phase.split else "")
+    )
+
+
+def splits(phase: Phase) -> str:
+    return " ".join(split_text(sample) for sample in phase.split) or "-"
+
+
+def rate_between(phase: Phase, start: float, end: float) -> float:
+    """Answers a second in the phase's whole seconds from ``start`` to ``end`` (by when each was due)."""
+    rows = [row for row in phase.timeline if start <= row["second"] < min(end, int(phase.seconds))]
+    return sum(row["answers"] for row in rows) / len(rows) if rows else float("nan")
+
+
+def uneven_columns(phase: Phase) -> dict[str, str]:
+    released = phase.released_at or UNEVEN_HOLD
+    split_at = {sample["second"] - released: split_text(sample) for sample in phase.split}
+    return {
+        "first second": f"{rate_between(phase, released, released + 1):.0f}",
+        "seconds 1 to 3": f"{rate_between(phase, released + 1, released + 3):.0f}",
+        "after 3 s": f"{rate_between(phase, released + 3, phase.seconds):.0f}",
+        "split": " / ".join(split_at.get(at, "-") for at in (0.0, *UNEVEN_SAMPLES)),
+        "new connections": str(max(0, phase.connections)),
+    }
+
+
+def uneven_line(phase: Phase, saturated: Phase) -> str:
+    c = uneven_columns(phase)
+    return (
+        f"  uneven   {phase.config:22} all on one, then: {c['first second']} turns/s in the first second, "
+        f"{c['seconds 1 to 3']} in seconds 1 to 3, {c['after 3 s']} after (even: {saturated.rate:.0f}); "
+        f"split at release / +1 / +3 / +10 s: {c['split']}; connections opened {c['new connections']}; "
+        f"errors {phase.error_count}"
     )
 
 
@@ -1138,9 +1295,10 @@ def print_report(results: dict[str, Any], phases: list[Phase], args: argparse.Na
     out.append(
         "| gunicorn | ceiling turns/s | floor turns/s | IVR turns/s | ratio to ceiling | floor to ceiling | "
         "IVR to floor | p50 ms | p95 ms | p99 ms | sign-in p50 / p99 ms | errors (floor + IVR) | "
-        "gunicorn CPU ms/turn (ceiling; floor; IVR) | IVR PostgreSQL + Redis CPU ms/turn | client share |"
+        "gunicorn CPU ms/turn (ceiling; floor; IVR) | IVR PostgreSQL + Redis CPU ms/turn | client share | "
+        "IVR connections per worker (sampled) |"
     )
-    out.append("| --- |" + " ---: |" * 14)
+    out.append("| --- |" + " ---: |" * 15)
     ceilings = {p.config: p for p in phases if p.target == "ceiling"}
     floors = {p.config: p for p in phases if p.target == "floor"}
     for p in phases:
@@ -1152,7 +1310,8 @@ def print_report(results: dict[str, Any], phases: list[Phase], args: argparse.Na
             f"| {p.config} | {rate(c)} | {rate(f)} | {p.rate:.0f} | {ratio(p, c)} | {ratio(f, c)} | {ratio(p, f)} | "
             f"{ms(lat['p50'])} | {ms(lat['p95'])} | {ms(lat['p99'])} | {ms(sign_in['p50'])} / {ms(sign_in['p99'])} | "
             f"{p.error_count + (f.error_count if f else 0)} | {server_cpu(c)}; {server_cpu(f)}; {server_cpu(p)} | "
-            f"{cpu.get('postgres', 0):.2f} + {cpu.get('redis', 0):.2f} | {p.cpu_share.get('client', 0):.0%} |"
+            f"{cpu.get('postgres', 0):.2f} + {cpu.get('redis', 0):.2f} | {p.cpu_share.get('client', 0):.0%} | "
+            f"{splits(p)} |"
         )
     out.append(
         "\n### Latency by kind of turn, and at a paced load (Poisson arrivals over the same connections)\n"
@@ -1163,7 +1322,7 @@ def print_report(results: dict[str, Any], phases: list[Phase], args: argparse.Na
     )
     out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for p in phases:
-        if p.target != "ivr":
+        if p.target != "ivr" or p.mode == "uneven":
             continue
         menu, sign_in = p.latency["menu"], p.latency["sign_in"]
         load = "saturation" if p.mode == "saturation" else f"{p.offered:.0f}/s offered"
@@ -1172,6 +1331,23 @@ def print_report(results: dict[str, Any], phases: list[Phase], args: argparse.Na
             f"{ms(sign_in['p50'])} / {ms(sign_in['p95'])} / {ms(sign_in['p99'])} | {ms(p.latency['status']['p99'])} | "
             f"{ms(p.latency['all']['p99'])} | {p.error_count} | {p.cpu_share.get('others', 0):.0%} |"
         )
+    uneven = [p for p in phases if p.mode == "uneven"]
+    if uneven:
+        out.append(
+            f"\n### Uneven landing: every connection on one worker, the others stopped for {UNEVEN_HOLD:.0f} s\n"
+        )
+        out.append(
+            "| gunicorn | even saturation turns/s | turns/s, first second after | seconds 1 to 3 | after 3 s | "
+            "split at release / +1 / +3 / +10 s | connections opened | errors |"
+        )
+        out.append("| --- |" + " ---: |" * 7)
+        saturated = {p.config: p for p in phases if p.target == "ivr" and p.mode == "saturation"}
+        for p in uneven:
+            cols = uneven_columns(p)
+            out.append(
+                f"| {p.config} | {rate(saturated.get(p.config))} | {cols['first second']} | {cols['seconds 1 to 3']} | "
+                f"{cols['after 3 s']} | {cols['split']} | {cols['new connections']} | {p.error_count} |"
+            )
     errors: Counter[str] = Counter()
     for p in phases:
         errors.update(p.errors)
@@ -1210,7 +1386,9 @@ def capacity_lines(phases: list[Phase], ceilings: dict[str, Phase]) -> list[str]
     for saturated in (p for p in phases if p.target == "ivr" and p.mode == "saturation"):
         ceiling = ceilings.get(saturated.config)
         ratio = saturated.rate / ceiling.rate if ceiling and ceiling.rate else 0.0
-        same = [p for p in phases if p.target == "ivr" and p.config == saturated.config]
+        same = [
+            p for p in phases if p.target == "ivr" and p.mode != "uneven" and p.config == saturated.config
+        ]
         out.append(
             f"| {saturated.config} | {ratio:.2f} | {ms(saturated.latency['all']['p99'])} | "
             f"{fastest(same, 'all')} | {fastest(same, 'menu')} |"
@@ -1262,6 +1440,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument(
         "--quiet-wait", type=float, default=120.0, help="longest wait for a quiet machine, seconds"
+    )
+    parser.add_argument(
+        "--uneven",
+        action="store_true",
+        help="also land every connection on one worker process (the others stopped for a few seconds) "
+        "and measure the saturated rate and the split from there",
     )
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
