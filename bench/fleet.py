@@ -35,6 +35,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -79,6 +80,7 @@ CLOSED_TIME = "2026-11-22T10:00:00-08:00"  # a Sunday: the outage answer waits a
 START_TIMEOUT = 60.0
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/test"
 HAPROXY_CONFIG = ROOT / "deploy" / "haproxy.cfg"
+SERVER_LINE = re.compile(r'^(?P<indent>\s+)server app(?P<number>\d+) "\$\{IVR_APP(?P=number)\}"$')
 
 WELCOME = "Welcome to Customer Connect"
 ASK_ID = "Enter your participant ID"
@@ -93,6 +95,19 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return int(probe.getsockname()[1])
+
+
+def haproxy_config(servers: int) -> str:
+    """deploy/haproxy.cfg with app1..appN in each backend where the file lists app1..app3 (for N = 3, the
+    file as it is)."""
+    lines = []
+    for line in HAPROXY_CONFIG.read_text().splitlines():
+        match = SERVER_LINE.match(line)
+        if match is None:
+            lines.append(line)
+        elif match["number"] == "1":
+            lines.extend(f'{match["indent"]}server app{n} "${{IVR_APP{n}}}"' for n in range(1, servers + 1))
+    return "\n".join(lines) + "\n"
 
 
 def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
@@ -159,9 +174,16 @@ class FleetPorts:
 
 
 class Fleet:
-    def __init__(self, work: Path, database_base: str) -> None:
+    """``servers`` app servers (three for the scenarios), each with ``workers`` gunicorn workers, or
+    gunicorn.conf.py's own count (one per core) when ``workers`` is None."""
+
+    def __init__(
+        self, work: Path, database_base: str, servers: int = SERVERS, workers: int | None = 1
+    ) -> None:
         self.work = work
-        self.ports = FleetPorts()
+        self.servers = servers
+        self.workers = workers
+        self.ports = FleetPorts(apps=[free_port() for _ in range(servers)])
         self.processes = Processes(work)
         self.database_base = database_base
         self.database_name = f"ivr_fleet_{uuid.uuid4().hex[:10]}"
@@ -291,13 +313,13 @@ class Fleet:
         if index is not None:
             env.update(
                 BIND=f"{HOST}:{self.ports.apps[index]}",
-                WEB_CONCURRENCY="1",
-                GUNICORN_THREADS="4",
                 GUNICORN_ACCESS_LOG_SAMPLE="0",
                 IVR_DRAIN_SECONDS=str(DRAIN_SECONDS),
                 IVR_FLOW=str(self.flow_folder(index)),
                 IVR_INSTANCE=str(self.work / f"app{index + 1}" / "instance"),
             )
+            if self.workers is not None:
+                env.update(WEB_CONCURRENCY=str(self.workers), GUNICORN_THREADS="4")
         return env
 
     def start_app(self, index: int) -> None:
@@ -324,8 +346,12 @@ class Fleet:
             "IVR_HAPROXY_STATS": str(self.work / "haproxy.sock"),
             **{f"IVR_APP{i + 1}": f"{HOST}:{port}" for i, port in enumerate(self.ports.apps)},
         }
-        self.processes.start("haproxy", ["haproxy", "-db", "-f", str(HAPROXY_CONFIG)], env)
-        wait_until(lambda: self.up_servers() == SERVERS, 30, "HAProxy seeing every server ready")
+        config = HAPROXY_CONFIG
+        if self.servers != SERVERS:  # the same file with another number of servers
+            config = self.work / "haproxy.cfg"
+            config.write_text(haproxy_config(self.servers))
+        self.processes.start("haproxy", ["haproxy", "-db", "-f", str(config)], env)
+        wait_until(lambda: self.up_servers() == self.servers, 30, "HAProxy seeing every server ready")
 
     def lb_stats(self) -> list[dict[str, str]]:
         with socket.socket(socket.AF_UNIX) as stats:
@@ -369,7 +395,7 @@ class Fleet:
         self.start_redis(self.ports.redis[1], replica_of=self.ports.redis[0])
         self.start_sentinels()
         self.create_database()
-        for index in range(SERVERS):
+        for index in range(self.servers):
             self.start_app(index)
         self.start_balancer()
         self.client = connect(self.redis_url, 1.0)
@@ -836,14 +862,14 @@ def missing_tools() -> list[str]:
 
 
 @contextlib.contextmanager
-def running_fleet(database_base: str) -> Iterator[Fleet]:
+def running_fleet(database_base: str, servers: int = SERVERS, workers: int | None = 1) -> Iterator[Fleet]:
     work = Path(tempfile.mkdtemp(prefix="ivr-fleet-"))
-    fleet = Fleet(work, database_base)
+    fleet = Fleet(work, database_base, servers, workers)
     try:
         fleet.start()
         yield fleet
     except BaseException:
-        for name in ("haproxy", "app1", "app2", "app3"):
+        for name in ("haproxy", *(f"app{index + 1}" for index in range(servers))):
             print(f"--- {name} (last lines) ---\n{fleet.processes.tail(name)}", file=sys.stderr)
         raise
     finally:

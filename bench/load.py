@@ -290,7 +290,10 @@ class DeadlineReached(Exception):
 
 
 class Caller:
-    """Plays calls over one connection; optionally paced by Poisson arrivals at ``rate`` turns/s."""
+    """Plays calls over one connection; optionally paced by Poisson arrivals at ``rate`` turns/s.
+
+    ``port`` is the server on 127.0.0.1 the calls go to (gunicorn, or a load balancer in front of several),
+    ``token`` the auth token it checks signatures with."""
 
     def __init__(
         self,
@@ -301,6 +304,7 @@ class Caller:
         check: bool,
         rate: float | None,
         seed: int,
+        token: str = BENCH_TOKEN,
     ) -> None:
         self.number = number
         self.port = port
@@ -309,7 +313,7 @@ class Caller:
         self.deadline = deadline
         self.check = check
         self.connection = Connection(port)
-        self.signer = TwilioSignature(BENCH_TOKEN)  # twilio's algorithm, one HMAC (tests/web/test_signing.py)
+        self.signer = TwilioSignature(token)  # twilio's algorithm, one HMAC (tests/web/test_signing.py)
         self.rate = rate
         self.random = random.Random(seed)  # noqa: S311  # arrival times, not secrets
         self.next_send = time.perf_counter() + (self.random.expovariate(rate) if rate else 0.0)
@@ -539,13 +543,18 @@ class CpuSnapshot:
     machine_total: float
 
     @classmethod
-    def take(cls, server_pid: int | None) -> CpuSnapshot:
+    def take(cls, server_pid: int | Sequence[int] | None) -> CpuSnapshot:
+        """``server_pid``: a gunicorn master, or several (servers behind a load balancer), with their workers."""
         usage = os.times()
         groups = {"client": usage.user + usage.system}
         if server_pid is not None:
-            groups["server"] = sum(process_cpu(pid) for pid in [server_pid, *children(server_pid)])
+            masters = [server_pid] if isinstance(server_pid, int) else list(server_pid)
+            groups["server"] = sum(
+                process_cpu(pid) for master in masters for pid in [master, *children(master)]
+            )
         groups["redis"] = sum(process_cpu(pid) for pid in named("redis-server"))
         groups["postgres"] = sum(process_cpu(pid) for pid in named("postgres"))
+        groups["haproxy"] = sum(process_cpu(pid) for pid in named("haproxy"))
         busy, total = machine_cpu()
         return cls(groups, busy, total)
 
@@ -632,14 +641,22 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 
 async def _drive(
-    port: int, concurrency: int, seconds: float, check: bool, rate: float | None, prefix: str, seed: int
+    port: int,
+    concurrency: int,
+    seconds: float,
+    check: bool,
+    rate: float | None,
+    prefix: str,
+    seed: int,
+    token: str = BENCH_TOKEN,
 ) -> tuple[Stats, float]:
     stats = Stats()
     deadline = time.perf_counter() + seconds
     scripts = list(SCRIPTS.items())
     per_caller = rate / concurrency if rate else None
     callers = [
-        Caller(i, port, stats, deadline, check, per_caller, seed * 1000 + i) for i in range(concurrency)
+        Caller(i, port, stats, deadline, check, per_caller, seed * 1000 + i, token)
+        for i in range(concurrency)
     ]
     started = time.perf_counter()
     await asyncio.gather(*(caller.run(scripts, prefix) for caller in callers))
@@ -668,23 +685,26 @@ def run_phase(
     target: str,
     config: str,
     port: int,
-    server_pid: int | None,
+    server_pid: int | Sequence[int] | None,
     args: argparse.Namespace,
     seconds: float,
     rate: float | None = None,
-    log_path: Path | None = None,
+    log_path: Path | Sequence[Path] | None = None,
     sampler: SplitSampler | None = None,
+    token: str = BENCH_TOKEN,
 ) -> Phase:
+    """One phase against the server on 127.0.0.1:``port`` (one gunicorn, or HAProxy in front of several:
+    ``server_pid`` and ``log_path`` may then name each server's master and log)."""
     prefix = f"{int(time.time() * 1000) % 10**9:09d}"
     if seconds >= args.seconds:  # a measurement, not a warm-up
         wait_for_quiet(args)
     exceptions_before = count_exceptions(log_path)
-    if sampler is None and rate is None and server_pid is not None and target != "null":
+    if sampler is None and rate is None and isinstance(server_pid, int) and target != "null":
         sampler = SplitSampler(port, server_pid, [seconds * share for share in SPLIT_SAMPLES])
     before = CpuSnapshot.take(server_pid)
     with sampler or contextlib.nullcontext():
         stats, elapsed = asyncio.run(
-            _drive(port, args.concurrency, seconds, target == "ivr", rate, prefix, args.seed)
+            _drive(port, args.concurrency, seconds, target == "ivr", rate, prefix, args.seed, token)
         )
     used = CpuSnapshot.take(server_pid).since(before)
     turns = stats.turns
@@ -809,11 +829,12 @@ class UnevenLanding(SplitSampler):
             self.sample(second)
 
 
-def count_exceptions(log_path: Path | None) -> int:
-    """Tracebacks the server logged (a voice view answers a failure with an apology, and logs it)."""
-    if log_path is None or not log_path.exists():
-        return 0
-    return log_path.read_bytes().count(b"Traceback (most recent call last)")
+def count_exceptions(log_path: Path | Sequence[Path] | None) -> int:
+    """Tracebacks the servers logged (a voice view answers a failure with an apology, and logs it)."""
+    paths = [] if log_path is None else [log_path] if isinstance(log_path, Path) else list(log_path)
+    return sum(
+        path.read_bytes().count(b"Traceback (most recent call last)") for path in paths if path.exists()
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
