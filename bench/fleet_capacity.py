@@ -45,6 +45,7 @@ from fleet import DEFAULT_DATABASE, TOKEN, Fleet, missing_tools, running_fleet
 from load import (
     SECONDS_PER_TURN,
     Phase,
+    give_callers_accounts,
     machine_description,
     ms,
     require_loopback,
@@ -112,6 +113,7 @@ def measure(setup: Setup, database: str, args: argparse.Namespace) -> Row:
     workers = setup.workers or int(shipped_settings()["workers"])
     with running_fleet(database, setup.servers, setup.workers) as fleet:
         say(f"{setup.name}: fleet up, HAProxy on {fleet.ports.balancer}")
+        give_callers_accounts(fleet.database_url(), args.concurrency)
         masters = [fleet.processes.running[f"app{index + 1}"].pid for index in range(setup.servers)]
         logs = [fleet.work / f"app{index + 1}.log" for index in range(setup.servers)]
 

@@ -88,5 +88,6 @@ def main() -> None:
     for name, (wall, cpu) in rows:
         print(f"| {name} | {wall * 1e6:.0f} | {cpu * 1e6:.0f} |")
 
+
 if __name__ == "__main__":
     main()

@@ -109,7 +109,7 @@ SCRIPTS: dict[str, tuple[Step, ...]] = {
     "english_payer_keys": (
         Step("dial", kind="call_start"),
         Step("press", "1"),
-        Step("press", "1000000002#"),
+        Step("press", "{payer}#"),
         Step("press", "1357#", kind="sign_in"),
         Step("press", "1", text="one thousand two hundred thirty-four dollars and fifty-six cents"),
         Step("press", "9", expect="hangup"),
@@ -118,7 +118,7 @@ SCRIPTS: dict[str, tuple[Step, ...]] = {
         Step("dial", kind="call_start"),
         Step("press", "9"),
         Step("say", "S\u00ed"),
-        Step("press", "1000000001#"),
+        Step("press", "{receiver}#"),
         Step("press", "2468#", kind="sign_in"),
         Step("say", "pagos", text="mil veinticuatro d\u00f3lares con setenta y cinco centavos"),
         Step("press", "9", expect="hangup"),
@@ -133,6 +133,61 @@ SCRIPTS: dict[str, tuple[Step, ...]] = {
     ),
 }
 MENU_KINDS = ("call_start", "menu", "redirect")
+# Each connection signs in to accounts of its own: copies of the demo payer (1000000002) and receiver
+# (1000000001), with their PINs, case and payments (``give_callers_accounts``). The sign-in throttle counts
+# a PIN check as a failure until the PIN proves right (ivr.adapters.redis.throttle), so a fourth check of
+# one participant's PIN while three are in flight waits, as after three wrong PINs: every connection
+# signing in to the same two participants would meet that now and then, which no real mix of calls does.
+ACCOUNT_MODELS = {"payer": "1000000002", "receiver": "1000000001"}
+ACCOUNT_LEADS = {"payer": "2", "receiver": "3"}  # a copy's participant ID: this digit, then the caller's
+
+
+def caller_accounts(number: int) -> dict[str, str]:
+    """The participant IDs caller ``number`` signs in with (``{payer}`` and ``{receiver}`` in SCRIPTS)."""
+    return {role: f"{lead}{number:09d}" for role, lead in ACCOUNT_LEADS.items()}
+
+
+def give_callers_accounts(database_url: str, callers: int) -> None:
+    """Copy the demo payer and receiver for callers 0 .. ``callers`` - 1 (PostgreSQL, after seed-demo)."""
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgresql+psycopg", "postgresql")) as connection:
+        for role, model in ACCOUNT_MODELS.items():
+            parameters = {"model": model, "lead": ACCOUNT_LEADS[role], "count": callers}
+            connection.execute(
+                """INSERT INTO participants (participant_number, pin_hash, pin_is_temporary, pin_changed_at,
+                       preferred_language, address_valid)
+                   SELECT %(lead)s || lpad(n::text, 9, '0'), pin_hash, pin_is_temporary, pin_changed_at,
+                       preferred_language, address_valid
+                   FROM participants, generate_series(0, %(count)s - 1) AS n
+                   WHERE participant_number = %(model)s""",
+                parameters,
+            )
+            connection.execute(  # the model's one case, the copy in its place; named after the copy
+                """INSERT INTO cases (case_number, county, status, office_phone, payer_id, receiver_id,
+                       monthly_support, balance)
+                   SELECT 'B' || copy.participant_number, c.county, c.status, c.office_phone,
+                       CASE WHEN c.payer_id = model.id THEN copy.id ELSE c.payer_id END,
+                       CASE WHEN c.receiver_id = model.id THEN copy.id ELSE c.receiver_id END,
+                       c.monthly_support, c.balance
+                   FROM participants AS model
+                   JOIN cases AS c ON model.id IN (c.payer_id, c.receiver_id)
+                   JOIN participants AS copy ON copy.participant_number LIKE %(lead)s || '_________'
+                   WHERE model.participant_number = %(model)s""",
+                parameters,
+            )
+            connection.execute(
+                """INSERT INTO payments (case_id, paid_on, amount)
+                   SELECT copied.id, paid.paid_on, paid.amount
+                   FROM participants AS model
+                   JOIN cases AS original ON model.id IN (original.payer_id, original.receiver_id)
+                   JOIN payments AS paid ON paid.case_id = original.id
+                   JOIN cases AS copied ON copied.case_number LIKE 'B' || %(lead)s || '_________'
+                   WHERE model.participant_number = %(model)s""",
+                parameters,
+            )
+
+
 KINDS = (*MENU_KINDS, "sign_in", "status")
 
 
@@ -307,6 +362,7 @@ class Caller:
         token: str = BENCH_TOKEN,
     ) -> None:
         self.number = number
+        self.accounts = caller_accounts(number)
         self.port = port
         self.base = f"http://{HOST}:{port}"
         self.stats = stats
@@ -400,11 +456,12 @@ class Caller:
         if self.ended or self.gather is None:
             raise ScriptError(f"{step.action} {step.value!r}: the call is not waiting for an answer")
         action = urljoin(self.url, self.gather.get("action", ""))
+        value = step.value.format(**self.accounts)
         form = None
         if step.action == "press":
-            form = keys_answer(self.gather, step.value)
+            form = keys_answer(self.gather, value)
         elif step.action == "say":
-            form = speech_answer(self.gather, step.value, confidence=0.924)
+            form = speech_answer(self.gather, value, confidence=0.924)
         if form is not None:
             return action, form
         if self.redirect is None:  # silence: Twilio leaves the <Gather> and follows what comes after it
@@ -997,8 +1054,9 @@ def require_loopback(url: str) -> None:
 
 
 @contextlib.contextmanager
-def bench_environment(args: argparse.Namespace, workdir: Path) -> Iterator[dict[str, str]]:
-    """A fresh PostgreSQL database with the demo data, and a Redis prefix; both removed at the end."""
+def bench_environment(args: argparse.Namespace, workdir: Path, callers: int = 1) -> Iterator[dict[str, str]]:
+    """A fresh PostgreSQL database with the demo data and ``callers`` copies of its payer and receiver
+    (``give_callers_accounts``), and a Redis prefix; both removed at the end."""
     import psycopg
     import redis
     from psycopg import sql
@@ -1029,6 +1087,7 @@ def bench_environment(args: argparse.Namespace, workdir: Path) -> Iterator[dict[
         ivr = Path(sys.executable).with_name("ivr")
         command = [str(ivr)] if ivr.exists() else [sys.executable, "-m", "ivr"]
         subprocess.run([*command, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603  # this project's own command
+        give_callers_accounts(env["DATABASE_URL"], callers)
         yield env
     finally:
         try:
@@ -1110,7 +1169,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine_description(args), "concurrency": args.concurrency}
     results["plan"] = {"warmup": args.warmup, "seconds": args.seconds, "configs": [c.name for c in configs]}
     try:
-        with bench_environment(args, workdir) as env:
+        with bench_environment(args, workdir, max(args.concurrency, 1)) as env:
             say(f"bench database {args.database} ready; logs in {workdir}")
             with null_server(workdir / "null.log") as server:
                 run_phase("null", "asyncio null server", server.port, server.pid, args, 1.0)

@@ -25,7 +25,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from load import BENCH_TOKEN, SCRIPTS, Step, bench_environment
+from load import BENCH_TOKEN, SCRIPTS, Step, bench_environment, caller_accounts
+
+ACCOUNTS = caller_accounts(0)  # one caller, one turn at a time: the first caller's accounts
 
 # (bucket, what to look for in "file:function"), first match wins
 BUCKETS = (
@@ -101,9 +103,9 @@ def play(
         if step.action == "dial":
             phone.dial()
         elif step.action == "press":
-            phone.press(step.value)
+            phone.press(step.value.format(**ACCOUNTS))
         elif step.action == "say":
-            phone.say(step.value)
+            phone.say(step.value.format(**ACCOUNTS))
         elif step.action == "silence":
             phone.silence()
         else:
