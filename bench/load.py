@@ -747,8 +747,8 @@ def run_phase(
     seconds: float,
     rate: float | None = None,
     log_path: Path | Sequence[Path] | None = None,
-    sampler: SplitSampler | None = None,
     token: str = BENCH_TOKEN,
+    sampler: SplitSampler | None = None,
 ) -> Phase:
     """One phase against the server on 127.0.0.1:``port`` (one gunicorn, or HAProxy in front of several:
     ``server_pid`` and ``log_path`` may then name each server's master and log)."""
@@ -1246,7 +1246,7 @@ def measure_config(
                 UNEVEN_HOLD + max(args.seconds, UNEVEN_SAMPLES[-1] + 1),
                 None,
                 log_path,
-                UnevenLanding(server.port, server.pid),
+                sampler=UnevenLanding(server.port, server.pid),
             )
             uneven.mode = "uneven"
             phases.append(uneven)

@@ -163,11 +163,13 @@ def test_a_two_server_fleet_serves_load_py_callers_through_haproxy_on_both_serve
         masters = [running.processes.running[name].pid for name in ("app1", "app2")]
         logs = [running.work / "app1.log", running.work / "app2.log"]
         args = argparse.Namespace(concurrency=4, seed=7, seconds=2.0, quiet_share=1.0, quiet_wait=0.0)
+        load.give_callers_accounts(running.database_url(), args.concurrency)  # each caller its own accounts
         phase = load.run_phase(
             "ivr", "2 servers", running.ports.balancer, masters, args, 2.0, None, logs, fleet.TOKEN
         )
         served = running.served_per_server()
     assert phase.turns > 0 and phase.completed_calls > 0, phase
-    assert phase.error_count == 0, phase.errors  # signed with the fleet's token, answered as scripted
+    # signed with the fleet's token, answered as scripted: each caller heard its own copy's balance
+    assert phase.error_count == 0, phase.errors
     assert phase.cpu_ms_per_turn["server"] > 0  # both servers' gunicorn processes, read from /proc
     assert sorted(served) == ["app1", "app2"] and all(count > 0 for count in served.values()), served
