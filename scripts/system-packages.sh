@@ -10,12 +10,14 @@
 #                   never a browser of its own)
 #   haproxy, redis-server, redis-sentinel   the fleet harness (bench/fleet.py, tests/fleet): a load
 #                   balancer, and Redis with a replica and Sentinels
+#   iproute2        ss, which shows how connections split between gunicorn's workers (bench/load.py,
+#                   tests/web/test_worker_balance.py)
 # Without them the service still runs; the features and tests that need them say so (or skip).
 set -uo pipefail
 # A tool on the PATH, or a file, and the package that brings it.
 declare -A packages=([ffmpeg]=ffmpeg [espeak-ng]=espeak-ng [dot]=graphviz [minimodem]=minimodem
   [gcc]=gcc [pkg-config]=pkg-config [haproxy]=haproxy [redis-server]=redis-server
-  [redis-sentinel]=redis-sentinel [chromium]=chromium)
+  [redis-sentinel]=redis-sentinel [chromium]=chromium [ss]=iproute2)
 declare -A files=([/usr/include/stdio.h]=libc6-dev [/usr/include/spandsp/v18.h]=libspandsp-dev)
 missing=()
 for tool in "${!packages[@]}"; do

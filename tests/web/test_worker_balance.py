@@ -12,6 +12,7 @@ import contextlib
 import http.client
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -292,6 +293,7 @@ def requests_for(seconds: float, connections: list[http.client.HTTPConnection]) 
     return closes
 
 
+@pytest.mark.skipif(shutil.which("ss") is None, reason="needs ss (iproute2; scripts/system-packages.sh)")
 def test_connections_that_all_landed_on_one_worker_spread_to_both(two_workers: Server) -> None:
     running, stopped = two_workers.workers
     connections = [
