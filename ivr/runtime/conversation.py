@@ -91,9 +91,8 @@ class Conversation:
             return turn
         current = self._store.load(caller.call_id)
         if current is None or current.ended or current.node not in self.flow_of(current).nodes:
-            self._store.restart(
-                turn.state, journey
-            )  # what was there is over or gone: this call starts afresh
+            # what was there is over or gone: this call starts afresh
+            self._store.restart(turn.state, journey)
             return turn
         log.info("repeated start of a live call, replaying", extra={"call_id": caller.call_id})
         return replay(self.flow_of(current), current)
