@@ -14,6 +14,7 @@ JSON, the sockets), so pure-Python buckets read somewhat high; the ranking is wh
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import logging
 import os
@@ -22,6 +23,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,6 +218,24 @@ def profile(rounds: int, top: int, only: str | None) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+@contextlib.contextmanager
+def in_app_environment(parser: argparse.ArgumentParser) -> Iterator[argparse.Namespace]:
+    """The arguments, with the benchmark's database and Redis prefix set up in this process's environment
+    and logging as served (for an in-process script: this one, bench/turn_cost.py); removed after."""
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="ivr_bench_profile")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="ivr-in-app-"))
+    try:
+        with bench_environment(args, workdir) as env:
+            os.environ.update(env)
+            log_as_served(workdir / "service.log")
+            yield args
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rounds", type=int, default=100, help="rounds of the three scripted calls")
@@ -223,18 +243,8 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=["call_start", "menu", "sign_in", "status"], help="profile one kind of turn"
     )
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
-    parser.add_argument("--database", default="ivr_bench_profile")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="ivr-profile-"))
-    try:
-        with bench_environment(args, workdir) as env:
-            os.environ.update(env)
-            log_as_served(workdir / "service.log")
-            profile(args.rounds, args.top, args.only)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with in_app_environment(parser) as args:
+        profile(args.rounds, args.top, args.only)
 
 
 if __name__ == "__main__":

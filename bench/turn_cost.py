@@ -13,17 +13,13 @@ whole request in bench/app_cost.py.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import tempfile
 import time
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from load import BENCH_TOKEN, SCRIPTS, Step, bench_environment, caller_accounts
-from profile_turns import log_as_served
+from load import BENCH_TOKEN, SCRIPTS, Step, caller_accounts
+from profile_turns import in_app_environment
 from werkzeug.test import EnvironBuilder
 
 ACCOUNTS = caller_accounts(0)
@@ -95,18 +91,8 @@ def measure(rounds: int) -> tuple[dict[str, float], float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rounds", type=int, default=60, help="rounds of the three scripted calls")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
-    parser.add_argument("--database", default="ivr_bench_profile")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="ivr-turn-cost-"))
-    try:
-        with bench_environment(args, workdir) as env:
-            os.environ.update(env)
-            log_as_served(workdir / "service.log")
-            costs, every = measure(args.rounds)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with in_app_environment(parser) as args:
+        costs, every = measure(args.rounds)
     print(f"| call, step ({args.rounds} rounds) | CPU µs a request |")
     print("| --- | ---: |")
     for step, cost in costs.items():
