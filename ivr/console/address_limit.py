@@ -13,6 +13,14 @@ import redis
 LIMIT = 10
 WINDOW_SECONDS = 3600
 
+# Count a failure; the first one of a window starts its clock, later ones do not move it. A script, not
+# EXPIRE's NX option, which needs Redis 7: the embedded Redis the service runs on its defaults is 6.2.
+_COUNT_FAILURE = """
+local count = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
 
 class FailedSignIns:
     def __init__(
@@ -22,6 +30,7 @@ class FailedSignIns:
         self._prefix = f"{prefix}operator-sign-in:"
         self._limit = limit
         self._window = window
+        self._count_failure = client.register_script(_COUNT_FAILURE)
 
     def _key(self, address: str) -> str:
         return self._prefix + hashlib.sha256(address.encode()).hexdigest()[:32]
@@ -31,8 +40,4 @@ class FailedSignIns:
         return count is not None and int(count) >= self._limit
 
     def failed(self, address: str) -> None:
-        key = self._key(address)
-        with self._client.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, self._window, nx=True)
-            pipe.execute()
+        self._count_failure(keys=[self._key(address)], args=[self._window])
