@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
 from ivr.core.values import Money
@@ -29,6 +29,20 @@ class PinFacts:
 
     version: str
     phone_on_file: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PinOnFile:
+    """A participant's PIN as one read found it, for one sign-in: ``facts`` for the throttle, and what the
+    check needs, so the PIN the throttle counts is the PIN that is checked. ``stored`` is the PIN's hash
+    (None: no such participant, or no PIN set); ``issued`` and ``used`` matter for a temporary PIN only."""
+
+    participant: int | None
+    facts: PinFacts
+    stored: str | None = field(repr=False)
+    temporary: bool
+    issued: dt.datetime | None
+    used: dt.datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from ivr.core.records import (
     JourneyStep,
     PaymentSummary,
     PinCheck,
-    PinFacts,
+    PinOnFile,
     PinRule,
     Role,
     SignInAttempt,
@@ -30,12 +30,14 @@ class AccountDirectory(Protocol):
     def identify(self, participant_number: str | None = None, ssn: str | None = None) -> int | None:
         """The internal id of the participant with this participant ID or SSN, or None."""
 
-    def pin_facts(self, participant: int | None, calling_number: str | None) -> PinFacts:
-        """What the throttle keys a PIN check by. Costs the same for ``None``, so timing reveals nothing."""
+    def pin_on_file(self, participant: int | None, calling_number: str | None) -> PinOnFile:
+        """The participant's PIN in one read: what the throttle keys the check by, and what the check
+        needs. Costs the same for ``None`` or an unknown participant, so timing reveals nothing."""
 
-    def verify_pin(self, participant: int | None, pin: str, now: dt.datetime) -> PinCheck:
-        """Check a PIN; a temporary PIN is used up by a right check and expires. Runs a full verification
-        even for ``None`` so that timing reveals nothing."""
+    def verify_pin(self, on_file: PinOnFile | None, pin: str, now: dt.datetime) -> PinCheck:
+        """Check a PIN against what ``pin_on_file`` read; a temporary PIN is used up by a right check (unless
+        it was used or changed since) and expires. Runs a full verification even for ``None`` (against a
+        decoy), so that timing reveals nothing."""
 
     def payment_summary(
         self, participant: int, latest: int, role: Role | None = None, skip: int = 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, event, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from ivr.adapters.sql.database import make_engine, make_session_factory, retry_if_dropped
@@ -24,6 +25,11 @@ from ivr.adapters.sql.secrets import (
 )
 from ivr.core.records import PinCheck, Role
 from ivr.core.values import Money
+from ivr.engine import CallStarted, step
+from ivr.engine.sign_in import Claimed
+from ivr.flow import Flow
+from ivr.runtime.handlers import HandlerPorts, HandlerRequest, account_handlers
+from tests.accounts.pins import check_pin
 from tests.conftest import PEPPER, SSN_KEY
 
 # How every PIN hash made with today's argon2 parameters begins.
@@ -57,11 +63,11 @@ def test_pin_checks(directory: SqlAccountDirectory) -> None:
     payer = directory.identify(participant_number="1000000002")
     temporary = directory.identify(participant_number="1000000003")
     other_parent = directory.identify(participant_number="1000000011")
-    assert directory.verify_pin(payer, "1357", NOW) is PinCheck.OK
-    assert directory.verify_pin(payer, "2468", NOW) is PinCheck.WRONG
-    assert directory.verify_pin(temporary, "9999", NOW) is PinCheck.TEMPORARY
-    assert directory.verify_pin(other_parent, "1234", NOW) is PinCheck.WRONG  # on file, but without a PIN
-    assert directory.verify_pin(None, "1357", NOW) is PinCheck.WRONG
+    assert check_pin(directory, payer, "1357", NOW) is PinCheck.OK
+    assert check_pin(directory, payer, "2468", NOW) is PinCheck.WRONG
+    assert check_pin(directory, temporary, "9999", NOW) is PinCheck.TEMPORARY
+    assert check_pin(directory, other_parent, "1234", NOW) is PinCheck.WRONG  # on file, but without a PIN
+    assert check_pin(directory, None, "1357", NOW) is PinCheck.WRONG
 
 
 def test_payment_summaries_by_role(directory: SqlAccountDirectory) -> None:
@@ -154,14 +160,14 @@ def test_a_pin_hashed_with_old_parameters_is_rehashed_at_sign_in(engine: Engine)
     stored = select(Participant.pin_hash).where(Participant.id == payer)
     with engine.begin() as connection:
         connection.execute(update(Participant).where(Participant.id == payer).values(pin_hash=old_hash))
-    assert directory.verify_pin(payer, "2468", NOW) is PinCheck.WRONG
+    assert check_pin(directory, payer, "2468", NOW) is PinCheck.WRONG
     with engine.connect() as connection:
         assert connection.scalar(stored) == old_hash  # a wrong PIN changes nothing
-    assert directory.verify_pin(payer, "1357", NOW) is PinCheck.OK
+    assert check_pin(directory, payer, "1357", NOW) is PinCheck.OK
     with engine.connect() as connection:
         renewed = connection.scalar(stored)
     assert renewed is not None and renewed.startswith(CURRENT_HASH)
-    assert directory.verify_pin(payer, "1357", NOW) is PinCheck.OK
+    assert check_pin(directory, payer, "1357", NOW) is PinCheck.OK
 
 
 def test_a_rehash_never_overwrites_a_pin_changed_since_it_was_read(
@@ -174,7 +180,34 @@ def test_a_rehash_never_overwrites_a_pin_changed_since_it_was_read(
     directory._rehash(payer, "the hash it had when the sign-in read it", "1357")
     with engine.connect() as connection:
         assert connection.scalar(stored) == before
-    assert directory.verify_pin(payer, "1357", NOW) is PinCheck.OK
+    assert check_pin(directory, payer, "1357", NOW) is PinCheck.OK
+
+
+def test_a_sign_in_reads_the_participant_once(ports: HandlerPorts, flow: Flow) -> None:
+    """The PIN turn reads the participant's PIN once: the throttle's key and the check come from one row
+    (two reads cost a round trip a sign-in, and could see two different PINs)."""
+    who = ports.accounts.identify(participant_number="1000000002")
+    state = replace(step(flow, None, CallStarted("CA1")).state, sign_in=Claimed(who))
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        finished = account_handlers(ports)["authenticate"](
+            HandlerRequest(state, "1357", "voice", "+15555550123", NOW)
+        )
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert finished.outcome == "ok"
+    reads = [
+        statement for statement in sent if statement.startswith("SELECT") and "participants" in statement
+    ]
+    assert len(reads) == 1, sent
+    assert [statement.split()[:3] for statement in sent if statement.startswith("INSERT")] == [
+        ["INSERT", "INTO", "audit_events"]
+    ]
 
 
 def test_no_ssn_or_pin_is_stored_in_clear(engine: Engine) -> None:

@@ -16,6 +16,7 @@ from ivr.adapters.sql.pin_manager import SqlPinManager
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
 from ivr.core.pin_policy import weak_pin
 from ivr.core.records import PinCheck, PinRule
+from tests.accounts.pins import check_pin
 from tests.conftest import PEPPER, SSN_KEY
 
 NOW = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)
@@ -54,7 +55,7 @@ def test_a_temporary_pin_replaced_by_one_entered_twice(
 ) -> None:
     manager, directory = accounts
     who = directory.identify(participant_number="1000000003")
-    assert who is not None and directory.verify_pin(who, "9999", NOW) is PinCheck.TEMPORARY
+    assert who is not None and check_pin(directory, who, "9999", NOW) is PinCheck.TEMPORARY
     assert manager.pin_problem(who, "9999") is PinRule.CURRENT_PIN
     assert manager.pin_problem(who, "3333") is PinRule.SSN_DIGITS  # SSN 111-22-3333
     assert manager.pin_problem(who, "4826") is None
@@ -63,8 +64,8 @@ def test_a_temporary_pin_replaced_by_one_entered_twice(
     assert not manager.confirm_new_pin(who, "4826", NOW)
     manager.hold_new_pin(who, "4826", NOW)
     assert manager.confirm_new_pin(who, "4826", NOW + dt.timedelta(minutes=5))
-    assert directory.verify_pin(who, "4826", NOW) is PinCheck.OK
-    assert directory.verify_pin(who, "9999", NOW) is PinCheck.WRONG
+    assert check_pin(directory, who, "4826", NOW) is PinCheck.OK
+    assert check_pin(directory, who, "9999", NOW) is PinCheck.WRONG
 
 
 def test_a_held_pin_expires(accounts: tuple[SqlPinManager, SqlAccountDirectory]) -> None:
@@ -73,7 +74,7 @@ def test_a_held_pin_expires(accounts: tuple[SqlPinManager, SqlAccountDirectory])
     assert who is not None
     manager.hold_new_pin(who, "4826", NOW)
     assert not manager.confirm_new_pin(who, "4826", NOW + dt.timedelta(minutes=11))
-    assert directory.verify_pin(who, "1357", NOW) is PinCheck.OK
+    assert check_pin(directory, who, "1357", NOW) is PinCheck.OK
 
 
 def test_pins_by_mail_need_a_valid_address_and_wait_ten_days(
@@ -100,9 +101,9 @@ def test_a_temporary_pin_signs_in_once(accounts: tuple[SqlPinManager, SqlAccount
     _, directory = accounts
     who = directory.identify(participant_number="1000000003")
     assert who is not None
-    assert directory.verify_pin(who, "1111", NOW) is PinCheck.WRONG  # a wrong guess does not use it up
-    assert directory.verify_pin(who, "9999", NOW) is PinCheck.TEMPORARY
-    assert directory.verify_pin(who, "9999", NOW) is PinCheck.WRONG  # used: it signs nobody in again
+    assert check_pin(directory, who, "1111", NOW) is PinCheck.WRONG  # a wrong guess does not use it up
+    assert check_pin(directory, who, "9999", NOW) is PinCheck.TEMPORARY
+    assert check_pin(directory, who, "9999", NOW) is PinCheck.WRONG  # used: it signs nobody in again
 
 
 def test_a_temporary_pin_is_used_once_by_requests_that_race(
@@ -111,8 +112,23 @@ def test_a_temporary_pin_is_used_once_by_requests_that_race(
     _, directory = accounts
     who = directory.identify(participant_number="1000000003")
     with ThreadPoolExecutor(8) as pool:
-        checks = list(pool.map(lambda _: directory.verify_pin(who, "9999", NOW), range(8)))
+        checks = list(pool.map(lambda _: check_pin(directory, who, "9999", NOW), range(8)))
     assert checks.count(PinCheck.TEMPORARY) == 1 and checks.count(PinCheck.WRONG) == 7
+
+
+def test_a_temporary_pin_replaced_after_the_sign_in_read_it_signs_nobody_in(
+    accounts: tuple[SqlPinManager, SqlAccountDirectory],
+) -> None:
+    """The check uses what the sign-in read, once; a temporary PIN is used up only if it is still the PIN
+    on file, so one replaced in between (by the participant, mid-turn) is not taken as a sign-in."""
+    manager, directory = accounts
+    who = directory.identify(participant_number="1000000003")
+    assert who is not None
+    read = directory.pin_on_file(who, None)
+    manager.hold_new_pin(who, "4826", NOW)
+    assert manager.confirm_new_pin(who, "4826", NOW)
+    assert directory.verify_pin(read, "9999", NOW) is PinCheck.WRONG
+    assert check_pin(directory, who, "4826", NOW) is PinCheck.OK
 
 
 def test_a_temporary_pin_expires(seeded_database: str) -> None:
@@ -124,9 +140,9 @@ def test_a_temporary_pin_expires(seeded_database: str) -> None:
         issued = session.get(Participant, who)
         assert issued is not None
         issued.pin_changed_at = NOW - dt.timedelta(days=30, minutes=1)
-    assert short.verify_pin(who, "9999", NOW) is PinCheck.WRONG
+    assert check_pin(short, who, "9999", NOW) is PinCheck.WRONG
     longer = SqlAccountDirectory(engine, pins, ssns, temporary_pin_days=31)
-    assert longer.verify_pin(who, "9999", NOW) is PinCheck.TEMPORARY
+    assert check_pin(longer, who, "9999", NOW) is PinCheck.TEMPORARY
     engine.dispose()
 
 
@@ -136,7 +152,7 @@ def test_pin_facts_change_with_the_pin_and_know_the_phone_on_file(
     manager, directory = accounts
     who = directory.identify(participant_number="1000000002")
     assert who is not None
-    before = directory.pin_facts(who, "+15555550123")
+    before = directory.pin_on_file(who, "+15555550123").facts
     assert not before.phone_on_file
     engine = make_engine(seeded_database)
     with make_session_factory(engine).begin() as session:
@@ -144,12 +160,12 @@ def test_pin_facts_change_with_the_pin_and_know_the_phone_on_file(
         assert row is not None
         row.phone = "+1 (555) 555-0123"
     engine.dispose()
-    assert directory.pin_facts(who, "+15555550123").phone_on_file
-    assert not directory.pin_facts(who, "+15555550199").phone_on_file
-    assert not directory.pin_facts(who, None).phone_on_file
+    assert directory.pin_on_file(who, "+15555550123").facts.phone_on_file
+    assert not directory.pin_on_file(who, "+15555550199").facts.phone_on_file
+    assert not directory.pin_on_file(who, None).facts.phone_on_file
     manager.hold_new_pin(who, "4826", NOW)
     assert manager.confirm_new_pin(who, "4826", NOW)
-    after = directory.pin_facts(who, "+15555550123")
+    after = directory.pin_on_file(who, "+15555550123").facts
     assert after.version != before.version and "4826" not in after.version
-    nobody = directory.pin_facts(None, "+15555550123")
-    assert nobody == directory.pin_facts(None, None) and not nobody.phone_on_file
+    nobody = directory.pin_on_file(None, "+15555550123").facts
+    assert nobody == directory.pin_on_file(None, None).facts and not nobody.phone_on_file

@@ -21,7 +21,7 @@ from ivr.adapters.sql.database import in_autocommit
 from ivr.adapters.sql.models import Case, CourtEvent, CourtEventText, Participant
 from ivr.adapters.sql.models import Payment as PaymentRow
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
-from ivr.core.records import CaseInfo, CourtDate, Payment, PaymentSummary, PinCheck, PinFacts, Role
+from ivr.core.records import CaseInfo, CourtDate, Payment, PaymentSummary, PinCheck, PinFacts, PinOnFile, Role
 from ivr.core.values import Money
 
 T = TypeVar("T")
@@ -36,15 +36,14 @@ _PARTY_TO = or_(_CASES.payer_id == bindparam("participant"), _CASES.receiver_id 
 
 _BY_NUMBER = select(_PARTICIPANTS.id).where(_PARTICIPANTS.participant_number == bindparam("number"))
 _BY_SSN = select(_PARTICIPANTS.id).where(_PARTICIPANTS.ssn_digest == bindparam("digest"))
-_PIN = select(
+# A participant's PIN, read once for a sign-in: what the throttle keys on and what the check needs.
+_PIN_ON_FILE = select(
     _PARTICIPANTS.pin_hash,
+    _PARTICIPANTS.phone,
     _PARTICIPANTS.pin_is_temporary,
     _PARTICIPANTS.pin_changed_at,
     _PARTICIPANTS.temporary_pin_used_at,
 ).where(_PARTICIPANTS.id == bindparam("participant"))
-_PIN_FACTS = select(_PARTICIPANTS.pin_hash, _PARTICIPANTS.phone).where(
-    _PARTICIPANTS.id == bindparam("participant")
-)
 # A temporary PIN signs in once: only the request that marks it used may sign in with it.
 _USE_TEMPORARY = (
     update(Participant)
@@ -126,26 +125,28 @@ class SqlAccountDirectory:
             return None
         return self._run(lambda connection: connection.scalar(query, parameters))
 
-    def pin_facts(self, participant: int | None, calling_number: str | None) -> PinFacts:
+    def pin_on_file(self, participant: int | None, calling_number: str | None) -> PinOnFile:
         wanted = {"participant": NOBODY if participant is None else participant}
-        row = self._run(lambda connection: connection.execute(_PIN_FACTS, wanted).first())
-        stored = row.pin_hash if row is not None else None
-        version = hashlib.sha256((stored or "").encode()).hexdigest()[:16]
-        phone = _digits(row.phone if row is not None else None)
-        return PinFacts(version, len(phone) >= MIN_PHONE_DIGITS and phone == _digits(calling_number))
+        row = self._run(lambda connection: connection.execute(_PIN_ON_FILE, wanted).first())
+        if row is None:
+            return PinOnFile(participant, _facts(None, None, calling_number), None, False, None, None)
+        return PinOnFile(
+            participant,
+            _facts(row.pin_hash, row.phone, calling_number),
+            row.pin_hash,
+            bool(row.pin_is_temporary),
+            row.pin_changed_at,
+            row.temporary_pin_used_at,
+        )
 
-    def verify_pin(self, participant: int | None, pin: str, now: dt.datetime) -> PinCheck:
-        wanted = {"participant": NOBODY if participant is None else participant}
-        row = self._run(lambda connection: connection.execute(_PIN, wanted).first())
-        stored = row.pin_hash if row is not None else None
-        if not self._pins.verify(stored, pin) or row is None or stored is None:
+    def verify_pin(self, on_file: PinOnFile | None, pin: str, now: dt.datetime) -> PinCheck:
+        stored = on_file.stored if on_file is not None else None
+        if not self._pins.verify(stored, pin) or on_file is None or stored is None:
             return PinCheck.WRONG
-        if row.pin_is_temporary:
-            return self._use_temporary(
-                participant, stored, row.pin_changed_at, row.temporary_pin_used_at, now
-            )
+        if on_file.temporary:
+            return self._use_temporary(on_file.participant, stored, on_file.issued, on_file.used, now)
         if self._pins.needs_rehash(stored):
-            self._rehash(participant, stored, pin)
+            self._rehash(on_file.participant, stored, pin)
         return PinCheck.OK
 
     def _use_temporary(
@@ -208,6 +209,14 @@ class SqlAccountDirectory:
             lambda connection: connection.execute(_CASE_INFO, {"participant": participant}).all()
         )
         return tuple(CaseInfo(*row) for row in rows)
+
+
+def _facts(stored: str | None, phone: str | None, calling_number: str | None) -> PinFacts:
+    """The throttle's key: a digest of the PIN's hash (never the hash), and whether the call comes from the
+    phone on file."""
+    version = hashlib.sha256((stored or "").encode()).hexdigest()[:16]
+    digits = _digits(phone)
+    return PinFacts(version, len(digits) >= MIN_PHONE_DIGITS and digits == _digits(calling_number))
 
 
 def _digits(number: str | None) -> str:

@@ -60,17 +60,18 @@ def identify_caller(ports: HandlerPorts, request: HandlerRequest) -> HandlerFini
 def authenticate(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
     require_account_channel(ports, request)
     claimed = request.claimed
-    facts = ports.accounts.pin_facts(claimed, request.caller)
+    # One read: the PIN the throttle counts this attempt against is the PIN it is checked against.
+    on_file = ports.accounts.pin_on_file(claimed, request.caller)
     attempt = SignInAttempt(
         participant=claimed,
-        pin_version=facts.version,
-        owner_line=facts.phone_on_file and request.caller_verified,
+        pin_version=on_file.facts.version,
+        owner_line=on_file.facts.phone_on_file and request.caller_verified,
         number=request.caller,
     )
     admission = ports.throttle.admit(attempt)
     # Refused or not, a PIN is verified: against the decoy when refused, so the time tells nothing.
     check = ports.accounts.verify_pin(
-        claimed if admission.admitted else None, request.digits or "", request.now
+        on_file if admission.admitted else None, request.digits or "", request.now
     )
     if admission.admitted and check is not PinCheck.WRONG and claimed is not None:
         ports.throttle.succeeded(attempt)
