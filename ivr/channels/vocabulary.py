@@ -32,8 +32,14 @@ class Vocabulary:
 
     def plural(self, count: int) -> str:
         """The CLDR plural category of ``count`` in this language ("one", "few", "other" ...)."""
-        found = babel_locale(self.locale)
-        return "other" if found is None else str(found.plural_form(count))
+        return _plural(self.locale, count)
+
+
+@lru_cache(maxsize=4096)
+def _plural(locale: str, count: int) -> str:
+    """Babel evaluates the locale's CLDR rule in Python on every call; the counts said recur (cents)."""
+    found = babel_locale(locale)
+    return "other" if found is None else str(found.plural_form(count))
 
 
 @lru_cache(maxsize=64)

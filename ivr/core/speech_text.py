@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -19,9 +20,25 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", bare).strip()
 
 
+# The flow's own phrases are folded once each, not on every answer that is compared with them (a spoken
+# answer was compared with a few dozen). Only the flow's phrases: what callers say is folded as it comes.
+FOLDED_PHRASES_KEPT = 4096
+
+
+@lru_cache(maxsize=FOLDED_PHRASES_KEPT)
+def fold_phrase(phrase: str) -> str:
+    """``fold`` for a phrase of the flow (a command's or option's words), kept once folded."""
+    return fold(phrase)
+
+
+@lru_cache(maxsize=FOLDED_PHRASES_KEPT)
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    return tuple(fold(phrase).split())
+
+
 def find_phrase(utterance_words: list[str], phrase: str) -> int | None:
-    """The word position where ``phrase`` starts inside the utterance, or None."""
-    words = fold(phrase).split()
+    """The word position where the flow's ``phrase`` starts inside the utterance, or None."""
+    words = list(_phrase_words(phrase))
     if not words:
         return None
     width = len(words)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ivr.core.errors import IvrError
-from ivr.core.speech_text import find_phrase, fold
+from ivr.core.speech_text import find_phrase, fold, fold_phrase
 from ivr.core.values import Value, Values
 from ivr.engine import sign_in
 from ivr.engine.actions import Action, Gather, Hangup, RunHandler, Say, Transfer
@@ -181,21 +181,22 @@ def _languages_from(flow: Flow, language: str) -> tuple[str, ...]:
 def _command(flow: Flow, node: GatheringNode, language: str, event: Event) -> tuple[str, str | None] | None:
     """The universal command this answer asks for, if any, in any language of the flow, with the language
     its words were heard in (None for a key)."""
+    folded = fold(event.text) if isinstance(event, SpeechHeard) else ""
     for lang in _languages_from(flow, language):
         for name, command in flow.commands.items():
             if name in node.without_commands or (name in LEAVING_COMMANDS and _secret(node)):
                 continue
-            if _is_command(command, lang, event):
+            if _is_command(command, lang, event, folded):
                 return name, lang if isinstance(event, SpeechHeard) else None
     return None
 
 
-def _is_command(command: Command, language: str, event: Event) -> bool:
+def _is_command(command: Command, language: str, event: Event, folded: str) -> bool:
+    """Whether ``event`` asks for ``command``; ``folded`` is the speech heard, folded (ivr.core.speech_text)."""
     if isinstance(event, DigitsEntered):  # "#" may be a command's key at a menu; elsewhere it ends entry
         return command.key is not None and command.key in {event.digits, event.digits.rstrip("#")}
     if isinstance(event, SpeechHeard):
-        folded = fold(event.text)
-        return any(fold(phrase) == folded for phrase in command.words.get(language, ()))
+        return any(fold_phrase(phrase) == folded for phrase in command.words.get(language, ()))
     return False
 
 
@@ -375,7 +376,7 @@ class _Walk:
             for name in spec.names:
                 # the name, and at most two words more ("spanish please", "inglés, por favor"): in a
                 # sentence ("no hablo inglés, hablo español") a language's name names no choice
-                if len(words) <= len(fold(name).split()) + 2 and find_phrase(words, name) is not None:
+                if len(words) <= len(fold_phrase(name).split()) + 2 and find_phrase(words, name) is not None:
                     return code
         return None
 
@@ -424,7 +425,7 @@ class _Walk:
         for lang in languages:  # the whole answer: "one" or "segundo" inside a sentence names nothing
             spoken = self.flow.spoken_keys.get(lang, {})
             for option in options:
-                if any(fold(phrase) == said for phrase in spoken.get(option.key or "", ())):
+                if any(fold_phrase(phrase) == said for phrase in spoken.get(option.key or "", ())):
                     return option, lang
         return None
 
