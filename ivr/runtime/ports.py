@@ -36,8 +36,9 @@ class AccountDirectory(Protocol):
 
     def verify_pin(self, on_file: PinOnFile | None, pin: str, now: dt.datetime) -> PinCheck:
         """Check a PIN against what ``pin_on_file`` read; a temporary PIN is used up by a right check (unless
-        it was used or changed since) and expires. Runs a full verification even for ``None`` (against a
-        decoy), so that timing reveals nothing."""
+        it was used or changed since) and expires. A permanent PIN changed after the read is checked as it
+        was read: the window is this turn's throttle round trip and the verification, about a millisecond.
+        Runs a full verification even for ``None`` (against a decoy), so that timing reveals nothing."""
 
     def payment_summary(
         self, participant: int, latest: int, role: Role | None = None, skip: int = 0

@@ -4,7 +4,7 @@ court dates."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import pytest
@@ -25,7 +25,7 @@ from ivr.adapters.sql.secrets import (
 )
 from ivr.core.records import PinCheck, Role
 from ivr.core.values import Money
-from ivr.engine import CallStarted, step
+from ivr.engine import CallStarted, HandlerFinished, step
 from ivr.engine.sign_in import Claimed
 from ivr.flow import Flow
 from ivr.runtime.handlers import HandlerPorts, HandlerRequest, account_handlers
@@ -183,11 +183,8 @@ def test_a_rehash_never_overwrites_a_pin_changed_since_it_was_read(
     assert check_pin(directory, payer, "1357", NOW) is PinCheck.OK
 
 
-def test_a_sign_in_reads_the_participant_once(ports: HandlerPorts, flow: Flow) -> None:
-    """The PIN turn reads the participant's PIN once: the throttle's key and the check come from one row
-    (two reads cost a round trip a sign-in, and could see two different PINs)."""
-    who = ports.accounts.identify(participant_number="1000000002")
-    state = replace(step(flow, None, CallStarted("CA1")).state, sign_in=Claimed(who))
+def sent_while(work: Callable[[], object]) -> list[str]:
+    """The SQL statements any engine sends while ``work`` runs."""
     sent: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
@@ -195,19 +192,55 @@ def test_a_sign_in_reads_the_participant_once(ports: HandlerPorts, flow: Flow) -
 
     event.listen(Engine, "before_cursor_execute", count)
     try:
-        finished = account_handlers(ports)["authenticate"](
-            HandlerRequest(state, "1357", "voice", "+15555550123", NOW)
-        )
+        work()
     finally:
         event.remove(Engine, "before_cursor_execute", count)
-    assert finished.outcome == "ok"
+    return sent
+
+
+@pytest.mark.parametrize(
+    ("participant", "pin", "wrong_before", "outcome", "recorded"),
+    [
+        ("1000000002", "1357", 0, "ok", "sign_in"),
+        ("1000000002", "0000", 0, "failed", "sign_in_failed"),
+        (None, "1357", 0, "failed", "sign_in_failed"),  # an ID that names no one
+        ("1000000002", "1357", 3, "failed_too_often", "sign_in_blocked"),  # the line must wait now
+    ],
+)
+def test_a_sign_in_reads_the_participant_once(
+    ports: HandlerPorts,
+    flow: Flow,
+    engine: Engine,
+    participant: str | None,
+    pin: str,
+    wrong_before: int,
+    outcome: str,
+    recorded: str,
+) -> None:
+    """Every PIN turn reads the participant's PIN once, the right, the wrong, the unknown and the refused
+    alike (so their cost tells nothing): the throttle's key and the check come from one row (two reads
+    cost a round trip a sign-in, and could see two different PINs). Then the audit row, nothing else."""
+    who = None if participant is None else ports.accounts.identify(participant_number=participant)
+    start = step(flow, None, CallStarted("CA1")).state
+
+    def authenticate(digits: str, failed: int) -> HandlerFinished:
+        state = replace(start, sign_in=Claimed(who), failed_sign_ins=failed)
+        request = HandlerRequest(state, digits, "voice", "+15555550123", NOW)
+        return account_handlers(ports)["authenticate"](request)
+
+    for failed in range(wrong_before):  # from the same line: after three, it waits a minute
+        assert authenticate("0000", failed).outcome in ("failed", "failed_too_often")
+    finished: list[HandlerFinished] = []
+    sent = sent_while(lambda: finished.append(authenticate(pin, wrong_before)))
+    assert finished[0].outcome == outcome
     reads = [
         statement for statement in sent if statement.startswith("SELECT") and "participants" in statement
     ]
     assert len(reads) == 1, sent
-    assert [statement.split()[:3] for statement in sent if statement.startswith("INSERT")] == [
-        ["INSERT", "INTO", "audit_events"]
-    ]
+    assert len(sent) == 2 and sent[1].startswith("INSERT INTO audit_events"), sent
+    with engine.connect() as connection:
+        last = connection.scalar(text("SELECT event FROM audit_events ORDER BY id DESC LIMIT 1"))
+    assert last == recorded
 
 
 def test_no_ssn_or_pin_is_stored_in_clear(engine: Engine) -> None:

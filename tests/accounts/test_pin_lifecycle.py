@@ -116,19 +116,28 @@ def test_a_temporary_pin_is_used_once_by_requests_that_race(
     assert checks.count(PinCheck.TEMPORARY) == 1 and checks.count(PinCheck.WRONG) == 7
 
 
-def test_a_temporary_pin_replaced_after_the_sign_in_read_it_signs_nobody_in(
-    accounts: tuple[SqlPinManager, SqlAccountDirectory],
+def test_a_temporary_pin_reissued_after_the_sign_in_read_it_signs_nobody_in(
+    accounts: tuple[SqlPinManager, SqlAccountDirectory], seeded_database: str
 ) -> None:
-    """The check uses what the sign-in read, once; a temporary PIN is used up only if it is still the PIN
-    on file, so one replaced in between (by the participant, mid-turn) is not taken as a sign-in."""
-    manager, directory = accounts
+    """The check uses what the sign-in read, once; a temporary PIN is used up only while it is still the
+    one on file, so a new temporary PIN issued in between (the old one was stolen) is not taken as used,
+    and the old one signs nobody in."""
+    _, directory = accounts
     who = directory.identify(participant_number="1000000003")
     assert who is not None
     read = directory.pin_on_file(who, None)
-    manager.hold_new_pin(who, "4826", NOW)
-    assert manager.confirm_new_pin(who, "4826", NOW)
+    engine = make_engine(seeded_database)
+    with make_session_factory(engine).begin() as session:
+        row = session.get(Participant, who)
+        assert row is not None
+        row.pin_hash = PinHasher(PEPPER.encode()).hash("5555")
+        row.pin_is_temporary, row.pin_changed_at, row.temporary_pin_used_at = True, NOW, None
     assert directory.verify_pin(read, "9999", NOW) is PinCheck.WRONG
-    assert check_pin(directory, who, "4826", NOW) is PinCheck.OK
+    with make_session_factory(engine)() as session:
+        row = session.get(Participant, who)
+        assert row is not None and row.temporary_pin_used_at is None
+    engine.dispose()
+    assert check_pin(directory, who, "5555", NOW) is PinCheck.TEMPORARY
 
 
 def test_a_temporary_pin_expires(seeded_database: str) -> None:
