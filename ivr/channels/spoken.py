@@ -25,7 +25,7 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 from num2words import CONVERTER_CLASSES, num2words
 
-from ivr.channels.vocabulary import Vocabulary, babel_locale
+from ivr.channels.vocabulary import VALUES_KEPT, Vocabulary, babel_locale
 from ivr.core.values import DigitString, Money, PhoneNumber, Scalar
 from ivr.flow.advice import SpeechLibraries
 
@@ -100,15 +100,10 @@ def cardinal(number: int, vocabulary: Vocabulary) -> str:
     return _number_words(number, language, vocabulary.language)
 
 
-# The same numbers come back all day (every amount's cents, the amounts paid each month), and num2words
-# builds each one's words in Python each time: a payments read-out said twelve numbers in about 0.2 ms of
-# CPU (docs/performance.md). Kept per number and language (and dates per locale), at most this many
-# each: a few hundred kilobytes.
-NUMBER_WORDS_KEPT = 4096
-
-
-@lru_cache(maxsize=NUMBER_WORDS_KEPT)
+@lru_cache(maxsize=VALUES_KEPT)
 def _number_words(number: int, words_language: str, language: str) -> str:
+    """num2words builds a number's words in Python every time; the numbers said recur (every amount's
+    cents, the amounts paid each month), so they are kept (``VALUES_KEPT``)."""
     return grammar(language).number(str(num2words(number, lang=words_language)))
 
 
@@ -142,7 +137,7 @@ def date(day: dt.date, vocabulary: Vocabulary) -> str:
     return _long_date(day, vocabulary.locale)
 
 
-@lru_cache(maxsize=NUMBER_WORDS_KEPT)
+@lru_cache(maxsize=VALUES_KEPT)
 def _long_date(day: dt.date, locale: str) -> str:
     """Babel parses the locale's pattern on every call; the days said recur (the payments of a month)."""
     return str(format_date(day, format="long", locale=locale))

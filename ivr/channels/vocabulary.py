@@ -35,7 +35,13 @@ class Vocabulary:
         return _plural(self.locale, count)
 
 
-@lru_cache(maxsize=4096)
+# How many values the channels keep in words once made (plural categories here; number words and long
+# dates in ivr.channels.spoken), each: the same ones recur all day, and each costs Babel or num2words tens
+# of microseconds in Python (docs/performance.md). A few hundred kilobytes a process.
+VALUES_KEPT = 4096
+
+
+@lru_cache(maxsize=VALUES_KEPT)
 def _plural(locale: str, count: int) -> str:
     """Babel evaluates the locale's CLDR rule in Python on every call; the counts said recur (cents)."""
     found = babel_locale(locale)

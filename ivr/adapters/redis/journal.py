@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import redis
 
 from ivr.adapters.sql.wiring import agency_zone
-from ivr.core.journey import call_key, hangup_row, step_rows
+from ivr.core.journey import EventRow, call_key, hangup_row, step_rows
 from ivr.core.records import JourneyStep
 from ivr.flow.library import FlowLibrary
 
@@ -56,7 +56,7 @@ class RedisCallJournal:
         """One turn's rows as they are queued, for a write that pushes them with the turn's state."""
         goals, zone = self._goals_of(step.flow_version)
         rows = step_rows(step, call_key(self._secret, step.call_id), goals, zone)
-        return [json.dumps(row, separators=(",", ":")) for row in rows]
+        return [_queued(row) for row in rows]
 
     def step(self, step: JourneyStep) -> None:
         self._push(self.encoded(step))
@@ -64,7 +64,7 @@ class RedisCallJournal:
     def caller_left(self, call_id: str, language: str, node: str, at: dt.datetime) -> None:
         zone = agency_zone(self._flows.current)
         row = hangup_row(call_key(self._secret, call_id), language, node, at, zone)
-        self._push([json.dumps(row, separators=(",", ":"))])
+        self._push([_queued(row)])
 
     def _push(self, rows: list[str]) -> None:
         if not rows:
@@ -76,3 +76,8 @@ class RedisCallJournal:
             pipeline.execute()
         except redis.RedisError as exc:
             log.warning("funnel events were not recorded: %s", type(exc).__name__)
+
+
+def _queued(row: EventRow) -> str:
+    """A row as the list holds it: compact JSON."""
+    return json.dumps(row, separators=(",", ":"))
