@@ -167,6 +167,14 @@ def app(app_config: dict[str, str]) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def office_hours_app(app_config: dict[str, str]) -> Iterator[Flask]:
+    """The app at a time the office is open (a representative can be reached), closed after the test."""
+    application = create_app({**app_config, "IVR_FIXED_TIME": OPEN_TIME})
+    yield application
+    close_app(application)
+
+
+@pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A real Redis server that this test may freeze and thaw."""
     port = free_port()

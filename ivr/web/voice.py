@@ -101,8 +101,8 @@ def _outage_url(endpoint: str, retry: int, language: str | None) -> str:
     return twilio_url(f"{url_for(endpoint, retry=retry)}{carried}")
 
 
-# Shed only where the caller waits for an answer: the end of a transfer and the status callback carry
-# news that must not be lost, and cost little.
+# Shed only where the caller waits for an answer: the end of a transfer (a <Dial> or an <Enqueue> action:
+# ivr.twilio.dial.transfer_event) and the status callback carry news that must not be lost, and cost little.
 _SHEDDABLE = frozenset(
     {"voice.incoming", "voice.turn", "voice.resume", "voice.outage_offer", "voice.fallback"}
 )
@@ -115,7 +115,7 @@ def shed_when_overloaded() -> ResponseReturnValue | None:
     the call where it was (/voice/resume) or its start (/voice). Under overload, the caller hears this
     instead of silence and Twilio's error; the answer they gave is asked for again."""
     wait = queue_time.current()
-    if wait is None or request.endpoint not in _SHEDDABLE or "DialCallStatus" in request.form:
+    if wait is None or request.endpoint not in _SHEDDABLE or transfer_event(request.form) is not None:
         return None
     if wait.seconds <= TimeBudget(services().settings.turn_budget_seconds).shed_after:
         return None

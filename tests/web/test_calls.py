@@ -347,12 +347,8 @@ def test_no_pin_ssn_or_typed_digits_reach_redis_or_the_logs(
         assert secret not in logged, f"{secret} reached the logs"
 
 
-def test_zero_reaches_a_representative_during_office_hours(app_config: dict[str, str]) -> None:
-    from ivr.web.app import create_app
-    from tests.conftest import OPEN_TIME, close_app
-
-    app = create_app({**app_config, "IVR_FIXED_TIME": OPEN_TIME})
-    call = phone(app.test_client())
+def test_zero_reaches_a_representative_during_office_hours(office_hours_app: Flask) -> None:
+    call = phone(office_hours_app.test_client())
     call.dial()
     heard = call.press("0")
     assert text(heard) == (  # no language chosen yet: both
@@ -369,7 +365,6 @@ def test_zero_reaches_a_representative_during_office_hours(app_config: dict[str,
     assert unanswered.startswith("No representative could answer just now. To try again, press 1.")
     call.press("1")
     assert call.transfer_ends("completed") == [] and call.ended  # the representative hung up: goodbye
-    close_app(app)
 
 
 def test_zero_out_of_hours_says_when_and_asks_again(client: FlaskClient) -> None:
@@ -382,14 +377,11 @@ def test_zero_out_of_hours_says_when_and_asks_again(client: FlaskClient) -> None
 
 
 def test_a_retried_request_while_being_put_through_gets_the_transfer_again(
-    app_config: dict[str, str],
+    office_hours_app: Flask,
 ) -> None:
     """Twilio retries a webhook whose first attempt timed out (connection overrides: rc): the retry of
     the answer that put the call through must not end it in silence."""
-    from ivr.web.app import create_app
-    from tests.conftest import OPEN_TIME, close_app
-
-    app = create_app({**app_config, "IVR_FIXED_TIME": OPEN_TIME})
+    app = office_hours_app
     call = phone(app.test_client())
     call.dial()
     assert call.gather is not None
@@ -403,4 +395,3 @@ def test_a_retried_request_while_being_put_through_gets_the_transfer_again(
         '<Dial action="http://localhost/voice/turn?t=2" method="POST" timeout="30">+18005550100</Dial>'
         in (retried.get_data(as_text=True))
     )
-    close_app(app)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import redis
 import requests
+from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
@@ -96,6 +97,22 @@ def test_a_short_wait_and_news_of_the_call_are_never_shed(
     queue.next_wait = 5.0
     call.hang_up()  # the status callback: the call's end is kept, however late
     assert call_state(redis_client, redis_prefix, call.call_sid) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "status"),
+    [("DialCallStatus", "busy"), ("QueueResult", "queue-full")],  # a <Dial>'s action, an <Enqueue>'s
+)
+def test_the_end_of_a_transfer_is_never_shed(office_hours_app: Flask, field: str, status: str) -> None:
+    """However long it waited, the news that a transfer ended is taken: shed, the caller would hear the
+    apology and be sent back into the transfer, its outcome lost."""
+    call, queue = queued_phone(office_hours_app.test_client())
+    call.dial()
+    call.press("0")
+    assert call.transfer is not None
+    queue.next_wait = 5.0
+    heard = text(call.transfer_ends(status, field))
+    assert heard.startswith("All of our representatives are busy right now. To try again, press 1.")
 
 
 @dataclass
