@@ -10,7 +10,7 @@ the voice channel (ivr.channels.voice): each utterance is one <Say> with its voi
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from xml.sax.saxutils import escape
 
 from twilio.twiml.voice_response import Gather as TwimlGather
@@ -193,3 +193,24 @@ def _transfer(response: VoiceResponse, transfer: Transfer, back_url: str | None)
         response.dial(transfer.number, timeout=transfer.ring_seconds, **returning)
     elif transfer.queue:
         response.enqueue(transfer.queue, **returning)
+
+
+def media_stream_answer(stream_url: str, parameters: Mapping[str, str]) -> str:
+    """A call connected to a bidirectional Media Stream at ``stream_url`` (wss only:
+    https://www.twilio.com/docs/voice/twiml/stream#attributes-url), its ``parameters`` coming back in the
+    stream's start message (https://www.twilio.com/docs/voice/twiml/stream#custom-parameters). <Connect>
+    holds the call until the stream closes (https://www.twilio.com/docs/voice/twiml/connect); then it
+    hangs up."""
+    response = VoiceResponse()
+    stream = response.connect().stream(url=stream_url)
+    for name, value in parameters.items():
+        stream.parameter(name=name, value=value)
+    response.hangup()
+    return str(response)
+
+
+def hang_up_answer() -> str:
+    """<Hangup> alone (https://www.twilio.com/docs/voice/twiml/hangup)."""
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)

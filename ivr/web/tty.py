@@ -19,14 +19,13 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from flask_sock import Sock  # type: ignore[import-untyped]  # flask-sock ships no type information
 from simple_websocket import ConnectionClosed  # type: ignore[import-untyped]  # nor does simple-websocket
-from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr.adapters.redis.stream_tickets import TICKET_PARAMETER
 from ivr.channels.stream_frames import InFrame, OutFrame
 from ivr.channels.tty_session import TtyCallSession
 from ivr.twilio.media_stream import MediaStreamSerializer
-from ivr.twilio.twiml import TWIML
+from ivr.twilio.twiml import TWIML, hang_up_answer, media_stream_answer
 from ivr.web.services import services
 from ivr.web.signature import public_base, require_twilio_signature, twilio_signed
 from ivr.web.voice import logged_call_id, twilio_caller
@@ -60,9 +59,7 @@ def hang_up(error: Exception) -> ResponseReturnValue:
     if isinstance(error, HTTPException):
         return error.get_response()
     log.exception("tty call failed", extra={"call_id": logged_call_id()})
-    response = VoiceResponse()
-    response.hangup()
-    return Response(str(response), mimetype=TWIML)
+    return Response(hang_up_answer(), mimetype=TWIML)
 
 
 @tty.post("/voice")
@@ -71,13 +68,8 @@ def incoming() -> Response:
     # From goes into the TwiML: XML cannot carry control characters, and twilio_caller keeps none.
     caller = twilio_caller("tty")
     ticket = services().stream_tickets.issue(caller)
-    response = VoiceResponse()
-    # <Connect><Stream>: a bidirectional stream; its <Parameter>s come back in the start message
-    # (https://www.twilio.com/docs/voice/twiml/stream#custom-parameters).
-    stream = response.connect().stream(url=stream_url())
-    stream.parameter(name=TICKET_PARAMETER, value=ticket)
-    response.hangup()  # the stream closes when the call's last turn has played
-    return Response(str(response), mimetype=TWIML)
+    # the stream closes when the call's last turn has played; the ticket comes back in its start message
+    return Response(media_stream_answer(stream_url(), {TICKET_PARAMETER: ticket}), mimetype=TWIML)
 
 
 @tty.before_request
