@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 import wave
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import Final
 
@@ -92,14 +93,19 @@ def write_wav(
 ) -> None:
     """Write mono audio as 16-bit PCM, or as 8-bit G.711 mu-law when `mulaw`."""
     pcm = np.clip(np.asarray(samples), -32768, 32767).astype("<i2")
-    if mulaw:
-        Path(path).write_bytes(mulaw_wav(ulaw_encode(pcm), sample_rate))
-        return
-    with wave.open(str(path), "wb") as out:
+    content = mulaw_wav(ulaw_encode(pcm), sample_rate) if mulaw else pcm_wav(pcm.tobytes(), sample_rate)
+    Path(path).write_bytes(content)
+
+
+def pcm_wav(pcm: bytes, rate: int = TELEPHONE_RATE) -> bytes:
+    """Mono 16-bit little-endian PCM samples in a WAV container."""
+    buffer = BytesIO()
+    with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(pcm.tobytes())
+        out.setframerate(rate)
+        out.writeframes(pcm)
+    return buffer.getvalue()
 
 
 def read_wav(path: str | Path) -> tuple[npt.NDArray[np.int16], int]:

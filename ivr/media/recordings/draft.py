@@ -10,11 +10,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import wave
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
 
 from ivr.core.errors import IvrError
@@ -23,6 +21,7 @@ from ivr.media.recordings.manifest import Manifest, ManifestError, write_atomica
 from ivr.media.recordings.segment import UnreadableAudio, decode, to_telephone
 from ivr.media.recordings.sources import AUDIO_SUFFIXES, DRAFT_MARK, find_recordings
 from ivr.media.recordings.texts import has_values, text_hash
+from ivr.media.wav import pcm_wav
 
 ESPEAK_VOICES = {"en": "en-us", "es": "es-419"}  # otherwise the language code itself
 WORDS_PER_MINUTE = 150  # a little slower than espeak-ng's 175: callers are on the telephone
@@ -121,13 +120,7 @@ def speak(program: str, voice: str, text: str) -> bytes:
             raise DraftError(f"espeak-ng failed with voice '{voice}': {detail}") from None
         except (OSError, subprocess.SubprocessError, UnreadableAudio) as exc:
             raise DraftError(f"espeak-ng failed with voice '{voice}': {exc}") from None
-    buffer = BytesIO()
-    with wave.open(buffer, "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(segment.frame_rate)
-        handle.writeframes(segment.raw_data)
-    return buffer.getvalue()
+    return pcm_wav(segment.raw_data, segment.frame_rate)
 
 
 def _remove_other_drafts(target: Path) -> None:
