@@ -8,7 +8,8 @@ the keyword alone counts ("Twilio support for opt-out keywords",
 https://help.twilio.com/articles/223134027; Advanced Opt-Out,
 https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out). A reply of ours to an opted-out number
 is never delivered (error 21610), and a reply to HELP would be a second answer. So the service answers
-none of them: it records an opt-out, forgets the session, and lets Twilio speak. The agency adds the
+neither: it records an opt-out, forgets the session, and lets Twilio speak. An opt-in, which Twilio
+confirms, is recorded and starts the menu afresh: its first page is the reply. The agency adds the
 Spanish keywords below to its Messaging Service's Advanced Opt-Out, with the texts of the prompts
 ``sms_help``, ``sms_stopped`` and ``sms_started`` (docs/deploy.md); ``ivr validate`` refuses a menu that
 takes any of these words as an answer (ivr.flow.checks).
@@ -239,14 +240,15 @@ class TextMessageStore(Protocol):
 
 @dataclass
 class SmsLine:
-    """One SMS number's conversation with the service: Twilio's keywords left to Twilio, the flow's
-    replies in pages, "MORE" for the next page. ``session_for`` gives the text session of a number."""
+    """One SMS number's conversation with the service: the opt-out and help keywords left to Twilio, the
+    flow's replies in pages, "MORE" for the next page. ``session_for`` gives the text session of a number."""
 
     store: TextMessageStore
     session_for: Callable[[str], TextSession]
 
     def answer(self, number: str, body: str) -> list[str]:
-        """The messages to send back for one incoming message (often one, none for a keyword)."""
+        """The messages to send back for one incoming message (often one; none for an opt-out or help
+        keyword)."""
         session = self.session_for(number)
         kind = keyword(body)
         if kind is Keyword.OPT_OUT:
