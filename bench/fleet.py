@@ -230,9 +230,9 @@ class Fleet:
         for port in self.ports.sentinels:
             with contextlib.suppress(redis.RedisError):
                 probe = redis.Redis(host=HOST, port=port, socket_timeout=1)
-                address = probe.execute_command("SENTINEL", "get-master-addr-by-name", MASTER)
+                address = probe.sentinel_get_master_addr_by_name(MASTER)
                 probe.close()
-                if address:
+                if isinstance(address, tuple):
                     return int(address[1])
         raise RuntimeError("no Sentinel names a master")
 
@@ -240,10 +240,11 @@ class Fleet:
         master = self.master_port()
         return next(port for port in self.ports.redis if port != master)
 
-    def sentinel_command(self, *args: str) -> Any:
+    def failover(self) -> None:
+        """SENTINEL FAILOVER, asked of the first Sentinel."""
         probe = redis.Redis(host=HOST, port=self.ports.sentinels[0], socket_timeout=2)
         try:
-            return probe.execute_command("SENTINEL", *args)
+            probe.sentinel_failover(MASTER)
         finally:
             probe.close()
 
@@ -687,7 +688,7 @@ def switchover(fleet: Fleet, form: Form, row: Row) -> None:
     old = fleet.master_port()
     with Traffic(fleet, row, form.callers):
         time.sleep(form.steady / 2)
-        fleet.sentinel_command("FAILOVER", MASTER)
+        fleet.failover()
         wait_until(lambda: fleet.master_port() != old, 30, "the switchover")
         fleet.wait_replicated()
         time.sleep(form.steady / 2)

@@ -664,8 +664,8 @@ class Phase:
 def seconds_of(timeline: list[tuple[float, float, bool, float]]) -> list[dict[str, float]]:
     """The answers of a phase, second by second (by when each was due)."""
     seconds: dict[int, list[tuple[float, bool, float]]] = {}
-    for due, latency, shed, server in timeline:
-        seconds.setdefault(int(due), []).append((latency, shed, server))
+    for due, latency, was_shed, answering in timeline:
+        seconds.setdefault(int(due), []).append((latency, was_shed, answering))
     rows = []
     for second in sorted(seconds):
         answers = seconds[second]
@@ -1102,7 +1102,7 @@ def bench_environment(args: argparse.Namespace, workdir: Path, callers: int = 1)
 
 
 def machine_description(args: argparse.Namespace) -> dict[str, str]:
-    import gunicorn as gunicorn_package
+    import gunicorn as gunicorn_package  # type: ignore[import-untyped]  # gunicorn ships no type hints
     import psycopg
     import redis
 

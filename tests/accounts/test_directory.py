@@ -126,11 +126,13 @@ def test_a_court_event_in_a_new_language_needs_only_rows(
     payer = directory.identify(participant_number="1000000002") or 0
     with engine.begin() as connection:
         (case_id,) = connection.execute(text("SELECT id FROM cases WHERE case_number = '2026000202'")).one()
-        event = connection.execute(
+        inserted = connection.execute(
             insert(CourtEvent).values(
                 case_id=case_id, kind="hearing", starts_at=dt.datetime(2027, 3, 1, 18, 0, tzinfo=dt.UTC)
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert inserted is not None
+        event = inserted[0]
         (appointment,) = connection.execute(
             text("SELECT id FROM court_events WHERE case_id = :case AND id <> :event"),
             {"case": case_id, "event": event},
@@ -262,7 +264,7 @@ def test_no_ssn_or_pin_is_stored_in_clear(engine: Engine) -> None:
     with make_session_factory(engine)() as session:
         hashes = session.scalars(select(Participant.pin_hash).where(Participant.pin_hash.is_not(None))).all()
     assert len(hashes) == sum(1 for demo in DEMO_PARTICIPANTS if demo.pin) and all(
-        h.startswith(CURRENT_HASH) for h in hashes
+        h is not None and h.startswith(CURRENT_HASH) for h in hashes
     )
 
 

@@ -87,7 +87,9 @@ def test_temporary_pins_issued_before_they_expired_get_a_lifetime_from_the_upgra
         )
     upgrade(engine)
     with engine.connect() as connection:
-        rows = dict(connection.execute(text("SELECT id, pin_changed_at FROM participants")).all())
+        rows: dict[int, object] = dict(
+            connection.execute(text("SELECT id, pin_changed_at FROM participants")).all()
+        )
     engine.dispose()
     assert rows[1] is not None and rows[2] is None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from ivr.core.journey import call_key, hangup_row, step_rows
+from ivr.core.journey import EventRow, call_key, hangup_row, step_rows
 from ivr.core.records import JourneyStep
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -28,7 +28,7 @@ def _step(**changes: object) -> JourneyStep:
     return JourneyStep(**fields)  # type: ignore[arg-type]
 
 
-def _kinds(rows: list[dict[str, object]]) -> list[tuple[object, object]]:
+def _kinds(rows: list[EventRow]) -> list[tuple[str, str]]:
     return [(row["n"], row["k"]) for row in rows]
 
 

@@ -16,7 +16,7 @@ from ivr.media.g711 import mulaw_decode, mulaw_encode
 from ivr.media.recordings import segment
 from ivr.media.recordings.build import build_prompts
 from ivr.media.recordings.lookup import PromptAudio
-from ivr.media.recordings.manifest import Manifest
+from ivr.media.recordings.manifest import Entry, Manifest
 from ivr.media.recordings.process import BuildSettings, speech_level_dbfs
 from ivr.media.recordings.segment import AudioSegment
 from ivr.media.recordings.sources import build_dir, prompts_dir
@@ -32,9 +32,9 @@ def _build(flow_dir: Path, settings: BuildSettings | None = None) -> tuple[Flow,
     return flow, Manifest.load(build_dir(flow_dir))
 
 
-def _audio(flow_dir: Path, file: str | None) -> AudioSegment:
-    assert file is not None
-    info = parse_wav((build_dir(flow_dir) / file).read_bytes())
+def _audio(flow_dir: Path, entry: Entry | None) -> AudioSegment:
+    assert entry is not None and entry.file is not None
+    info = parse_wav((build_dir(flow_dir) / entry.file).read_bytes())
     return AudioSegment(data=mulaw_decode(info.data), sample_width=2, frame_rate=info.rate, channels=1)
 
 
@@ -56,7 +56,7 @@ def test_quiet_and_loud_recordings_end_at_one_loudness(flow_dir: Path) -> None:
     write_tone(flow_dir / "prompts/en/welcome.wav", 1.0, amplitude=0.02)
     write_tone(flow_dir / "prompts/en/goodbye.wav", 1.0, amplitude=0.7)
     _, manifest = _build(flow_dir)
-    levels = [speech_level_dbfs(_audio(flow_dir, manifest.get("en", p).file)) for p in ("welcome", "goodbye")]
+    levels = [speech_level_dbfs(_audio(flow_dir, manifest.get("en", p))) for p in ("welcome", "goodbye")]
     assert all(abs(level - BuildSettings().loudness_dbfs) < 1.0 for level in levels), levels
 
 
@@ -133,7 +133,7 @@ def test_rebuilding_after_editing_one_recording_converts_only_that_one(
     assert second.get("en", "welcome") == first.get("en", "welcome")
     assert second.get("es", "welcome") == first.get("es", "welcome")
     old, new = first.get("en", "goodbye"), second.get("en", "goodbye")
-    assert old is not None and new is not None and old.file != new.file
+    assert old is not None and new is not None and old.file is not None and old.file != new.file
     assert (build_dir(flow_dir) / old.file).exists()  # a running service may still play it
 
     converted.clear()
@@ -152,7 +152,9 @@ def test_rebuilding_after_editing_one_recording_converts_only_that_one(
 def test_a_deleted_built_file_is_rebuilt(flow_dir: Path) -> None:
     write_tone(flow_dir / "prompts/en/welcome.wav", 1.0)
     flow, manifest = _build(flow_dir)
-    file = manifest.get("en", "welcome").file
+    entry = manifest.get("en", "welcome")
+    assert entry is not None and entry.file is not None
+    file = entry.file
     (build_dir(flow_dir) / file).unlink()
     report = build_prompts(flow, prompts_dir(flow_dir), build_dir(flow_dir))
     assert report.built == ["en/welcome"] and (build_dir(flow_dir) / file).exists()
@@ -190,8 +192,9 @@ def test_a_recording_beats_a_draft_and_a_draft_is_marked(flow_dir: Path) -> None
     result = run_prompts(flow_dir, "build")
     assert "en/goodbye.draft.wav: a draft, superseded by goodbye.wav; passed over" in result.output
     manifest = Manifest.load(build_dir(flow_dir))
-    assert manifest.get("en", "welcome").draft
-    assert not manifest.get("en", "goodbye").draft
+    welcome, goodbye = manifest.get("en", "welcome"), manifest.get("en", "goodbye")
+    assert welcome is not None and welcome.draft
+    assert goodbye is not None and not goodbye.draft
 
 
 def test_wav_builds_without_ffmpeg(flow_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -204,7 +207,7 @@ def test_wav_builds_without_ffmpeg(flow_dir: Path, monkeypatch: pytest.MonkeyPat
     assert manifest.settings["resampler"] == "pydub"
     for prompt_id in ("welcome", "goodbye"):
         entry = manifest.get("en", prompt_id)
-        assert entry is not None and entry.playable, entry
+        assert entry is not None and entry.playable and entry.file is not None, entry
         assert wav_format((build_dir(flow_dir) / entry.file).read_bytes()) == (7, 1, 8000, 8)
     mp3 = manifest.get("en", "ask_pin")
     assert mp3 is not None and mp3.error == (

@@ -9,7 +9,7 @@ import pytest
 
 from ivr.channels.text import TextRenderer, TextReply, text_event, written
 from ivr.channels.vocabulary import Vocabulary, vocabulary
-from ivr.core.values import DigitString, Money, PhoneNumber
+from ivr.core.values import DigitString, Money, PhoneNumber, Values
 from ivr.engine import (
     CallEnded,
     CallStarted,
@@ -92,7 +92,10 @@ def test_spanish_in_tty_style_and_plain_style(flow: Flow) -> None:
 
 def test_payments_in_figures_and_the_end_of_the_call(flow: Flow) -> None:
     state = replace(step(flow, None, CallStarted("T1")).state, node="payments", sign_in=SignedIn(2))
-    values = {"balance": Money(123456), "payments": ({"amount": Money(40000), "date": dt.date(2026, 11, 2)},)}
+    values: Values = {
+        "balance": Money(123456),
+        "payments": ({"amount": Money(40000), "date": dt.date(2026, 11, 2)},),
+    }
     reply = TextRenderer(flow).render(step(flow, state, HandlerFinished("payer", values=values)))
     text = " ".join(reply.lines)
     assert "YOUR CURRENT BALANCE DUE IS $1,234.56." in text and "$400.00, PAID ON NOV 2 2026." in text

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from xml.etree import ElementTree as ET
 
-from ivr.core.values import Money
+from ivr.core.values import Money, Values
 from ivr.engine import (
     CallStarted,
     DigitsEntered,
@@ -66,7 +66,7 @@ def test_a_secret_input_takes_keys_only_and_ends_on_pound(flow: Flow) -> None:
 def test_payments_are_spoken_in_words_then_the_menu(flow: Flow) -> None:
     first = step(flow, None, CallStarted("CA1", language="es"))
     state = replace(first.state, node="payments", sign_in=SignedIn(1))
-    values = {
+    values: Values = {
         "balance": Money(102475),
         "payments": ({"amount": Money(17525), "date": dt.date(2026, 11, 3)},),
     }

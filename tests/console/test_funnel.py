@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis
@@ -78,7 +78,7 @@ def test_the_funnel_counts_where_calls_went_and_how_they_ended(
 ) -> None:
     sids = _calls(webhook)
     client = redis.Redis.from_url(redis_url)
-    queued = [raw.decode() for raw in client.lrange(queue_key(redis_prefix), 0, -1)]
+    queued = [raw.decode() for raw in cast(list[bytes], client.lrange(queue_key(redis_prefix), 0, -1))]
     client.close()
     assert queued
     figures = viewer.get("/api/funnel?days=7").json

@@ -68,7 +68,7 @@ def test_publishing_a_valid_draft_writes_it_and_the_running_service_reloads_it(
     assert console(console_app).flows.current.version == done.json["version"] != before
     services.watcher.check()  # what the watcher's thread does every 2 s
     assert services.flows.current.version == done.json["version"]
-    assert services.flows.current.nodes["payments_received_none"].next == "payments_end"  # type: ignore[union-attr]
+    assert services.flows.current.nodes["payments_received_none"].next == "payments_end"
     services.watcher.stop()
     close_app(webhook)
     history = publisher.get("/api/publications").json["publications"]

@@ -145,7 +145,7 @@ def test_a_sign_in_without_the_forms_token_is_refused(console_app: Flask) -> Non
 
 def test_changes_need_the_sessions_csrf_token_and_this_origin(signed_in: Callable[[str], Operator]) -> None:
     operator = signed_in("publisher")
-    body = {"files": {}}
+    body: dict[str, dict[str, str]] = {"files": {}}
     assert operator.client.post("/api/validate", json=body).status_code == 403
     assert (
         operator.client.post("/api/validate", json=body, headers={"X-CSRF-Token": "forged"}).status_code

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.core.values import Money
+from ivr.core.values import Money, Value, Values
 from ivr.engine import (
     CallEnded,
     CallStarted,
@@ -405,7 +405,7 @@ def test_a_menu_heard_in_full_is_said_short_the_next_time_and_star_says_it_all(f
     )
     assert said(first) == ["signed_in", "main"] and first.state.heard == ("main_menu",)
     payments = step(flow, first.state, DigitsEntered("1"))
-    values = {"balance": Money(100), "payments": ()}
+    values: Values = {"balance": Money(100), "payments": ()}
     back = step(flow, payments.state, HandlerFinished("payer", values=values))
     assert said(back) == ["balance", "main_short"]
     assert said(step(flow, back.state, DigitsEntered("*"))) == ["main"]
@@ -476,7 +476,7 @@ def test_failed_sign_in_goes_back_to_the_id_question(flow: Flow) -> None:
 
 def test_payment_values_reach_the_prompts_one_line_per_payment(flow: Flow) -> None:
     state = at(flow, "payments", sign_in=SignedIn(2), heard=("main_menu",))
-    payments = (
+    payments: Value = (
         {"amount": Money(40000), "date": dt.date(2026, 11, 2)},
         {"amount": Money(40000), "date": dt.date(2026, 10, 3)},
     )

@@ -86,8 +86,8 @@ def test_a_pin_change_needs_a_pin_sign_in(flow: Flow) -> None:
     for sign_in in (Anonymous(), Claimed(7)):
         turn = step(flow, at(flow, "change_pin_new", sign_in), DigitsEntered("4826"))
         assert not any(isinstance(action, RunHandler) for action in turn.actions), sign_in
-    for sign_in in (SignedIn(7), SignedIn(7, must_change_pin=True)):
-        turn = step(flow, at(flow, "change_pin_new", sign_in), DigitsEntered("4826"))
+    for signed_in in (SignedIn(7), SignedIn(7, must_change_pin=True)):
+        turn = step(flow, at(flow, "change_pin_new", signed_in), DigitsEntered("4826"))
         assert turn.actions[-1] == RunHandler("check_new_pin", "4826")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 from flask.testing import FlaskClient
-from simple_websocket import Client, ConnectionClosed
+from simple_websocket import Client, ConnectionClosed  # type: ignore[import-untyped]  # simple-websocket ships no type information
 from twilio.request_validator import RequestValidator
 
 from ivr.runtime.handlers import HANDLER_RULES
@@ -111,7 +111,7 @@ def test_a_replayed_handshake_cannot_reset_a_signed_in_voice_call(
     assert "Main menu" in text(call.press(f"{PAYER_PIN}#"))
     before = call_state(redis_client, redis_prefix, call.call_sid)
     replayed = start_message(call_sid=call.call_sid)
-    replayed["start"]["customParameters"] = {"CallSid": call.call_sid, "From": "+15555550123"}  # type: ignore[index]
+    replayed["start"]["customParameters"] = {"CallSid": call.call_sid, "From": "+15555550123"}
     assert stream_is_refused(live, replayed)
     assert call_state(redis_client, redis_prefix, call.call_sid) == before
     assert "balance" in text(call.press("1"))  # the voice call goes on, signed in

@@ -131,8 +131,8 @@ def _read(audio: np.ndarray, waiting: Waiting) -> object:
 def test_a_lost_frame_costs_at_most_the_character_it_falls_in(peer: str | None) -> None:
     """Each 20 ms frame of "1000000002 GA" lost in turn (zeros, as a lost packet leaves it), at two offsets
     within the frames: the ID question gets the ID, or the ID less or with one character wrong."""
-    if peer == "minimodem" and minimodem_missing():
-        pytest.skip(minimodem_missing())
+    if peer == "minimodem" and (missing := minimodem_missing()):
+        pytest.skip(missing)
     text = f"{ID} GA"
     sent = encode(text) if peer is None else caller_audio(peer, text)
     audio = np.concatenate([np.zeros(800, np.int16), sent, np.zeros(6 * RATE, np.int16)])

@@ -456,7 +456,8 @@ def test_a_lost_frame_costs_at_most_the_character_it_falls_in(
     """One 20 ms frame of "1000000002 GA" lost on its way (tests/tty/test_line.py sweeps every frame)."""
     from tests.tty.peers import edit_distance
 
-    at_id.call.type(f"{ID} GA", after=0, **{how: [frame]})
+    # peer named, so that the ** can only fill the frames lost (`zeroed` or `missing`)
+    at_id.call.type(f"{ID} GA", after=0, peer=None, **{how: [frame]})
     at_id.call.until_typed()
     at_id.call.run(7)
     assert len(handlers.ids) == 1 and edit_distance(handlers.ids[0], ID) <= lost

@@ -4,6 +4,8 @@ Driven by hand here (time is samples of the caller's audio); whole calls are in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ivr.channels.stream_frames import ClearAudio, PlayAudio, PlayMark
@@ -14,7 +16,7 @@ RATE = 8000
 TEXT = "BY PHONE 24 HOURS, 7 DAYS. OFFICES OPEN MON-FRI, 8 AM TO 5 PM PACIFIC."
 
 
-def pieces(frames: list[object]) -> list[tuple[int, str]]:
+def pieces(frames: Sequence[object]) -> list[tuple[int, str]]:
     """(samples of audio, the mark after it) for each piece sent."""
     out, size = [], 0
     for frame in frames:

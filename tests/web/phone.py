@@ -14,7 +14,7 @@ def flask_transport(client: FlaskClient) -> Transport:
     def post(url: str, form: dict[str, str], headers: dict[str, str]) -> bytes:
         response = client.post(url, data=form, headers=headers)
         assert response.status_code in (200, 204), (response.status_code, response.data[:300])
-        return response.data
+        return response.get_data()
 
     return post
 

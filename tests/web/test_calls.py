@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import cast
 
 import pytest
 import redis
@@ -296,7 +297,7 @@ def test_no_pin_ssn_or_typed_digits_reach_redis_or_the_logs(
             elif (
                 redis_client.type(key) == b"zset"
             ):  # the flow versions published (ivr.adapters.redis.flow_store)
-                snapshots.append(key + b"=" + b",".join(redis_client.zrange(key, 0, -1)))
+                snapshots.append(key + b"=" + b",".join(cast(list[bytes], redis_client.zrange(key, 0, -1))))
             elif (
                 redis_client.type(key) == b"list"
             ):  # the funnel's queued rows (ivr.adapters.redis.journal), less their times

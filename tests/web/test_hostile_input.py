@@ -62,7 +62,7 @@ ENDED_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 KNOWN_FIELDS = ("CallSid", "Digits", "SpeechResult", "Confidence", "CallStatus", "From", "Body")
 
 # Any character an HTTP form can carry: everything but lone surrogates, which UTF-8 cannot encode.
-any_char = st.characters(exclude_categories=("Cs",))
+any_char = st.characters(exclude_categories=["Cs"])
 control_char = st.characters(categories=("Cc", "Cf", "Zl", "Zp", "Co", "Cn"))
 any_text = st.text(any_char, max_size=120)
 control_text = st.text(control_char, min_size=1, max_size=40)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ivr.web.app import create_app
-from tests.conftest import close_app, signed_post
+from tests.conftest import close_app
 from tests.web.phone import phone
 
 OPS_TOKEN = "test-ops-token-0123456789"
@@ -38,6 +38,7 @@ def test_forwarded_headers_count_only_from_the_configured_proxies(app_config: di
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ivr.example.org"}
     from twilio.request_validator import RequestValidator
 
+    # the plain helper (tests.conftest.signed_post) signs for http://localhost; this test signs the public URL
     signature = RequestValidator(app_config["TWILIO_AUTH_TOKEN"]).compute_signature(
         "https://ivr.example.org/voice", form
     )
@@ -54,4 +55,3 @@ def test_forwarded_headers_count_only_from_the_configured_proxies(app_config: di
     assert response.status_code == 200
     assert b"https://ivr.example.org/voice/turn?t=1" in response.data
     close_app(behind_proxy)
-    assert signed_post  # the plain helper signs for http://localhost; this test signs the public URL itself

@@ -134,7 +134,7 @@ def test_a_tampered_stored_version_is_not_used(
     version = a.extensions["ivr"].flows.current.version
     key = f"{redis_prefix}flow:{version}"
     bundle = redis_client.get(key)
-    assert bundle is not None
+    assert isinstance(bundle, bytes)
     redis_client.set(key, bundle.replace(b"Welcome to Customer Connect", b"Welcome to Somewhere Else"))
     b = fleet.server("b")
     store = b.extensions["ivr"].flows._shared

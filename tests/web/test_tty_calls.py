@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 from flask.testing import FlaskClient
-from simple_websocket import Client, ConnectionClosed
+from simple_websocket import Client, ConnectionClosed  # type: ignore[import-untyped]  # simple-websocket ships no type information
 from twilio.request_validator import RequestValidator
 
 from ivr.web.app import create_app

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
@@ -84,6 +84,13 @@ def test_a_handed_over_connection_never_pushes_its_taker_over(workers: int) -> N
                 assert not over_share(after_taken[taker], rest, workers - 1), (spread, giver, taker)
 
 
+def claimed(board: Board, taken: Collection[int]) -> int:
+    """A slot on a board that has one free."""
+    slot = board.claim(taken)
+    assert slot is not None
+    return slot
+
+
 @pytest.mark.parametrize(("workers", "connections"), [(2, 16), (2, 32), (3, 40), (4, 64)])
 def test_connections_that_landed_on_one_worker_are_handed_over_once(workers: int, connections: int) -> None:
     """The workers' own Shares on one board, every connection landed on the first worker. Round after
@@ -91,7 +98,7 @@ def test_connections_that_landed_on_one_worker_are_handed_over_once(workers: int
     next request (the next round), which opens a new connection that a worker accepting then takes. A
     worker reads the others once a turn of its loop: at each round's start, and after each accept."""
     board = Board(slots=workers)
-    shares = [Share(board, board.claim(set(range(slot)))) for slot in range(workers)]
+    shares = [Share(board, claimed(board, set(range(slot)))) for slot in range(workers)]
     holder: list[int | None] = [0] * connections  # which worker holds each connection, None: closed
     now, closes = 0.0, 0
 
@@ -100,8 +107,8 @@ def test_connections_that_landed_on_one_worker_are_handed_over_once(workers: int
 
     for _ in range(20):
         now += 0.05
-        for worker, share in enumerate(shares):
-            share.refresh(held(worker), now)
+        for w, share in enumerate(shares):
+            share.refresh(held(w), now)
         for connection, worker in enumerate(holder):
             if worker is None:  # the client reconnects: the first worker to accept takes it
                 taker = next(w for w, share in enumerate(shares) if share.may_accept(held(w)))
@@ -146,7 +153,7 @@ def test_connections_handed_over_still_count_until_their_clients_are_back() -> N
     """A closed connection is in nobody's count until its client reconnects: the share stays that of
     the most connections held lately, so a worker does not hand over more than its excess."""
     board = Board(slots=2)
-    mine, other = Share(board, board.claim(set())), Share(board, board.claim({0}))
+    mine, other = Share(board, claimed(board, set())), Share(board, claimed(board, {0}))
     other.refresh(0, 10.0)
     mine.refresh(16, 10.0)  # 16:0
     assert mine.over(10)
