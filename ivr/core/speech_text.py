@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -21,24 +22,27 @@ def fold(text: str) -> str:
 
 
 # The flow's own phrases are folded once each, not on every answer that is compared with them (a spoken
-# answer was compared with a few dozen). Only the flow's phrases: what callers say is folded as it comes.
+# answer was compared with a few dozen). Only the flow's phrases: what callers say is folded as it comes,
+# never kept.
 FOLDED_PHRASES_KEPT = 4096
 
 
-@lru_cache(maxsize=FOLDED_PHRASES_KEPT)
-def fold_phrase(phrase: str) -> str:
-    """``fold`` for a phrase of the flow (a command's or option's words), kept once folded."""
-    return fold(phrase)
+@dataclass(frozen=True, slots=True)
+class FoldedPhrase:
+    text: str  # folded: "si", "por favor"
+    words: tuple[str, ...]  # its words: ("por", "favor")
 
 
 @lru_cache(maxsize=FOLDED_PHRASES_KEPT)
-def _phrase_words(phrase: str) -> tuple[str, ...]:
-    return tuple(fold(phrase).split())
+def flow_phrase(phrase: str) -> FoldedPhrase:
+    """A phrase of the flow (a command's or option's words, a language's name), folded once and kept."""
+    folded = fold(phrase)
+    return FoldedPhrase(folded, tuple(folded.split()))
 
 
 def find_phrase(utterance_words: list[str], phrase: str) -> int | None:
     """The word position where the flow's ``phrase`` starts inside the utterance, or None."""
-    words = list(_phrase_words(phrase))
+    words = list(flow_phrase(phrase).words)
     if not words:
         return None
     width = len(words)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ivr.core.errors import IvrError
-from ivr.core.speech_text import find_phrase, fold, fold_phrase
+from ivr.core.speech_text import find_phrase, flow_phrase, fold
 from ivr.core.values import Value, Values
 from ivr.engine import sign_in
 from ivr.engine.actions import Action, Gather, Hangup, RunHandler, Say, Transfer
@@ -196,7 +196,7 @@ def _is_command(command: Command, language: str, event: Event, folded: str) -> b
     if isinstance(event, DigitsEntered):  # "#" may be a command's key at a menu; elsewhere it ends entry
         return command.key is not None and command.key in {event.digits, event.digits.rstrip("#")}
     if isinstance(event, SpeechHeard):
-        return any(fold_phrase(phrase) == folded for phrase in command.words.get(language, ()))
+        return any(flow_phrase(phrase).text == folded for phrase in command.words.get(language, ()))
     return False
 
 
@@ -376,7 +376,7 @@ class _Walk:
             for name in spec.names:
                 # the name, and at most two words more ("spanish please", "inglés, por favor"): in a
                 # sentence ("no hablo inglés, hablo español") a language's name names no choice
-                if len(words) <= len(fold_phrase(name).split()) + 2 and find_phrase(words, name) is not None:
+                if len(words) <= len(flow_phrase(name).words) + 2 and find_phrase(words, name) is not None:
                     return code
         return None
 
@@ -425,7 +425,7 @@ class _Walk:
         for lang in languages:  # the whole answer: "one" or "segundo" inside a sentence names nothing
             spoken = self.flow.spoken_keys.get(lang, {})
             for option in options:
-                if any(fold_phrase(phrase) == said for phrase in spoken.get(option.key or "", ())):
+                if any(flow_phrase(phrase).text == said for phrase in spoken.get(option.key or "", ())):
                     return option, lang
         return None
 

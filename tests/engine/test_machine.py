@@ -683,3 +683,20 @@ def test_a_call_in_a_language_the_flow_no_longer_has_goes_on_in_its_default(flow
     turn = step(flow, state, NoInput())
     assert turn.state.language == "en" and said(turn)[0] == "silence_1"
     assert replay(flow, state).state.language == "en"
+
+
+def test_what_a_caller_says_is_matched_but_never_kept(flow: Flow) -> None:
+    """The flow's phrases are folded once and kept (ivr.core.speech_text.flow_phrase); the caller's words
+    are folded afresh every turn and never join them, however many different things callers say."""
+    from ivr.core.speech_text import FOLDED_PHRASES_KEPT, flow_phrase
+
+    for said in ("Yes", "banana", "spanish please", "pagos", "uh, main menu"):  # every phrase met once
+        step(flow, start(flow).state, SpeechHeard(said))
+        step(flow, signed_in_at_main_menu(flow), SpeechHeard(said))
+    kept = flow_phrase.cache_info().currsize
+    assert kept + 200 < FOLDED_PHRASES_KEPT  # room to grow, were a caller's words kept
+    for n in range(50):
+        secret = f"my social is 123 45 {6789 + n} and my pin is {1357 + n}"
+        step(flow, start(flow).state, SpeechHeard(secret))
+        step(flow, signed_in_at_main_menu(flow), SpeechHeard(secret))
+    assert flow_phrase.cache_info().currsize == kept
