@@ -35,7 +35,8 @@ class PinFacts:
 class PinOnFile:
     """A participant's PIN as one read found it, for one sign-in: ``facts`` for the throttle, and what the
     check needs, so the PIN the throttle counts is the PIN that is checked. ``stored`` is the PIN's hash
-    (None: no such participant, or no PIN set); ``issued`` and ``used`` matter for a temporary PIN only."""
+    (None: no such participant, or no PIN set); ``issued``, ``used`` and ``used_by`` (which call used it,
+    as the account data keeps a call) matter for a temporary PIN only."""
 
     participant: int | None
     facts: PinFacts
@@ -43,6 +44,7 @@ class PinOnFile:
     temporary: bool
     issued: dt.datetime | None
     used: dt.datetime | None
+    used_by: str | None
 
 
 @dataclass(frozen=True, slots=True)

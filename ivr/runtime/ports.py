@@ -34,9 +34,11 @@ class AccountDirectory(Protocol):
         """The participant's PIN in one read: what the throttle keys the check by, and what the check
         needs. Costs the same for ``None`` or an unknown participant, so timing reveals nothing."""
 
-    def verify_pin(self, on_file: PinOnFile | None, pin: str, now: dt.datetime) -> PinCheck:
-        """Check a PIN against what ``pin_on_file`` read; a temporary PIN is used up by a right check (unless
-        it was used or changed since) and expires. A permanent PIN changed after the read is checked as it
+    def verify_pin(self, on_file: PinOnFile | None, pin: str, now: dt.datetime, call_id: str) -> PinCheck:
+        """Check a PIN against what ``pin_on_file`` read, for the call ``call_id``. A temporary PIN expires,
+        and a right check uses it up for every other call (unless another call used it, or it changed,
+        since the read); the call that used it may take it again for a few minutes, since the turn that
+        signed in with it may never have been kept. A permanent PIN changed after the read is checked as it
         was read: the window is this turn's throttle round trip and the verification, about a millisecond.
         Runs a full verification even for ``None`` (against a decoy), so that timing reveals nothing."""
 

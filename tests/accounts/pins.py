@@ -8,5 +8,8 @@ from ivr.adapters.sql.directory import SqlAccountDirectory
 from ivr.core.records import PinCheck
 
 
-def check_pin(directory: SqlAccountDirectory, who: int | None, pin: str, now: dt.datetime) -> PinCheck:
-    return directory.verify_pin(directory.pin_on_file(who, None), pin, now)
+def check_pin(
+    directory: SqlAccountDirectory, who: int | None, pin: str, now: dt.datetime, call: str = "CA-check"
+) -> PinCheck:
+    """``call``: the call the PIN is checked for (a temporary PIN is used up by the call that used it)."""
+    return directory.verify_pin(directory.pin_on_file(who, None), pin, now, call)

@@ -3,6 +3,8 @@ and adopt a database the first release created without them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -10,9 +12,14 @@ from sqlalchemy import Connection, inspect, text
 
 import ivr.adapters.sql.console_tables  # noqa: F401 - the operator console's tables are part of the schema
 from ivr.adapters.sql.database import alembic_config, create_schema, downgrade, make_engine, upgrade
+from ivr.adapters.sql.directory import SqlAccountDirectory
 from ivr.adapters.sql.models import Base
+from ivr.adapters.sql.secrets import PinHasher, SsnDigester
+from ivr.core.records import PinCheck
+from tests.conftest import PEPPER, SSN_KEY
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+MIGRATED_AT = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 
 
 def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> None:
@@ -23,7 +30,7 @@ def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> No
         revision = MigrationContext.configure(connection).get_current_revision()
     engine.dispose()
     assert differences == []
-    assert revision == HEAD == "0006"
+    assert revision == HEAD == "0007"
 
 
 def test_down_to_the_first_revision_and_up_again_keeps_the_data(database_url: str) -> None:
@@ -187,3 +194,32 @@ def test_a_downgrade_fills_both_descriptions_from_an_event_with_one_language(dat
         (7, "la oficina", "una reunión", "una reunión"),
         (8, "", "", ""),
     ]
+
+
+def test_a_temporary_pin_used_before_calls_were_kept_signs_nobody_in_after_the_upgrade(
+    database_url: str,
+) -> None:
+    """0007 keeps which call used a temporary PIN; one used before it has no call, so no call may take it
+    again (the directory's own rule: tests/accounts/test_pin_lifecycle.py)."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0006")
+    pins = PinHasher(PEPPER.encode())
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO participants (id, participant_number, pin_hash, pin_is_temporary, pin_changed_at, "
+                "temporary_pin_used_at, preferred_language, address_valid) "
+                "VALUES (1, '1000000099', :hash, true, :issued, :used, 'en', false)"
+            ),
+            {"hash": pins.hash("9999"), "issued": MIGRATED_AT, "used": MIGRATED_AT},
+        )
+    upgrade(engine)
+    directory = SqlAccountDirectory(engine, pins, SsnDigester(SSN_KEY.encode()))
+    on_file = directory.pin_on_file(1, None)
+    assert on_file.used is not None and on_file.used_by is None
+    assert directory.verify_pin(on_file, "9999", MIGRATED_AT, "CA-any") is PinCheck.WRONG
+    downgrade(engine, "0006")
+    assert "temporary_pin_used_by" not in {
+        column["name"] for column in inspect(engine).get_columns("participants")
+    }
+    engine.dispose()

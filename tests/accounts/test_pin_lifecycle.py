@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from ivr.adapters.sql.database import make_engine, make_session_factory
-from ivr.adapters.sql.directory import SqlAccountDirectory
+from ivr.adapters.sql.directory import TEMPORARY_PIN_CALL_MINUTES, SqlAccountDirectory
 from ivr.adapters.sql.models import Participant, PinMailRequest
 from ivr.adapters.sql.pin_manager import SqlPinManager
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
@@ -102,8 +102,24 @@ def test_a_temporary_pin_signs_in_once(accounts: tuple[SqlPinManager, SqlAccount
     who = directory.identify(participant_number="1000000003")
     assert who is not None
     assert check_pin(directory, who, "1111", NOW) is PinCheck.WRONG  # a wrong guess does not use it up
-    assert check_pin(directory, who, "9999", NOW) is PinCheck.TEMPORARY
-    assert check_pin(directory, who, "9999", NOW) is PinCheck.WRONG  # used: it signs nobody in again
+    assert check_pin(directory, who, "9999", NOW, "CA-first") is PinCheck.TEMPORARY
+    assert check_pin(directory, who, "9999", NOW, "CA-second") is PinCheck.WRONG  # used: by no other call
+
+
+def test_a_temporary_pin_is_used_up_by_the_call_that_used_it(
+    accounts: tuple[SqlPinManager, SqlAccountDirectory],
+) -> None:
+    """Its own call may take it again for a while (the turn that signed in with it may not have been kept:
+    test_unkept_sign_in.py replays that), counted from the first use; no other call ever may."""
+    _, directory = accounts
+    who = directory.identify(participant_number="1000000003")
+    assert check_pin(directory, who, "9999", NOW, "CA-first") is PinCheck.TEMPORARY
+    assert check_pin(directory, who, "9999", NOW, "CA-other") is PinCheck.WRONG
+    again = NOW + dt.timedelta(minutes=TEMPORARY_PIN_CALL_MINUTES - 1)
+    assert check_pin(directory, who, "9999", again, "CA-first") is PinCheck.TEMPORARY
+    assert check_pin(directory, who, "9999", again, "CA-other") is PinCheck.WRONG
+    later = NOW + dt.timedelta(minutes=TEMPORARY_PIN_CALL_MINUTES)  # from the first use, not the last
+    assert check_pin(directory, who, "9999", later, "CA-first") is PinCheck.WRONG
 
 
 def test_a_temporary_pin_is_used_once_by_requests_that_race(
@@ -112,7 +128,7 @@ def test_a_temporary_pin_is_used_once_by_requests_that_race(
     _, directory = accounts
     who = directory.identify(participant_number="1000000003")
     with ThreadPoolExecutor(8) as pool:
-        checks = list(pool.map(lambda _: check_pin(directory, who, "9999", NOW), range(8)))
+        checks = list(pool.map(lambda call: check_pin(directory, who, "9999", NOW, f"CA{call}"), range(8)))
     assert checks.count(PinCheck.TEMPORARY) == 1 and checks.count(PinCheck.WRONG) == 7
 
 
@@ -132,7 +148,7 @@ def test_a_temporary_pin_reissued_after_the_sign_in_read_it_signs_nobody_in(
         assert row is not None
         row.pin_hash = PinHasher(PEPPER.encode()).hash("5555")
         row.pin_is_temporary, row.pin_changed_at, row.temporary_pin_used_at = True, NOW, None
-    assert directory.verify_pin(read, "9999", NOW) is PinCheck.WRONG
+    assert directory.verify_pin(read, "9999", NOW, "CA-check") is PinCheck.WRONG
     with make_session_factory(engine)() as session:
         row = session.get(Participant, who)
         assert row is not None and row.temporary_pin_used_at is None

@@ -107,7 +107,8 @@ def reset_demo(
         for row in rows:
             fresh = _participant(by_number[row.participant_number], pins, ssns, moment)
             row.pin_hash, row.pin_is_temporary = fresh.pin_hash, fresh.pin_is_temporary
-            row.pin_changed_at, row.temporary_pin_used_at = fresh.pin_changed_at, None
+            row.pin_changed_at = fresh.pin_changed_at
+            row.temporary_pin_used_at, row.temporary_pin_used_by = None, None
             row.pending_pin_hash, row.pending_pin_expires_at, row.phone = None, None, None
         session.execute(delete(PinMailRequest).where(PinMailRequest.participant_id.in_([r.id for r in rows])))
         return len(rows)

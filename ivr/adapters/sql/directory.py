@@ -15,10 +15,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, bindparam, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 
 from ivr.adapters.sql.database import in_autocommit
-from ivr.adapters.sql.models import Case, CourtEvent, CourtEventText, Participant
+from ivr.adapters.sql.models import CALL_MARK_CHARS, Case, CourtEvent, CourtEventText, Participant
 from ivr.adapters.sql.models import Payment as PaymentRow
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
 from ivr.core.records import CaseInfo, CourtDate, Payment, PaymentSummary, PinCheck, PinFacts, PinOnFile, Role
@@ -43,18 +43,33 @@ _PIN_ON_FILE = select(
     _PARTICIPANTS.pin_is_temporary,
     _PARTICIPANTS.pin_changed_at,
     _PARTICIPANTS.temporary_pin_used_at,
+    _PARTICIPANTS.temporary_pin_used_by,
 ).where(_PARTICIPANTS.id == bindparam("participant"))
-# A temporary PIN signs in once: only the request that marks it used may sign in with it.
+# A temporary PIN is used up by the call that uses it: only a request that marks it used by its own call, or
+# finds it so marked within TEMPORARY_PIN_CALL_MINUTES, may sign in with it. The first use's time stays.
 _USE_TEMPORARY = (
     update(Participant)
     .where(
         _PARTICIPANTS.id == bindparam("participant"),
         _PARTICIPANTS.pin_hash == bindparam("stored"),
         _PARTICIPANTS.pin_is_temporary.is_(True),
-        _PARTICIPANTS.temporary_pin_used_at.is_(None),
+        or_(
+            _PARTICIPANTS.temporary_pin_used_at.is_(None),
+            and_(
+                _PARTICIPANTS.temporary_pin_used_by == bindparam("call"),
+                _PARTICIPANTS.temporary_pin_used_at > bindparam("since"),
+            ),
+        ),
     )
-    .values(temporary_pin_used_at=bindparam("now"))
+    .values(
+        temporary_pin_used_at=func.coalesce(_PARTICIPANTS.temporary_pin_used_at, bindparam("now")),
+        temporary_pin_used_by=bindparam("call"),
+    )
 )
+# How long the call that used a temporary PIN may take it again. A turn that signed in with it may never
+# have been kept (it ended past its time budget, or a concurrent answer for the call won; the caller hears
+# the PIN question again), so the call's next answer with it must still sign in; no other call ever may.
+TEMPORARY_PIN_CALL_MINUTES = 10
 NOBODY = -1  # the id a statement looks up for "no participant", so that it costs what a real one costs
 MIN_PHONE_DIGITS = 7
 _REHASH = (
@@ -129,7 +144,7 @@ class SqlAccountDirectory:
         wanted = {"participant": NOBODY if participant is None else participant}
         row = self._run(lambda connection: connection.execute(_PIN_ON_FILE, wanted).first())
         if row is None:
-            return PinOnFile(participant, _facts(None, None, calling_number), None, False, None, None)
+            return PinOnFile(participant, _facts(None, None, calling_number), None, False, None, None, None)
         return PinOnFile(
             participant,
             _facts(row.pin_hash, row.phone, calling_number),
@@ -137,30 +152,35 @@ class SqlAccountDirectory:
             bool(row.pin_is_temporary),
             row.pin_changed_at,
             row.temporary_pin_used_at,
+            row.temporary_pin_used_by,
         )
 
-    def verify_pin(self, on_file: PinOnFile | None, pin: str, now: dt.datetime) -> PinCheck:
+    def verify_pin(self, on_file: PinOnFile | None, pin: str, now: dt.datetime, call_id: str) -> PinCheck:
         stored = on_file.stored if on_file is not None else None
         if not self._pins.verify(stored, pin) or on_file is None or stored is None:
             return PinCheck.WRONG
         if on_file.temporary:
-            return self._use_temporary(on_file.participant, stored, on_file.issued, on_file.used, now)
+            return self._use_temporary(on_file, stored, call_mark(call_id), now)
         if self._pins.needs_rehash(stored):
             self._rehash(on_file.participant, stored, pin)
         return PinCheck.OK
 
-    def _use_temporary(
-        self,
-        participant: int | None,
-        stored: str,
-        issued: dt.datetime | None,
-        used: dt.datetime | None,
-        now: dt.datetime,
-    ) -> PinCheck:
-        """A right temporary PIN signs in once, within its lifetime; the check uses it up."""
-        if used is not None or issued is None or now >= _aware(issued) + self._temporary_pin_lifetime:
+    def _use_temporary(self, on_file: PinOnFile, stored: str, call: str, now: dt.datetime) -> PinCheck:
+        """A right temporary PIN signs in one call, within its lifetime; the check uses it up for every
+        other call (TEMPORARY_PIN_CALL_MINUTES: how long its own call may take it again)."""
+        issued, used = on_file.issued, on_file.used
+        if issued is None or now >= _aware(issued) + self._temporary_pin_lifetime:
             return PinCheck.WRONG
-        parameters = {"participant": participant, "stored": stored, "now": _stored(now)}
+        since = now - dt.timedelta(minutes=TEMPORARY_PIN_CALL_MINUTES)
+        if used is not None and (on_file.used_by != call or _aware(used) <= since):
+            return PinCheck.WRONG
+        parameters = {
+            "participant": on_file.participant,
+            "stored": stored,
+            "call": call,
+            "now": _stored(now),
+            "since": _stored(since),
+        }
         marked = self._run(lambda connection: connection.execute(_USE_TEMPORARY, parameters).rowcount)
         return PinCheck.TEMPORARY if marked == 1 else PinCheck.WRONG
 
@@ -209,6 +229,11 @@ class SqlAccountDirectory:
             lambda connection: connection.execute(_CASE_INFO, {"participant": participant}).all()
         )
         return tuple(CaseInfo(*row) for row in rows)
+
+
+def call_mark(call_id: str) -> str:
+    """How a call is kept in a row: a digest of its id (an SMS session's id stands for a phone number)."""
+    return hashlib.sha256(call_id.encode()).hexdigest()[:CALL_MARK_CHARS]
 
 
 def _facts(stored: str | None, phone: str | None, calling_number: str | None) -> PinFacts:

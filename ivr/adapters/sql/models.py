@@ -10,6 +10,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ivr.core.records import CALLING_NUMBER_CHARS
 
+# A call kept in a row is a digest of its id, this many hex characters (ivr.adapters.sql.directory).
+CALL_MARK_CHARS = 32
+
 
 class Base(DeclarativeBase):
     pass
@@ -27,8 +30,11 @@ class Participant(Base):
     pin_is_temporary: Mapped[bool] = mapped_column(default=False)
     # When the PIN was set (a temporary PIN expires a number of days after it: IVR_TEMPORARY_PIN_DAYS).
     pin_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    # When a temporary PIN signed someone in: it is single-use, so it signs nobody in after that.
+    # When a temporary PIN signed someone in, and in which call (a digest of the call's id): it is used up
+    # by that call, which may take it again for a few minutes (a turn it signed in with may not have been
+    # kept), and signs no other call in (ivr.adapters.sql.directory).
     temporary_pin_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    temporary_pin_used_by: Mapped[str | None] = mapped_column(String(CALL_MARK_CHARS))
     # A new PIN entered once and waiting to be entered again (argon2id hash; expires in minutes).
     pending_pin_hash: Mapped[str | None] = mapped_column(String(200))
     pending_pin_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -65,7 +65,7 @@ class SqlPinManager:
             if matches:
                 row.pin_hash = self._pins.hash(pin)
                 row.pin_is_temporary = False
-                row.temporary_pin_used_at = None
+                row.temporary_pin_used_at, row.temporary_pin_used_by = None, None
                 row.pin_changed_at = now.astimezone(dt.UTC)
             return matches
 

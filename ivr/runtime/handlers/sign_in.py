@@ -71,7 +71,7 @@ def authenticate(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinishe
     admission = ports.throttle.admit(attempt)
     # Refused or not, a PIN is verified: against the decoy when refused, so the time tells nothing.
     check = ports.accounts.verify_pin(
-        on_file if admission.admitted else None, request.digits or "", request.now
+        on_file if admission.admitted else None, request.digits or "", request.now, request.state.call_id
     )
     if admission.admitted and check is not PinCheck.WRONG and claimed is not None:
         ports.throttle.succeeded(attempt)
