@@ -66,7 +66,8 @@ class PinManager(Protocol):
         """Keep the first entry of a new PIN (hashed) until it is entered again, for a few minutes."""
 
     def confirm_new_pin(self, participant: int, pin: str, now: dt.datetime) -> bool:
-        """The second entry: if it matches the held one, it becomes the PIN (no longer temporary)."""
+        """The second entry: if it matches the held one, it becomes the PIN (no longer temporary). Given
+        again minutes after it did (the turn that confirmed it was not kept), it still confirms."""
 
     def request_pin_by_mail(self, participant: int, channel: str, now: dt.datetime) -> bool:
         """Queue a new PIN in the mail outbox, if a valid address is on file and none was queued in the

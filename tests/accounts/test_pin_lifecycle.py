@@ -68,6 +68,23 @@ def test_a_temporary_pin_replaced_by_one_entered_twice(
     assert check_pin(directory, who, "9999", NOW) is PinCheck.WRONG
 
 
+def test_a_new_pin_given_again_after_it_was_confirmed_still_confirms(
+    accounts: tuple[SqlPinManager, SqlAccountDirectory],
+) -> None:
+    """The turn that confirmed it may not have been kept (test_unkept_turns.py replays that): the same
+    second entry confirms again, for as long as a held PIN waits, and only while it is the PIN on file."""
+    manager, directory = accounts
+    who = directory.identify(participant_number="1000000002")
+    assert who is not None
+    manager.hold_new_pin(who, "4826", NOW)
+    assert manager.confirm_new_pin(who, "4826", NOW)
+    assert manager.confirm_new_pin(who, "4826", NOW + dt.timedelta(minutes=9))
+    assert not manager.confirm_new_pin(who, "4862", NOW + dt.timedelta(minutes=9))  # not the PIN it made
+    assert not manager.confirm_new_pin(who, "4826", NOW + dt.timedelta(minutes=10))
+    assert not manager.confirm_new_pin(who, "1357", NOW)  # the PIN it replaced was never confirmed
+    assert check_pin(directory, who, "4826", NOW) is PinCheck.OK
+
+
 def test_a_held_pin_expires(accounts: tuple[SqlPinManager, SqlAccountDirectory]) -> None:
     manager, directory = accounts
     who = directory.identify(participant_number="1000000002")

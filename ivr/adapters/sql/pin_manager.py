@@ -56,8 +56,10 @@ class SqlPinManager:
     def confirm_new_pin(self, participant: int, pin: str, now: dt.datetime) -> bool:
         def confirm(session: Session) -> bool:
             row = session.get(Participant, participant)
-            if row is None or row.pending_pin_hash is None or row.pending_pin_expires_at is None:
+            if row is None:
                 return False
+            if row.pending_pin_hash is None or row.pending_pin_expires_at is None:
+                return self._just_changed_to(row, pin, now)
             expires = row.pending_pin_expires_at  # kept in UTC; SQLite gives it back without the offset
             expires = expires.replace(tzinfo=dt.UTC) if expires.tzinfo is None else expires
             matches = expires > now and self._pins.verify(row.pending_pin_hash, pin)
@@ -70,6 +72,18 @@ class SqlPinManager:
             return matches
 
         return in_transaction(self._sessions, confirm)
+
+    def _just_changed_to(self, row: Participant, pin: str, now: dt.datetime) -> bool:
+        """The second entry, given again after it made ``pin`` the PIN: the turn that confirmed it may never
+        have been kept (it ended past its time budget), so the caller hears that question again and gives
+        the same answer, which must still confirm the PIN rather than be told it does not match. Within the
+        minutes a held PIN waits, and only while it is the PIN on file."""
+        changed = row.pin_changed_at
+        if row.pin_hash is None or row.pin_is_temporary or changed is None:
+            return False
+        changed = changed.replace(tzinfo=dt.UTC) if changed.tzinfo is None else changed
+        recent = changed > now - dt.timedelta(minutes=PENDING_PIN_MINUTES)
+        return recent and self._pins.verify(row.pin_hash, pin)
 
     def request_pin_by_mail(self, participant: int, channel: str, now: dt.datetime) -> bool:
         since = (now - dt.timedelta(days=MAIL_REQUEST_DAYS)).astimezone(dt.UTC)

@@ -1,0 +1,109 @@
+"""Data steps whose turn was never kept.
+
+A turn that ends past its time budget is not saved (ivr.runtime.conversation): the caller hears the
+question again, but what the turn's data step wrote stays written. Every step that writes must therefore
+take the same answer again. Two did not: a temporary PIN was used up by the turn that was not kept, and a
+new PIN confirmed by it was no longer held, so the caller who answered again was refused, or told the two
+entries did not match. Here the fault is replayed on the real database and Redis: the audit table is
+locked while the step writes, so the turn ends past its budget after the write, and is not kept.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+import redis
+from sqlalchemy import text
+
+from ivr.adapters.redis.call_store import RedisCallStore
+from ivr.adapters.sql.database import make_engine
+from ivr.core.clock import FixedClock
+from ivr.engine import DigitsEntered
+from ivr.flow import Flow
+from ivr.runtime.conversation import Caller, Conversation
+from ivr.runtime.handlers import account_handlers
+from ivr.runtime.handlers.ports import HandlerPorts
+from ivr.runtime.time_budget import TimeBudget
+from tests.conftest import HANDLER_TIME
+from tests.flow.test_reload import said
+
+TEMPORARY_ID, TEMPORARY_PIN = "1000000003", "9999"  # the demo participant whose PIN is temporary
+NEW_PIN = "4826"
+CALLER = Caller("CA" + "7" * 32, "voice", "+15555550143")
+LOCK_SECONDS = 0.6  # the audit table stays locked past the whole budget of a turn
+BUDGET = TimeBudget(0.4)
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)"
+)
+
+
+@pytest.fixture
+def conversation(
+    seeded_database: str, ports: HandlerPorts, flow: Flow, redis_client: redis.Redis, redis_prefix: str
+) -> Conversation:
+    if not seeded_database.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: the fault is a table lock")
+    store = RedisCallStore(redis_client, 600, f"{redis_prefix}call:")
+    return Conversation(flow, store, account_handlers(ports), FixedClock(HANDLER_TIME), budget=BUDGET)
+
+
+def _signed_in_with_the_temporary_pin(conversation: Conversation, caller: Caller) -> list[str]:
+    conversation.start(caller)
+    conversation.answer(caller, DigitsEntered("1"))
+    assert said(conversation.answer(caller, DigitsEntered(TEMPORARY_ID))) == ["ask_pin"]
+    return said(conversation.answer(caller, DigitsEntered(TEMPORARY_PIN)))
+
+
+def _answered_late(conversation: Conversation, database: str, digits: str) -> list[str]:
+    """The answer, with the audit table locked until past the turn's budget; checks it was not kept."""
+    before = conversation.current(CALLER.call_id)
+    locker = make_engine(database)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock() -> None:
+        with locker.begin() as connection:
+            connection.execute(text("LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE"))
+            locked.set()
+            release.wait(LOCK_SECONDS)
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        heard = said(conversation.answer(CALLER, DigitsEntered(digits)))
+    finally:
+        release.set()
+        holder.join(30)
+        locker.dispose()
+    assert conversation.current(CALLER.call_id) == before  # not kept
+    return heard
+
+
+def test_a_sign_in_not_kept_can_be_answered_again_with_the_temporary_pin(
+    conversation: Conversation, seeded_database: str
+) -> None:
+    """The caller, asked for the PIN again, gives the same temporary PIN, and must be let on to choose a
+    new PIN; a stranger's call given the same PIN is still refused."""
+    conversation.start(CALLER)
+    conversation.answer(CALLER, DigitsEntered("1"))
+    conversation.answer(CALLER, DigitsEntered(TEMPORARY_ID))
+    assert _answered_late(conversation, seeded_database, TEMPORARY_PIN) == ["ask_pin"]
+    again = conversation.answer(CALLER, DigitsEntered(TEMPORARY_PIN))
+    assert said(again)[0] == "temporary_pin_notice" and again.state.node == "change_pin_new"
+    stranger = Caller("CA" + "8" * 32, "voice", "+15555550199")
+    assert _signed_in_with_the_temporary_pin(conversation, stranger)[0] == "sign_in_failed"
+
+
+def test_a_new_pin_confirmed_by_a_turn_not_kept_is_confirmed_again(
+    conversation: Conversation, seeded_database: str
+) -> None:
+    """The caller, asked for the new PIN a second time again, gives it again, and hears it changed."""
+    assert _signed_in_with_the_temporary_pin(conversation, CALLER)[0] == "temporary_pin_notice"
+    assert said(conversation.answer(CALLER, DigitsEntered(NEW_PIN))) == ["change_pin_again"]
+    assert _answered_late(conversation, seeded_database, NEW_PIN) == ["change_pin_again"]
+    again = conversation.answer(CALLER, DigitsEntered(NEW_PIN))
+    assert said(again)[0] == "pin_changed", said(again)
+    assert again.state.node == "main_menu"
