@@ -115,9 +115,11 @@ def shed_when_overloaded() -> ResponseReturnValue | None:
     the call where it was (/voice/resume) or its start (/voice). Under overload, the caller hears this
     instead of silence and Twilio's error; the answer they gave is asked for again."""
     wait = queue_time.current()
-    if wait is None or request.endpoint not in _SHEDDABLE or transfer_event(request.form) is not None:
+    if wait is None or request.endpoint not in _SHEDDABLE:
         return None
     if wait.seconds <= TimeBudget(services().settings.turn_budget_seconds).shed_after:
+        return None
+    if transfer_event(request.form) is not None:  # read only for a webhook that waited too long
         return None
     require_twilio_signature(public_url(), request.form)
     SHED.labels(request.path).inc()
