@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -21,28 +21,25 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", bare).strip()
 
 
-# The flow's own phrases are folded once each, not on every answer that is compared with them (a spoken
-# answer was compared with a few dozen). Only the flow's phrases: what callers say is folded as it comes,
-# never kept.
-FOLDED_PHRASES_KEPT = 4096
-
-
 @dataclass(frozen=True, slots=True)
 class FoldedPhrase:
+    """A phrase of the flow (a command's or option's words, a language's name), folded once, when the flow
+    is built (``Flow.phrase``), not on every answer compared with it (a spoken answer is compared with a
+    few dozen). What callers say is folded as it comes and never kept: it is never a FoldedPhrase."""
+
     text: str  # folded: "si", "por favor"
     words: tuple[str, ...]  # its words: ("por", "favor")
 
 
-@lru_cache(maxsize=FOLDED_PHRASES_KEPT)
-def flow_phrase(phrase: str) -> FoldedPhrase:
-    """A phrase of the flow (a command's or option's words, a language's name), folded once and kept."""
-    folded = fold(phrase)
-    return FoldedPhrase(folded, tuple(folded.split()))
+def folded_phrases(phrases: Iterable[str]) -> Mapping[str, FoldedPhrase]:
+    """Each phrase as written, folded."""
+    folded = {phrase: fold(phrase) for phrase in phrases}
+    return {phrase: FoldedPhrase(text, tuple(text.split())) for phrase, text in folded.items()}
 
 
-def find_phrase(utterance_words: list[str], phrase: str) -> int | None:
+def find_phrase(utterance_words: list[str], phrase: FoldedPhrase) -> int | None:
     """The word position where the flow's ``phrase`` starts inside the utterance, or None."""
-    words = list(flow_phrase(phrase).words)
+    words = list(phrase.words)
     if not words:
         return None
     width = len(words)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ivr.core.errors import IvrError
-from ivr.core.speech_text import find_phrase, flow_phrase, fold
+from ivr.core.speech_text import find_phrase, fold
 from ivr.core.values import Value, Values
 from ivr.engine import sign_in
 from ivr.engine.actions import Action, Gather, Hangup, RunHandler, Say, Transfer
@@ -186,17 +186,17 @@ def _command(flow: Flow, node: GatheringNode, language: str, event: Event) -> tu
         for name, command in flow.commands.items():
             if name in node.without_commands or (name in LEAVING_COMMANDS and _secret(node)):
                 continue
-            if _is_command(command, lang, event, folded):
+            if _is_command(flow, command, lang, event, folded):
                 return name, lang if isinstance(event, SpeechHeard) else None
     return None
 
 
-def _is_command(command: Command, language: str, event: Event, folded: str) -> bool:
+def _is_command(flow: Flow, command: Command, language: str, event: Event, folded: str) -> bool:
     """Whether ``event`` asks for ``command``; ``folded`` is the speech heard, folded (ivr.core.speech_text)."""
     if isinstance(event, DigitsEntered):  # "#" may be a command's key at a menu; elsewhere it ends entry
         return command.key is not None and command.key in {event.digits, event.digits.rstrip("#")}
     if isinstance(event, SpeechHeard):
-        return any(flow_phrase(phrase).text == folded for phrase in command.words.get(language, ()))
+        return any(flow.phrase(phrase).text == folded for phrase in command.words.get(language, ()))
     return False
 
 
@@ -376,7 +376,8 @@ class _Walk:
             for name in spec.names:
                 # the name, and at most two words more ("spanish please", "inglés, por favor"): in a
                 # sentence ("no hablo inglés, hablo español") a language's name names no choice
-                if len(words) <= len(flow_phrase(name).words) + 2 and find_phrase(words, name) is not None:
+                phrase = self.flow.phrase(name)
+                if len(words) <= len(phrase.words) + 2 and find_phrase(words, phrase) is not None:
                     return code
         return None
 
@@ -425,17 +426,16 @@ class _Walk:
         for lang in languages:  # the whole answer: "one" or "segundo" inside a sentence names nothing
             spoken = self.flow.spoken_keys.get(lang, {})
             for option in options:
-                if any(flow_phrase(phrase).text == said for phrase in spoken.get(option.key or "", ())):
+                if any(self.flow.phrase(phrase).text == said for phrase in spoken.get(option.key or "", ())):
                     return option, lang
         return None
 
-    @staticmethod
-    def first_said(words: list[str], phrases: list[tuple[str, ...]]) -> int | None:
-        """Of phrase lists, the index of the one with a phrase said earliest in ``words``."""
+    def first_said(self, words: list[str], phrases: list[tuple[str, ...]]) -> int | None:
+        """Of the flow's phrase lists, the index of the one with a phrase said earliest in ``words``."""
         best: tuple[int, int] | None = None
         for index, options in enumerate(phrases):
             for phrase in options:
-                position = find_phrase(words, phrase)
+                position = find_phrase(words, self.flow.phrase(phrase))
                 if position is not None and (best is None or position < best[0]):
                     best = (position, index)
         return None if best is None else best[1]

@@ -7,13 +7,14 @@ These models are the schema operators write against (``ivr schema`` publishes th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from ivr.core.speech_text import FoldedPhrase, folded_phrases
 from ivr.flow.handler_rules import HandlerCatalog, HandlerRules
 from ivr.flow.hours import Hours
 
@@ -402,6 +403,32 @@ class Flow:
     channel_prompts: Mapping[str, Mapping[str, Mapping[str, str]]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    # Every phrase callers' words are compared with, folded once, when the flow is built (``phrase``).
+    _phrases: Mapping[str, FoldedPhrase] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_phrases", MappingProxyType(dict(folded_phrases(self._written_phrases()))))
+
+    def _written_phrases(self) -> Iterator[str]:
+        """The phrases as the flow's files write them: languages' names, commands' and options' words,
+        the confirmation's yes and no, the words that name keys."""
+        for spec in self.languages.values():
+            yield from spec.names
+        answers = (self.confirm.yes, self.confirm.no) if self.confirm else ()
+        options = (
+            option for node in self.nodes.values() if isinstance(node, MenuNode) for option in node.options
+        )
+        for owner in (*self.commands.values(), *answers, *options):
+            for phrases in owner.words.values():
+                yield from phrases
+        for keys in self.spoken_keys.values():
+            for phrases in keys.values():
+                yield from phrases
+
+    def phrase(self, written: str) -> FoldedPhrase:
+        """One of the flow's phrases, folded. Only the flow's: what a caller says is never looked up here
+        (and would raise KeyError), so it is never kept."""
+        return self._phrases[written]
 
     def prompt(self, prompt_id: str, language: str, channel: str | None = None) -> str | None:
         """The text of a prompt in a language, the channel's own variant first; None if there is none."""

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ivr.core.speech_text import FoldedPhrase
 from ivr.core.values import Money, Value, Values
 from ivr.engine import (
     CallEnded,
@@ -686,17 +687,17 @@ def test_a_call_in_a_language_the_flow_no_longer_has_goes_on_in_its_default(flow
 
 
 def test_what_a_caller_says_is_matched_but_never_kept(flow: Flow) -> None:
-    """The flow's phrases are folded once and kept (ivr.core.speech_text.flow_phrase); the caller's words
-    are folded afresh every turn and never join them, however many different things callers say."""
-    from ivr.core.speech_text import FOLDED_PHRASES_KEPT, flow_phrase
-
-    for said in ("Yes", "banana", "spanish please", "pagos", "uh, main menu"):  # every phrase met once
-        step(flow, start(flow).state, SpeechHeard(said))
-        step(flow, signed_in_at_main_menu(flow), SpeechHeard(said))
-    kept = flow_phrase.cache_info().currsize
-    assert kept + 200 < FOLDED_PHRASES_KEPT  # room to grow, were a caller's words kept
+    """The flow's phrases are folded once, when it is built (``Flow.phrase``), and only they can be looked
+    up: the caller's words are folded afresh every turn and never kept, so a step that asked the flow for a
+    caller's words would raise here rather than keep them."""
+    assert flow.phrase("español") == FoldedPhrase("espanol", ("espanol",))
+    assert flow.phrase("main menu").words == ("main", "menu")
+    with pytest.raises(KeyError):
+        flow.phrase("my pin is 1357")
     for n in range(50):
         secret = f"my social is 123 45 {6789 + n} and my pin is {1357 + n}"
-        step(flow, start(flow).state, SpeechHeard(secret))
-        step(flow, signed_in_at_main_menu(flow), SpeechHeard(secret))
-    assert flow_phrase.cache_info().currsize == kept
+        for state in (start(flow).state, signed_in_at_main_menu(flow)):
+            assert step(flow, state, SpeechHeard(secret)).state.call_id == state.call_id  # no KeyError
+    for said in ("Yes", "spanish please", "pagos", "uh, main menu"):  # every kind of phrase met
+        step(flow, start(flow).state, SpeechHeard(said))
+        step(flow, signed_in_at_main_menu(flow), SpeechHeard(said))
