@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ivr.adapters.sql.database import make_engine, make_session_factory
 from ivr.adapters.sql.directory import TEMPORARY_PIN_CALL_MINUTES, SqlAccountDirectory
@@ -127,7 +127,7 @@ def test_a_temporary_pin_is_used_up_by_the_call_that_used_it(
     accounts: tuple[SqlPinManager, SqlAccountDirectory],
 ) -> None:
     """Its own call may take it again for a while (the turn that signed in with it may not have been kept:
-    test_unkept_sign_in.py replays that), counted from the first use; no other call ever may."""
+    test_unkept_turns.py replays that), counted from the first use; no other call ever may."""
     _, directory = accounts
     who = directory.identify(participant_number="1000000003")
     assert check_pin(directory, who, "9999", NOW, "CA-first") is PinCheck.TEMPORARY
@@ -137,6 +137,26 @@ def test_a_temporary_pin_is_used_up_by_the_call_that_used_it(
     assert check_pin(directory, who, "9999", again, "CA-other") is PinCheck.WRONG
     later = NOW + dt.timedelta(minutes=TEMPORARY_PIN_CALL_MINUTES)  # from the first use, not the last
     assert check_pin(directory, who, "9999", later, "CA-first") is PinCheck.WRONG
+
+
+def test_a_temporary_pin_is_marked_used_in_the_format_its_column_is_compared_in(
+    accounts: tuple[SqlPinManager, SqlAccountDirectory], seeded_database: str
+) -> None:
+    """SQLite compares times as text: a use written by the sqlite3 module's own adapter ("+00:00") rather
+    than SQLAlchemy's (".000000") would sort before the window's start within the same second."""
+    _, directory = accounts
+    who = directory.identify(participant_number="1000000003")
+    assert check_pin(directory, who, "9999", NOW, "CA-first") is PinCheck.TEMPORARY
+    engine = make_engine(seeded_database)
+    with engine.connect() as connection:
+        used = connection.scalar(
+            text("SELECT temporary_pin_used_at FROM participants WHERE id = :who"), {"who": who}
+        )
+    engine.dispose()
+    if seeded_database.startswith("sqlite"):
+        assert used == "2026-11-24 18:00:00.000000"
+    else:
+        assert used == NOW
 
 
 def test_a_temporary_pin_is_used_once_by_requests_that_race(

@@ -62,7 +62,10 @@ _USE_TEMPORARY = (
         ),
     )
     .values(
-        temporary_pin_used_at=func.coalesce(_PARTICIPANTS.temporary_pin_used_at, bindparam("now")),
+        temporary_pin_used_at=func.coalesce(
+            _PARTICIPANTS.temporary_pin_used_at,
+            bindparam("now", type_=_PARTICIPANTS.temporary_pin_used_at.type),  # coalesce gives it no type
+        ),
         temporary_pin_used_by=bindparam("call"),
     )
 )
@@ -232,7 +235,8 @@ class SqlAccountDirectory:
 
 
 def call_mark(call_id: str) -> str:
-    """How a call is kept in a row: a digest of its id (an SMS session's id stands for a phone number)."""
+    """How a call is kept in a row: a digest of its id, of a fixed width. Not a secret: an SMS
+    conversation's id is a digest of the sending number, which the row's ``phone`` may hold anyway."""
     return hashlib.sha256(call_id.encode()).hexdigest()[:CALL_MARK_CHARS]
 
 
