@@ -35,9 +35,13 @@ export class Phone {
       this.$("say-speak").hidden = false;
       this.$("say-speak").addEventListener("click", () => this.listen());
     }
+    // A new flow version lists its languages again; the language the operator chose stays chosen.
     flow.onChange((data) => {
+      const chosen = this.$("call-language").value;
       this.$("call-language").replaceChildren(
-        ...Object.entries(data.languages).map(([code, name]) => el("option", { value: code, lang: code }, name)),
+        ...Object.entries(data.languages).map(([code, name]) =>
+          el("option", { value: code, lang: code, selected: code === chosen }, name),
+        ),
       );
       this.draw();
     });

@@ -129,6 +129,27 @@ def test_sign_in_edit_publish_call_in_spanish_and_read_the_funnel(
     assert "+    next: payments_end" in page.inner_text("#diff")
 
 
+def test_a_new_flow_version_keeps_the_language_chosen_for_the_next_call(
+    served: tuple[str, Flask], page: Any
+) -> None:
+    """The page reloads the flow whenever a new version goes live (its poll of /api/flow/version) and lists
+    the flow's languages again: an operator who had chosen Spanish for the call must keep it. Until the
+    list kept the choice, a publish just before "Call" started the call in English (the full suite once
+    timed out waiting for the Spanish welcome). The poll is answered with another version here (a route
+    in the browser), as when another operator publishes, so the reload comes at a known moment."""
+    base, _ = served
+    _sign_in(page, base)
+    page.click('nav a[data-section="phone"]')
+    page.select_option("#call-language", "es")
+    page.route("**/api/flow/version", lambda route: route.fulfill(json={"version": "published-elsewhere"}))
+    page.wait_for_selector('#status:has-text("The flow changed")')
+    assert page.input_value("#call-language") == "es"
+    page.unroute("**/api/flow/version")
+    page.uncheck("#read-aloud")
+    page.click("#call-start")
+    page.wait_for_selector('#transcript li:has-text("Si usted es padre o tutor legal")')
+
+
 def _break_fix_and_publish(page: Any) -> None:
     """From the node's "Edit" button: break its target, see the problem at its line, fix it, publish."""
     page.click('#node-details button:has-text("Edit in menus/payments.yaml")')
