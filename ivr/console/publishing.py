@@ -10,7 +10,6 @@ that any version can be restored (a rollback is a publication too).
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import hashlib
 import json
@@ -26,7 +25,7 @@ import redis
 from sqlalchemy import Engine, func, select
 
 from ivr.adapters.sql.console_tables import FlowPublication
-from ivr.adapters.sql.database import make_session_factory
+from ivr.adapters.sql.database import as_utc, make_session_factory
 from ivr.core.clock import Clock, SystemClock
 from ivr.core.errors import IvrError
 from ivr.flow import Flow, FlowError, Problem
@@ -144,7 +143,7 @@ class Published:
 def _summary(row: FlowPublication) -> dict[str, Any]:
     added = sum(1 for line in row.diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
     removed = sum(1 for line in row.diff.splitlines() if line.startswith("-") and not line.startswith("---"))
-    published_at = row.published_at if row.published_at.tzinfo else row.published_at.replace(tzinfo=dt.UTC)
+    published_at = as_utc(row.published_at)
     return {
         "id": row.id,
         "version": row.version,

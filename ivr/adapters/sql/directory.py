@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 
-from ivr.adapters.sql.database import in_autocommit
+from ivr.adapters.sql.database import as_utc, in_autocommit
 from ivr.adapters.sql.models import CALL_MARK_CHARS, Case, CourtEvent, CourtEventText, Participant
 from ivr.adapters.sql.models import Payment as PaymentRow
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
@@ -172,10 +172,10 @@ class SqlAccountDirectory:
         """A right temporary PIN signs in one call, within its lifetime; the check uses it up for every
         other call (TEMPORARY_PIN_CALL_MINUTES: how long its own call may take it again)."""
         issued, used = on_file.issued, on_file.used
-        if issued is None or now >= _aware(issued) + self._temporary_pin_lifetime:
+        if issued is None or now >= as_utc(issued) + self._temporary_pin_lifetime:
             return PinCheck.WRONG
         since = now - dt.timedelta(minutes=TEMPORARY_PIN_CALL_MINUTES)
-        if used is not None and (on_file.used_by != call or _aware(used) <= since):
+        if used is not None and (on_file.used_by != call or as_utc(used) <= since):
             return PinCheck.WRONG
         parameters = {
             "participant": on_file.participant,
@@ -223,7 +223,7 @@ class SqlAccountDirectory:
             if row.language is not None:  # None: an event with no text in any language
                 places[row.language], descriptions[row.language] = row.place, row.description
         return tuple(
-            CourtDate(kind=kind, starts_at=_aware(starts_at), place=places, description=descriptions)
+            CourtDate(kind=kind, starts_at=as_utc(starts_at), place=places, description=descriptions)
             for kind, starts_at, places, descriptions in events.values()
         )
 
@@ -255,7 +255,3 @@ def _digits(number: str | None) -> str:
 def _stored(moment: dt.datetime) -> dt.datetime:
     """Times are kept in UTC; SQLite keeps no offset, so compare in UTC without one there."""
     return moment.astimezone(dt.UTC)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

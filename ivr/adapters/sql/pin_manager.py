@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.adapters.sql.database import in_transaction
+from ivr.adapters.sql.database import as_utc, in_transaction
 from ivr.adapters.sql.models import Participant, PinMailRequest
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
 from ivr.core.records import PinRule
@@ -60,9 +60,9 @@ class SqlPinManager:
                 return False
             if row.pending_pin_hash is None or row.pending_pin_expires_at is None:
                 return self._just_changed_to(row, pin, now)
-            expires = row.pending_pin_expires_at  # kept in UTC; SQLite gives it back without the offset
-            expires = expires.replace(tzinfo=dt.UTC) if expires.tzinfo is None else expires
-            matches = expires > now and self._pins.verify(row.pending_pin_hash, pin)
+            matches = as_utc(row.pending_pin_expires_at) > now and self._pins.verify(
+                row.pending_pin_hash, pin
+            )
             row.pending_pin_hash, row.pending_pin_expires_at = None, None
             if matches:
                 row.pin_hash = self._pins.hash(pin)
@@ -78,11 +78,9 @@ class SqlPinManager:
         have been kept (it ended past its time budget), so the caller hears that question again and gives
         the same answer, which must still confirm the PIN rather than be told it does not match. Within the
         minutes a held PIN waits, and only while it is the PIN on file."""
-        changed = row.pin_changed_at
-        if row.pin_hash is None or row.pin_is_temporary or changed is None:
+        if row.pin_hash is None or row.pin_is_temporary or row.pin_changed_at is None:
             return False
-        changed = changed.replace(tzinfo=dt.UTC) if changed.tzinfo is None else changed
-        recent = changed > now - dt.timedelta(minutes=PENDING_PIN_MINUTES)
+        recent = as_utc(row.pin_changed_at) > now - dt.timedelta(minutes=PENDING_PIN_MINUTES)
         return recent and self._pins.verify(row.pin_hash, pin)
 
     def request_pin_by_mail(self, participant: int, channel: str, now: dt.datetime) -> bool:
