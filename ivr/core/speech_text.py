@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -31,10 +30,10 @@ class FoldedPhrase:
     words: tuple[str, ...]  # its words: ("por", "favor")
 
 
-def folded_phrases(phrases: Iterable[str]) -> Mapping[str, FoldedPhrase]:
-    """Each phrase as written, folded."""
-    folded = {phrase: fold(phrase) for phrase in phrases}
-    return {phrase: FoldedPhrase(text, tuple(text.split())) for phrase, text in folded.items()}
+def folded_phrase(phrase: str) -> FoldedPhrase:
+    """A phrase of the flow as written, folded."""
+    text = fold(phrase)
+    return FoldedPhrase(text, tuple(text.split()))
 
 
 def find_phrase(utterance_words: list[str], phrase: FoldedPhrase) -> int | None:

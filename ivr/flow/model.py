@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from ivr.core.speech_text import FoldedPhrase, folded_phrases
+from ivr.core.speech_text import FoldedPhrase, folded_phrase
 from ivr.flow.handler_rules import HandlerCatalog, HandlerRules
 from ivr.flow.hours import Hours
 
@@ -407,7 +407,8 @@ class Flow:
     _phrases: Mapping[str, FoldedPhrase] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_phrases", MappingProxyType(dict(folded_phrases(self._written_phrases()))))
+        phrases = {phrase: folded_phrase(phrase) for phrase in self._written_phrases()}
+        object.__setattr__(self, "_phrases", MappingProxyType(phrases))
 
     def _written_phrases(self) -> Iterator[str]:
         """The phrases as the flow's files write them: languages' names, commands' and options' words,

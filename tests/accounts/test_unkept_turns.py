@@ -107,3 +107,18 @@ def test_a_new_pin_confirmed_by_a_turn_not_kept_is_confirmed_again(
     again = conversation.answer(CALLER, DigitsEntered(NEW_PIN))
     assert said(again)[0] == "pin_changed", said(again)
     assert again.state.node == "main_menu"
+
+
+def test_a_call_whose_state_redis_lost_signs_in_again_with_the_temporary_pin(
+    conversation: Conversation, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    """A failover loses the call's state after the sign-in was kept: the call hears that it lost its place
+    and starts again, and the same call (the same CallSid, on any server) may give the PIN again."""
+    assert _signed_in_with_the_temporary_pin(conversation, CALLER)[0] == "temporary_pin_notice"
+    assert redis_client.delete(f"{redis_prefix}call:{CALLER.call_id}") == 1  # as a failover loses it
+    restarted = said(conversation.answer(CALLER, DigitsEntered(NEW_PIN)))
+    assert restarted[0] == "call_state_lost"
+    conversation.answer(CALLER, DigitsEntered("1"))
+    conversation.answer(CALLER, DigitsEntered(TEMPORARY_ID))
+    again = conversation.answer(CALLER, DigitsEntered(TEMPORARY_PIN))
+    assert said(again)[0] == "temporary_pin_notice" and again.state.node == "change_pin_new"
