@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-from ivr.core.records import AuditEvent
+from ivr.core.records import AuditEvent, EventSource
 from ivr.runtime.ports import AuditLog
 
 TURNS = Counter("ivr_turns_total", "Caller turns answered", ["channel", "event"])
@@ -58,10 +58,9 @@ class CountingAuditLog:
     def __init__(self, inner: AuditLog) -> None:
         self._inner = inner
 
-    def record(
-        self, event: AuditEvent, participant: int | None, channel: str, calling_number: str | None
-    ) -> None:
-        self._inner.record(event, participant, channel, calling_number)
+    def record(self, event: AuditEvent, participant: int | None, source: EventSource) -> bool:
+        recorded = self._inner.record(event, participant, source)
         counted = COUNTED_EVENTS.get(event)
-        if counted is not None:
+        if recorded and counted is not None:  # a turn answered again is counted once, as it is recorded
             ACCOUNT_EVENTS.labels(counted).inc()
+        return recorded

@@ -135,6 +135,18 @@ class JourneyStep:
     at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class EventSource:
+    """Where an audited event came from: the channel, the calling number, and the call and turn that
+    caused it. ``turn`` (CallState.turn_name) is the same when a turn that was not kept is answered
+    again, so the event it caused is recorded once; it is never the same in another turn."""
+
+    channel: str
+    calling_number: str | None
+    call_id: str
+    turn: str
+
+
 class AuditEvent(StrEnum):
     """What the audit trail records: who did what, through which channel, from which number."""
 

@@ -33,6 +33,7 @@ class CallStarted:
     call_id: str
     language: str | None = None
     number_verified: bool = False  # the carrier vouched for the calling number (kept for the whole call)
+    epoch: str = ""  # names this start of the call's state (CallState.epoch); the runtime draws it
 
     def __post_init__(self) -> None:
         if not self.call_id:

@@ -118,6 +118,7 @@ def step(flow: Flow, state: CallState | None, event: Event, now: dt.datetime | N
             language=language,
             turn=1,
             number_verified=event.number_verified,
+            epoch=event.epoch,
         )
         return _Walk(flow, now).enter(fresh, flow.start)
     if state is None:

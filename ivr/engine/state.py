@@ -33,6 +33,15 @@ class CallState:
     )
     heard: tuple[str, ...] = ()  # menus whose full prompt the caller has heard (short_after_first)
     confirming: int | None = None  # the option (its index at this menu) asked back: "Did you say ...?"
+    # Which start of this call's state it is: drawn afresh whenever the state is begun (a call whose state
+    # was lost, or whose flow version went, starts again with a new one). With ``turn`` it names one turn
+    # for good: a turn answered again because it was not kept has the same name, and no other turn has it.
+    epoch: str = ""
+
+    @property
+    def turn_name(self) -> str:
+        """This turn of this start of the call (see ``epoch``)."""
+        return f"{self.epoch}:{self.turn}"
 
     def counter(self, name: str) -> int:
         return dict(self.counters).get(name, 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -84,9 +85,7 @@ class Conversation:
     def start(self, caller: Caller, language: str | None = None) -> Turn:
         """A new call. A start delivered again for a call that is still going (a retried or replayed
         webhook) hears where that call is and changes nothing: only one start ever writes a call's state."""
-        turn, journey = self._run(
-            self.flows.current, caller, None, CallStarted(caller.call_id, language, caller.verified)
-        )
+        turn, journey = self._run(self.flows.current, caller, None, _started(caller, language))
         if self._store.begin(turn.state, journey):
             return turn
         current = self._store.load(caller.call_id)
@@ -141,9 +140,7 @@ class Conversation:
 
     def _restart(self, caller: Caller, language: str | None) -> Turn:
         """Start the call again from the top, over whatever state it had (which can no longer be used)."""
-        turn, journey = self._run(
-            self.flows.current, caller, None, CallStarted(caller.call_id, language, caller.verified)
-        )
+        turn, journey = self._run(self.flows.current, caller, None, _started(caller, language))
         self._store.restart(turn.state, journey)
         return turn
 
@@ -237,6 +234,12 @@ class Conversation:
             if self._observer is not None:
                 self._observer.handler_failed(request.handler)
             return HandlerFinished("error")
+
+
+def _started(caller: Caller, language: str | None) -> CallStarted:
+    """A start of the call's state, with an epoch of its own (CallState.epoch): 32 random bits, so two
+    starts of one call never share one."""
+    return CallStarted(caller.call_id, language, caller.verified, epoch=secrets.token_hex(4))
 
 
 def _journey(caller: Caller, before: CallState | None, turn: Turn, now: dt.datetime) -> JourneyStep:

@@ -12,6 +12,7 @@ from ivr.core.records import (
     AuditEvent,
     CaseInfo,
     CourtDate,
+    EventSource,
     JourneyStep,
     PaymentSummary,
     PinCheck,
@@ -79,10 +80,9 @@ class ContactBook(Protocol):
 
 
 class AuditLog(Protocol):
-    def record(
-        self, event: AuditEvent, participant: int | None, channel: str, calling_number: str | None
-    ) -> None:
-        """Note a sign-in, failure, lockout, PIN change or PIN request. Never a PIN or an SSN."""
+    def record(self, event: AuditEvent, participant: int | None, source: EventSource) -> bool:
+        """Note a sign-in, failure, lockout, PIN change or PIN request, once a turn: False if the same
+        turn (answered again after it was not kept) recorded it already. Never a PIN or an SSN."""
 
 
 class SignInThrottle(Protocol):

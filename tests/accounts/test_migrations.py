@@ -11,11 +11,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
 import ivr.adapters.sql.console_tables  # noqa: F401 - the operator console's tables are part of the schema
+from ivr.adapters.sql.audit import SqlAuditLog
 from ivr.adapters.sql.database import alembic_config, create_schema, downgrade, make_engine, upgrade
 from ivr.adapters.sql.directory import SqlAccountDirectory
-from ivr.adapters.sql.models import Base
+from ivr.adapters.sql.models import Base, call_mark
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
-from ivr.core.records import PinCheck
+from ivr.core.records import AuditEvent, EventSource, PinCheck
 from tests.conftest import PEPPER, SSN_KEY
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -30,7 +31,7 @@ def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> No
         revision = MigrationContext.configure(connection).get_current_revision()
     engine.dispose()
     assert differences == []
-    assert revision == HEAD == "0007"
+    assert revision == HEAD == "0008"
 
 
 def test_down_to_the_first_revision_and_up_again_keeps_the_data(database_url: str) -> None:
@@ -222,4 +223,36 @@ def test_a_temporary_pin_used_before_calls_were_kept_signs_nobody_in_after_the_u
     assert "temporary_pin_used_by" not in {
         column["name"] for column in inspect(engine).get_columns("participants")
     }
+    engine.dispose()
+
+
+def test_audit_rows_recorded_before_turns_were_kept_stay_and_new_ones_are_kept_once_a_turn(
+    database_url: str,
+) -> None:
+    """0008 marks each row with its call and turn, and a turn records an event once; rows from before it
+    have no turn, and two alike are both kept. Down to 0007 the marks go and the rows stay."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0007")
+    with engine.begin() as connection:
+        for _ in range(2):
+            connection.execute(
+                text(
+                    "INSERT INTO audit_events (occurred_at, event, channel) VALUES (:at, 'sign_in_failed', 'voice')"
+                ),
+                {"at": MIGRATED_AT},
+            )
+    upgrade(engine)
+    log = SqlAuditLog(engine)
+    source = EventSource("voice", None, "CA-migrated", "epoch:3")
+    assert log.record(AuditEvent.SIGN_IN_FAILED, None, source)
+    assert not log.record(AuditEvent.SIGN_IN_FAILED, None, source)
+    with engine.connect() as connection:
+        marks = connection.execute(text("SELECT call_mark FROM audit_events ORDER BY id")).scalars().all()
+    assert marks == [None, None, call_mark("CA-migrated")]
+    downgrade(engine, "0007")
+    assert {"call_mark", "turn_mark"}.isdisjoint(
+        column["name"] for column in inspect(engine).get_columns("audit_events")
+    )
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM audit_events")) == 3
     engine.dispose()

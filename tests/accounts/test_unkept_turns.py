@@ -4,8 +4,9 @@ A turn that ends past its time budget is not saved (ivr.runtime.conversation): t
 question again, but what the turn's data step wrote stays written. Every step that writes must therefore
 take the same answer again. Two did not: a temporary PIN was used up by the turn that was not kept, and a
 new PIN confirmed by it was no longer held, so the caller who answered again was refused, or told the two
-entries did not match. Here the fault is replayed on the real database and Redis: the audit table is
-locked while the step writes, so the turn ends past its budget after the write, and is not kept.
+entries did not match. And the audit trail recorded the turn's event once a run, so one sign-in read as
+two. Here the fault is replayed on the real database and Redis: the audit table is locked while the step
+writes, so the turn ends past its budget after the write, and is not kept.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import threading
 
 import pytest
 import redis
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from ivr.adapters.redis.call_store import RedisCallStore
 from ivr.adapters.sql.database import make_engine
+from ivr.adapters.sql.models import AuditEvent as AuditRow
+from ivr.adapters.sql.models import call_mark
 from ivr.core.clock import FixedClock
 from ivr.engine import DigitsEntered
 from ivr.flow import Flow
@@ -82,6 +85,19 @@ def _answered_late(conversation: Conversation, database: str, digits: str) -> li
     return heard
 
 
+def _audited(database: str, caller: Caller) -> list[str]:
+    """The events the audit trail holds for the call, in order."""
+    engine = make_engine(database)
+    with engine.connect() as connection:
+        events = connection.scalars(
+            select(AuditRow.event)
+            .where(AuditRow.call_mark == call_mark(caller.call_id))
+            .order_by(AuditRow.id)
+        ).all()
+    engine.dispose()
+    return list(events)
+
+
 def test_a_sign_in_not_kept_can_be_answered_again_with_the_temporary_pin(
     conversation: Conversation, seeded_database: str
 ) -> None:
@@ -93,8 +109,10 @@ def test_a_sign_in_not_kept_can_be_answered_again_with_the_temporary_pin(
     assert _answered_late(conversation, seeded_database, TEMPORARY_PIN) == ["ask_pin"]
     again = conversation.answer(CALLER, DigitsEntered(TEMPORARY_PIN))
     assert said(again)[0] == "temporary_pin_notice" and again.state.node == "change_pin_new"
+    assert _audited(seeded_database, CALLER) == ["temporary_pin_used"]  # one sign-in, recorded once
     stranger = Caller("CA" + "8" * 32, "voice", "+15555550199")
     assert _signed_in_with_the_temporary_pin(conversation, stranger)[0] == "sign_in_failed"
+    assert _audited(seeded_database, stranger) == ["sign_in_failed"]
 
 
 def test_a_new_pin_confirmed_by_a_turn_not_kept_is_confirmed_again(
@@ -107,14 +125,17 @@ def test_a_new_pin_confirmed_by_a_turn_not_kept_is_confirmed_again(
     again = conversation.answer(CALLER, DigitsEntered(NEW_PIN))
     assert said(again)[0] == "pin_changed", said(again)
     assert again.state.node == "main_menu"
+    assert _audited(seeded_database, CALLER) == ["temporary_pin_used", "pin_changed", "sign_in"]
 
 
 def test_a_call_whose_state_redis_lost_signs_in_again_with_the_temporary_pin(
-    conversation: Conversation, redis_client: redis.Redis, redis_prefix: str
+    conversation: Conversation, redis_client: redis.Redis, redis_prefix: str, seeded_database: str
 ) -> None:
     """A failover loses the call's state after the sign-in was kept: the call hears that it lost its place
-    and starts again, and the same call (the same CallSid, on any server) may give the PIN again."""
+    and starts again, and the same call (the same CallSid, on any server) may give the PIN again. That
+    second sign-in is a turn of its own, though its number is the first one's: both are recorded."""
     assert _signed_in_with_the_temporary_pin(conversation, CALLER)[0] == "temporary_pin_notice"
+    first = conversation.current(CALLER.call_id)
     assert redis_client.delete(f"{redis_prefix}call:{CALLER.call_id}") == 1  # as a failover loses it
     restarted = said(conversation.answer(CALLER, DigitsEntered(NEW_PIN)))
     assert restarted[0] == "call_state_lost"
@@ -122,3 +143,5 @@ def test_a_call_whose_state_redis_lost_signs_in_again_with_the_temporary_pin(
     conversation.answer(CALLER, DigitsEntered(TEMPORARY_ID))
     again = conversation.answer(CALLER, DigitsEntered(TEMPORARY_PIN))
     assert said(again)[0] == "temporary_pin_notice" and again.state.node == "change_pin_new"
+    assert first is not None and again.state.turn == first.turn and again.state.epoch != first.epoch
+    assert _audited(seeded_database, CALLER) == ["temporary_pin_used", "temporary_pin_used"]

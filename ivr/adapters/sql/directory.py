@@ -18,7 +18,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 
 from ivr.adapters.sql.database import as_utc, in_autocommit
-from ivr.adapters.sql.models import CALL_MARK_CHARS, Case, CourtEvent, CourtEventText, Participant
+from ivr.adapters.sql.models import Case, CourtEvent, CourtEventText, Participant, call_mark
 from ivr.adapters.sql.models import Payment as PaymentRow
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
 from ivr.core.records import CaseInfo, CourtDate, Payment, PaymentSummary, PinCheck, PinFacts, PinOnFile, Role
@@ -232,12 +232,6 @@ class SqlAccountDirectory:
             lambda connection: connection.execute(_CASE_INFO, {"participant": participant}).all()
         )
         return tuple(CaseInfo(*row) for row in rows)
-
-
-def call_mark(call_id: str) -> str:
-    """How a call is kept in a row: a digest of its id, of a fixed width. Not a secret: an SMS
-    conversation's id is a digest of the sending number, which the row's ``phone`` may hold anyway."""
-    return hashlib.sha256(call_id.encode()).hexdigest()[:CALL_MARK_CHARS]
 
 
 def _facts(stored: str | None, phone: str | None, calling_number: str | None) -> PinFacts:

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Numeric, String
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ivr.core.records import CALLING_NUMBER_CHARS
 
-# A call kept in a row is a digest of its id, this many hex characters (ivr.adapters.sql.directory).
+# A call kept in a row is a digest of its id, this many hex characters; a turn of a call, of its id and
+# the turn's name (CallState.turn_name).
 CALL_MARK_CHARS = 32
+
+
+def call_mark(call_id: str) -> str:
+    """How a call is kept in a row: a digest of its id, of a fixed width. Not a secret: an SMS
+    conversation's id is a digest of the sending number, which the row's ``phone`` may hold anyway."""
+    return hashlib.sha256(call_id.encode()).hexdigest()[:CALL_MARK_CHARS]
+
+
+def turn_mark(call_id: str, turn: str) -> str:
+    """How one turn of a call is kept in a row: a digest of the call's id and the turn's name."""
+    return hashlib.sha256(f"{call_id}\n{turn}".encode()).hexdigest()[:CALL_MARK_CHARS]
 
 
 class Base(DeclarativeBase):
@@ -114,9 +127,12 @@ class CourtEventText(Base):
 
 
 class AuditEvent(Base):
-    """Who did what, when, through which channel and from which number. Never a PIN or an SSN."""
+    """Who did what, when, through which channel, from which number, in which call. Never a PIN or an SSN.
+    One row an event a turn caused: a turn answered again because it was not kept (it ended past its
+    time budget) is the same turn, and its event is not recorded twice (ivr.adapters.sql.audit)."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ux_audit_events_turn_event", "turn_mark", "event", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -124,6 +140,9 @@ class AuditEvent(Base):
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     calling_number: Mapped[str | None] = mapped_column(String(CALLING_NUMBER_CHARS))
+    # The call (call_mark) and its turn (turn_mark); none on rows recorded before revision 0008.
+    call_mark: Mapped[str | None] = mapped_column(String(CALL_MARK_CHARS), index=True)
+    turn_mark: Mapped[str | None] = mapped_column(String(CALL_MARK_CHARS))
 
 
 class PinMailRequest(Base):

@@ -31,5 +31,5 @@ def save_phone(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinished:
     if number is None:
         return HandlerFinished("no_number")
     ports.contacts.set_phone(participant, number)
-    ports.audit.record(AuditEvent.PHONE_UPDATED, participant, request.channel, request.caller)
+    ports.audit.record(AuditEvent.PHONE_UPDATED, participant, request.source)
     return HandlerFinished("saved")

@@ -38,10 +38,10 @@ def confirm_new_pin(ports: HandlerPorts, request: HandlerRequest) -> HandlerFini
     participant = request.pin_changer()
     if not ports.pins.confirm_new_pin(participant, request.digits or "", request.now):
         return HandlerFinished("mismatch")
-    ports.audit.record(AuditEvent.PIN_CHANGED, participant, request.channel, request.caller)
+    ports.audit.record(AuditEvent.PIN_CHANGED, participant, request.source)
     sign_in = request.state.sign_in
     if isinstance(sign_in, SignedIn) and sign_in.must_change_pin:  # the caller is now signed in in full
-        ports.audit.record(AuditEvent.SIGN_IN, participant, request.channel, request.caller)
+        ports.audit.record(AuditEvent.SIGN_IN, participant, request.source)
     return HandlerFinished("changed", sign_in=PinChanged(participant))
 
 
@@ -53,5 +53,5 @@ def request_pin_by_mail(ports: HandlerPorts, request: HandlerRequest) -> Handler
     if not valid:
         return HandlerFinished("not_valid", sign_in=IdEntered(None))
     if found is not None and ports.pins.request_pin_by_mail(found, request.channel, request.now):
-        ports.audit.record(AuditEvent.PIN_REQUESTED, found, request.channel, request.caller)
+        ports.audit.record(AuditEvent.PIN_REQUESTED, found, request.source)
     return HandlerFinished("accepted", sign_in=IdEntered(None))

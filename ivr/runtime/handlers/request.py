@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ivr.core.errors import IvrError
+from ivr.core.records import EventSource
 from ivr.engine.sign_in import Claimed, SignedIn
 from ivr.engine.state import CallState
 
@@ -34,6 +35,11 @@ class HandlerRequest:
 
     def __repr__(self) -> str:  # digits may be a PIN or an SSN
         return f"HandlerRequest(node={self.state.node!r}, channel={self.channel!r}, digits=<hidden>)"
+
+    @property
+    def source(self) -> EventSource:
+        """Where what this request does comes from, for the audit trail: this turn of this call."""
+        return EventSource(self.channel, self.caller, self.state.call_id, self.state.turn_name)
 
     @property
     def claimed(self) -> int | None:

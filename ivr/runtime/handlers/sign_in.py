@@ -79,18 +79,17 @@ def authenticate(ports: HandlerPorts, request: HandlerRequest) -> HandlerFinishe
         ports.audit.record(
             AuditEvent.TEMPORARY_PIN_USED if temporary else AuditEvent.SIGN_IN,
             claimed,
-            request.channel,
-            request.caller,
+            request.source,
         )
         outcome = "temporary_pin" if temporary else "ok"
         return HandlerFinished(outcome, sign_in=PinAccepted(claimed, temporary=temporary))
 
     if not admission.admitted:
-        ports.audit.record(AuditEvent.SIGN_IN_BLOCKED, claimed, request.channel, request.caller)
+        ports.audit.record(AuditEvent.SIGN_IN_BLOCKED, claimed, request.source)
     else:
-        ports.audit.record(AuditEvent.SIGN_IN_FAILED, claimed, request.channel, request.caller)
+        ports.audit.record(AuditEvent.SIGN_IN_FAILED, claimed, request.source)
         if admission.last_before_cap:
-            ports.audit.record(AuditEvent.LOCKOUT, claimed, request.channel, request.caller)
+            ports.audit.record(AuditEvent.LOCKOUT, claimed, request.source)
     failures = request.state.failed_sign_ins + 1  # the engine counts this one when it applies PinRefused
     outcome = "failed_too_often" if failures >= ports.throttle.policy.max_failures_per_call else "failed"
     return HandlerFinished(outcome, sign_in=PinRefused())
