@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from ivr.adapters.sql.console_tables import OPERATOR_NAME_CHARS, Operator
-from ivr.adapters.sql.database import as_utc, make_session_factory
+from ivr.adapters.sql.database import make_session_factory
 from ivr.console.roles import ROLES
 from ivr.core.clock import Clock, SystemClock
 from ivr.core.errors import IvrError
@@ -67,12 +67,8 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _locked_until(row: Operator) -> dt.datetime | None:
-    return None if row.locked_until is None else as_utc(row.locked_until)
-
-
 def _info(row: Operator) -> OperatorInfo:
-    return OperatorInfo(row.id, row.name, row.role, _locked_until(row))
+    return OperatorInfo(row.id, row.name, row.role, row.locked_until)
 
 
 class OperatorDirectory:
@@ -142,7 +138,7 @@ class OperatorDirectory:
             good = self._verify(row.password_hash if row else None, password)
             if row is None:
                 return SignIn.REFUSED, None
-            locked_until = _locked_until(row)
+            locked_until = row.locked_until
             if locked_until is not None and locked_until > now:
                 return SignIn.REFUSED, None
             if good:

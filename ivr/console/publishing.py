@@ -25,7 +25,7 @@ import redis
 from sqlalchemy import Engine, func, select
 
 from ivr.adapters.sql.console_tables import FlowPublication
-from ivr.adapters.sql.database import as_utc, make_session_factory
+from ivr.adapters.sql.database import make_session_factory
 from ivr.core.clock import Clock, SystemClock
 from ivr.core.errors import IvrError
 from ivr.flow import Flow, FlowError, Problem
@@ -143,11 +143,10 @@ class Published:
 def _summary(row: FlowPublication) -> dict[str, Any]:
     added = sum(1 for line in row.diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
     removed = sum(1 for line in row.diff.splitlines() if line.startswith("-") and not line.startswith("---"))
-    published_at = as_utc(row.published_at)
     return {
         "id": row.id,
         "version": row.version,
-        "published_at": published_at.isoformat(timespec="seconds"),
+        "published_at": row.published_at.isoformat(timespec="seconds"),
         "published_by": row.published_by,
         "kind": row.kind,
         "rollback_of": row.rollback_of,

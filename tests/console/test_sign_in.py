@@ -42,8 +42,13 @@ def test_passwords_are_kept_as_argon2id_hashes_and_roles_are_checked(console_app
         services.operators.add("viewer", PASSWORD, "viewer")
 
 
-def test_an_account_locks_after_repeated_failures_and_opens_again_later(console_app: Flask) -> None:
-    clock = MovableClock(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC))
+@pytest.mark.parametrize("zone", [dt.UTC, dt.timezone(dt.timedelta(hours=-8))])
+def test_an_account_locks_after_repeated_failures_and_opens_again_later(
+    console_app: Flask, zone: dt.tzinfo
+) -> None:
+    """Whatever the clock's zone (IVR_FIXED_TIME may carry an offset): on SQLite a lock written as its
+    Pacific wall-clock time read back as that time in UTC, eight hours earlier, and held no one out."""
+    clock = MovableClock(dt.datetime(2026, 11, 24, 10, 0, tzinfo=zone))
     directory = OperatorDirectory(console(console_app).database, clock)
     add_operator(console_app, "editor")
     for _ in range(MAX_FAILURES - 1):

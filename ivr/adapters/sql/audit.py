@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,7 +45,7 @@ class SqlAuditLog:
     def record(self, event: AuditEvent, participant: int | None, source: EventSource) -> bool:
         number = source.calling_number
         row = {
-            "occurred_at": self._clock.now().astimezone(dt.UTC),
+            "occurred_at": self._clock.now(),
             "event": AuditEvent(event).value,  # refuses anything that is not an audit event
             "participant_id": participant,
             "channel": source.channel,

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, DateTime, Index, String, Text
+from sqlalchemy import BigInteger, Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ivr.adapters.sql.columns import UtcDateTime
 from ivr.adapters.sql.models import Base
 
 OPERATOR_NAME_CHARS = 64
@@ -25,10 +26,10 @@ class Operator(Base):
     name: Mapped[str] = mapped_column(String(OPERATOR_NAME_CHARS), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))  # viewer, editor or publisher
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     # Consecutive failed sign-ins; at the limit the account is locked until locked_until.
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class FlowPublication(Base):
@@ -38,7 +39,7 @@ class FlowPublication(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[str] = mapped_column(String(16))  # the flow's content hash (Flow.version)
-    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    published_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
     # The operator's name as it was (kept when the account is removed); None for the baseline.
     published_by: Mapped[str | None] = mapped_column(String(OPERATOR_NAME_CHARS))
     kind: Mapped[str] = mapped_column(String(16))  # baseline, publish or rollback

@@ -11,7 +11,6 @@ so the failed attempt wrote nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,12 +28,6 @@ from ivr.runtime.time_budget import TimeBudget
 T = TypeVar("T")
 # Pooled connections are replaced after this long, before a server or proxy idle timeout closes them.
 POOL_RECYCLE_SECONDS = 30 * 60
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """A time as the database gave it back, aware and in UTC: every time is written in UTC, and SQLite
-    gives it back without its offset."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def normalise_url(url: str) -> str:

@@ -57,7 +57,7 @@ def _participant(demo: DemoParticipant, pins: PinHasher, ssns: SsnDigester, now:
         ssn_last4_digest=ssns.digest_last4(demo.ssn) if demo.ssn else None,
         pin_hash=pins.hash(demo.pin) if demo.pin else None,
         pin_is_temporary=demo.temporary,
-        pin_changed_at=now.astimezone(dt.UTC) if demo.pin else None,
+        pin_changed_at=now if demo.pin else None,
         preferred_language=demo.language,
         address_line1=demo.address,
         city="Sacramento" if demo.address else None,
@@ -87,7 +87,7 @@ def _event(case: Case, kind: str, when: dt.datetime, **texts: tuple[str, str]) -
     return CourtEvent(
         case=case,
         kind=kind,
-        starts_at=when.astimezone(dt.UTC),
+        starts_at=when,
         texts=[
             CourtEventText(language=language, place=place, description=description)
             for language, (place, description) in texts.items()

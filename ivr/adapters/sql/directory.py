@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 
-from ivr.adapters.sql.database import as_utc, in_autocommit
+from ivr.adapters.sql.database import in_autocommit
 from ivr.adapters.sql.models import Case, CourtEvent, CourtEventText, Participant, call_mark
 from ivr.adapters.sql.models import Payment as PaymentRow
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
@@ -172,17 +172,17 @@ class SqlAccountDirectory:
         """A right temporary PIN signs in one call, within its lifetime; the check uses it up for every
         other call (TEMPORARY_PIN_CALL_MINUTES: how long its own call may take it again)."""
         issued, used = on_file.issued, on_file.used
-        if issued is None or now >= as_utc(issued) + self._temporary_pin_lifetime:
+        if issued is None or now >= issued + self._temporary_pin_lifetime:
             return PinCheck.WRONG
         since = now - dt.timedelta(minutes=TEMPORARY_PIN_CALL_MINUTES)
-        if used is not None and (on_file.used_by != call or as_utc(used) <= since):
+        if used is not None and (on_file.used_by != call or used <= since):
             return PinCheck.WRONG
         parameters = {
             "participant": on_file.participant,
             "stored": stored,
             "call": call,
-            "now": _stored(now),
-            "since": _stored(since),
+            "now": now,
+            "since": since,
         }
         marked = self._run(lambda connection: connection.execute(_USE_TEMPORARY, parameters).rowcount)
         return PinCheck.TEMPORARY if marked == 1 else PinCheck.WRONG
@@ -215,7 +215,7 @@ class SqlAccountDirectory:
         return self._run(read)
 
     def court_dates(self, participant: int, after: dt.datetime, limit: int) -> tuple[CourtDate, ...]:
-        parameters = {"participant": participant, "after": _stored(after), "limit": limit}
+        parameters = {"participant": participant, "after": after, "limit": limit}
         rows = self._run(lambda connection: connection.execute(_COURT_DATES, parameters).all())
         events: dict[int, tuple[str, dt.datetime, dict[str, str], dict[str, str]]] = {}
         for row in rows:  # in order of time, so the dictionary is too
@@ -223,7 +223,7 @@ class SqlAccountDirectory:
             if row.language is not None:  # None: an event with no text in any language
                 places[row.language], descriptions[row.language] = row.place, row.description
         return tuple(
-            CourtDate(kind=kind, starts_at=as_utc(starts_at), place=places, description=descriptions)
+            CourtDate(kind=kind, starts_at=starts_at, place=places, description=descriptions)
             for kind, starts_at, places, descriptions in events.values()
         )
 
@@ -244,8 +244,3 @@ def _facts(stored: str | None, phone: str | None, calling_number: str | None) ->
 
 def _digits(number: str | None) -> str:
     return "".join(ch for ch in number or "" if ch.isdigit())
-
-
-def _stored(moment: dt.datetime) -> dt.datetime:
-    """Times are kept in UTC; SQLite keeps no offset, so compare in UTC without one there."""
-    return moment.astimezone(dt.UTC)

@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Numeric, String
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ivr.adapters.sql.columns import UtcDateTime
 from ivr.core.records import CALLING_NUMBER_CHARS
 
 # A call kept in a row is a digest of its id, this many hex characters; a turn of a call, of its id and
@@ -42,15 +43,15 @@ class Participant(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     pin_is_temporary: Mapped[bool] = mapped_column(default=False)
     # When the PIN was set (a temporary PIN expires a number of days after it: IVR_TEMPORARY_PIN_DAYS).
-    pin_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    pin_changed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     # When a temporary PIN signed someone in, and in which call (a digest of the call's id): it is used up
     # by that call, which may take it again for a few minutes (a turn it signed in with may not have been
     # kept), and signs no other call in (ivr.adapters.sql.directory).
-    temporary_pin_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    temporary_pin_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     temporary_pin_used_by: Mapped[str | None] = mapped_column(String(CALL_MARK_CHARS))
     # A new PIN entered once and waiting to be entered again (argon2id hash; expires in minutes).
     pending_pin_hash: Mapped[str | None] = mapped_column(String(200))
-    pending_pin_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    pending_pin_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     preferred_language: Mapped[str] = mapped_column(String(2), default="en")
     phone: Mapped[str | None] = mapped_column(String(CALLING_NUMBER_CHARS))  # the number a caller saved
     address_line1: Mapped[str | None] = mapped_column(String(100))
@@ -107,7 +108,7 @@ class CourtEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # "hearing" or "appointment"
-    starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
     case: Mapped[Case] = relationship(back_populates="court_events")
     texts: Mapped[list[CourtEventText]] = relationship(back_populates="event", cascade="all, delete-orphan")
@@ -135,7 +136,7 @@ class AuditEvent(Base):
     __table_args__ = (Index("ux_audit_events_turn_event", "turn_mark", "event", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
     event: Mapped[str] = mapped_column(String(32), index=True)
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -152,7 +153,7 @@ class PinMailRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
-    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(
         String(16), default="pending"

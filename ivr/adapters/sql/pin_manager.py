@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.adapters.sql.database import as_utc, in_transaction
+from ivr.adapters.sql.database import in_transaction
 from ivr.adapters.sql.models import Participant, PinMailRequest
 from ivr.adapters.sql.secrets import PinHasher, SsnDigester
 from ivr.core.records import PinRule
@@ -44,7 +44,7 @@ class SqlPinManager:
 
     def hold_new_pin(self, participant: int, new_pin: str, now: dt.datetime) -> None:
         held = self._pins.hash(new_pin)
-        expires = (now + dt.timedelta(minutes=PENDING_PIN_MINUTES)).astimezone(dt.UTC)
+        expires = now + dt.timedelta(minutes=PENDING_PIN_MINUTES)
 
         def hold(session: Session) -> None:
             row = session.get(Participant, participant)
@@ -60,15 +60,13 @@ class SqlPinManager:
                 return False
             if row.pending_pin_hash is None or row.pending_pin_expires_at is None:
                 return self._just_changed_to(row, pin, now)
-            matches = as_utc(row.pending_pin_expires_at) > now and self._pins.verify(
-                row.pending_pin_hash, pin
-            )
+            matches = row.pending_pin_expires_at > now and self._pins.verify(row.pending_pin_hash, pin)
             row.pending_pin_hash, row.pending_pin_expires_at = None, None
             if matches:
                 row.pin_hash = self._pins.hash(pin)
                 row.pin_is_temporary = False
                 row.temporary_pin_used_at, row.temporary_pin_used_by = None, None
-                row.pin_changed_at = now.astimezone(dt.UTC)
+                row.pin_changed_at = now
             return matches
 
         return in_transaction(self._sessions, confirm)
@@ -80,11 +78,11 @@ class SqlPinManager:
         minutes a held PIN waits, and only while it is the PIN on file."""
         if row.pin_hash is None or row.pin_is_temporary or row.pin_changed_at is None:
             return False
-        recent = as_utc(row.pin_changed_at) > now - dt.timedelta(minutes=PENDING_PIN_MINUTES)
+        recent = row.pin_changed_at > now - dt.timedelta(minutes=PENDING_PIN_MINUTES)
         return recent and self._pins.verify(row.pin_hash, pin)
 
     def request_pin_by_mail(self, participant: int, channel: str, now: dt.datetime) -> bool:
-        since = (now - dt.timedelta(days=MAIL_REQUEST_DAYS)).astimezone(dt.UTC)
+        since = now - dt.timedelta(days=MAIL_REQUEST_DAYS)
 
         def request(session: Session) -> bool:
             row = session.get(Participant, participant)
@@ -98,11 +96,7 @@ class SqlPinManager:
             )
             if recent is not None:
                 return False
-            session.add(
-                PinMailRequest(
-                    participant_id=participant, requested_at=now.astimezone(dt.UTC), channel=channel
-                )
-            )
+            session.add(PinMailRequest(participant_id=participant, requested_at=now, channel=channel))
             return True
 
         return in_transaction(self._sessions, request)
