@@ -58,9 +58,8 @@ class CountingAuditLog:
     def __init__(self, inner: AuditLog) -> None:
         self._inner = inner
 
-    def record(self, event: AuditEvent, participant: int | None, source: EventSource) -> bool:
-        recorded = self._inner.record(event, participant, source)
+    def record(self, event: AuditEvent, participant: int | None, source: EventSource) -> None:
+        self._inner.record(event, participant, source)
         counted = COUNTED_EVENTS.get(event)
-        if recorded and counted is not None:  # a turn answered again is counted once, as it is recorded
+        if counted is not None:
             ACCOUNT_EVENTS.labels(counted).inc()
-        return recorded

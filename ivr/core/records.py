@@ -139,7 +139,7 @@ class JourneyStep:
 class EventSource:
     """Where an audited event came from: the channel, the calling number, and the call and turn that
     caused it. ``turn`` (CallState.turn_name) is the same when a turn that was not kept is answered
-    again, so the event it caused is recorded once; it is never the same in another turn."""
+    again, and never the same in another turn of the call."""
 
     channel: str
     calling_number: str | None

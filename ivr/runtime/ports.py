@@ -80,9 +80,9 @@ class ContactBook(Protocol):
 
 
 class AuditLog(Protocol):
-    def record(self, event: AuditEvent, participant: int | None, source: EventSource) -> bool:
-        """Note a sign-in, failure, lockout, PIN change or PIN request, once a turn: False if the same
-        turn (answered again after it was not kept) recorded it already. Never a PIN or an SSN."""
+    def record(self, event: AuditEvent, participant: int | None, source: EventSource) -> None:
+        """Note a sign-in, failure, lockout, PIN change or PIN request, with the call and turn it came
+        from. Never a PIN or an SSN."""
 
 
 class SignInThrottle(Protocol):

@@ -4,15 +4,19 @@ A turn that ends past its time budget is not saved (ivr.runtime.conversation): t
 question again, but what the turn's data step wrote stays written. Every step that writes must therefore
 take the same answer again. Two did not: a temporary PIN was used up by the turn that was not kept, and a
 new PIN confirmed by it was no longer held, so the caller who answered again was refused, or told the two
-entries did not match. And the audit trail recorded the turn's event once a run, so one sign-in read as
-two. Here the fault is replayed on the real database and Redis: the audit table is locked while the step
-writes, so the turn ends past its budget after the write, and is not kept.
+entries did not match. The audit trail records every check a turn made, each time it ran, under the
+turn it answered, so a turn run again reads as such. Here the fault is replayed on the real database and
+Redis: the step's writes wait on a lock (on PostgreSQL the audit table's, on SQLite the database file's
+write lock) until past the turn's budget, then go through, so the turn ends after its writes and is not
+kept.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
 import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -33,22 +37,17 @@ from tests.conftest import HANDLER_TIME
 from tests.flow.test_reload import said
 
 TEMPORARY_ID, TEMPORARY_PIN = "1000000003", "9999"  # the demo participant whose PIN is temporary
+PAYER_ID = "1000000002"  # a demo participant with a PIN of their own (not 4826 or 5937)
 NEW_PIN = "4826"
 CALLER = Caller("CA" + "7" * 32, "voice", "+15555550143")
 LOCK_SECONDS = 0.6  # the audit table stays locked past the whole budget of a turn
 BUDGET = TimeBudget(0.4)
-
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)"
-)
 
 
 @pytest.fixture
 def conversation(
     seeded_database: str, ports: HandlerPorts, flow: Flow, redis_client: redis.Redis, redis_prefix: str
 ) -> Conversation:
-    if not seeded_database.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: the fault is a table lock")
     store = RedisCallStore(redis_client, 600, f"{redis_prefix}call:")
     return Conversation(flow, store, account_handlers(ports), FixedClock(HANDLER_TIME), budget=BUDGET)
 
@@ -60,42 +59,59 @@ def _signed_in_with_the_temporary_pin(conversation: Conversation, caller: Caller
     return said(conversation.answer(caller, DigitsEntered(TEMPORARY_PIN)))
 
 
-def _answered_late(conversation: Conversation, database: str, digits: str) -> list[str]:
-    """The answer, with the audit table locked until past the turn's budget; checks it was not kept."""
-    before = conversation.current(CALLER.call_id)
+@contextlib.contextmanager
+def _writes_held(database: str) -> Iterator[None]:
+    """Writes wait, from entry until LOCK_SECONDS later: on PostgreSQL the audit table is locked, on SQLite
+    the database file's one write lock is taken (readers go on)."""
     locker = make_engine(database)
     locked, release = threading.Event(), threading.Event()
 
     def hold_lock() -> None:
-        with locker.begin() as connection:
-            connection.execute(text("LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE"))
+        with locker.connect() as connection:
+            if locker.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.begin()
+                connection.execute(text("LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE"))
             locked.set()
             release.wait(LOCK_SECONDS)
+            connection.rollback()
 
     holder = threading.Thread(target=hold_lock)
     holder.start()
     try:
         assert locked.wait(10)
-        heard = said(conversation.answer(CALLER, DigitsEntered(digits)))
+        yield
     finally:
         release.set()
         holder.join(30)
         locker.dispose()
+
+
+def _answered_late(conversation: Conversation, database: str, digits: str) -> list[str]:
+    """The answer, its writes held until past the turn's budget; checks it was not kept."""
+    before = conversation.current(CALLER.call_id)
+    with _writes_held(database):
+        heard = said(conversation.answer(CALLER, DigitsEntered(digits)))
     assert conversation.current(CALLER.call_id) == before  # not kept
     return heard
 
 
-def _audited(database: str, caller: Caller) -> list[str]:
-    """The events the audit trail holds for the call, in order."""
+def _audited(database: str, caller: Caller) -> list[tuple[str, str | None]]:
+    """The events the audit trail holds for the call, in order, each with its turn's mark."""
     engine = make_engine(database)
     with engine.connect() as connection:
-        events = connection.scalars(
-            select(AuditRow.event)
+        rows = connection.execute(
+            select(AuditRow.event, AuditRow.turn_mark)
             .where(AuditRow.call_mark == call_mark(caller.call_id))
             .order_by(AuditRow.id)
         ).all()
     engine.dispose()
-    return list(events)
+    return [(event, mark) for event, mark in rows]
+
+
+def _events(database: str, caller: Caller) -> list[str]:
+    return [event for event, _ in _audited(database, caller)]
 
 
 def test_a_sign_in_not_kept_can_be_answered_again_with_the_temporary_pin(
@@ -109,10 +125,12 @@ def test_a_sign_in_not_kept_can_be_answered_again_with_the_temporary_pin(
     assert _answered_late(conversation, seeded_database, TEMPORARY_PIN) == ["ask_pin"]
     again = conversation.answer(CALLER, DigitsEntered(TEMPORARY_PIN))
     assert said(again)[0] == "temporary_pin_notice" and again.state.node == "change_pin_new"
-    assert _audited(seeded_database, CALLER) == ["temporary_pin_used"]  # one sign-in, recorded once
+    # Two checks of the PIN, both recorded, both under the one turn the caller answered twice.
+    (late, late_turn), (kept, kept_turn) = _audited(seeded_database, CALLER)
+    assert late == kept == "temporary_pin_used" and late_turn == kept_turn is not None
     stranger = Caller("CA" + "8" * 32, "voice", "+15555550199")
     assert _signed_in_with_the_temporary_pin(conversation, stranger)[0] == "sign_in_failed"
-    assert _audited(seeded_database, stranger) == ["sign_in_failed"]
+    assert _events(seeded_database, stranger) == ["sign_in_failed"]
 
 
 def test_a_new_pin_confirmed_by_a_turn_not_kept_is_confirmed_again(
@@ -125,7 +143,9 @@ def test_a_new_pin_confirmed_by_a_turn_not_kept_is_confirmed_again(
     again = conversation.answer(CALLER, DigitsEntered(NEW_PIN))
     assert said(again)[0] == "pin_changed", said(again)
     assert again.state.node == "main_menu"
-    assert _audited(seeded_database, CALLER) == ["temporary_pin_used", "pin_changed", "sign_in"]
+    events = _audited(seeded_database, CALLER)
+    assert [event for event, _ in events] == ["temporary_pin_used", *["pin_changed", "sign_in"] * 2]
+    assert events[1][1] == events[2][1] == events[3][1] == events[4][1] != events[0][1]  # one turn, run twice
 
 
 def test_a_call_whose_state_redis_lost_signs_in_again_with_the_temporary_pin(
@@ -144,4 +164,25 @@ def test_a_call_whose_state_redis_lost_signs_in_again_with_the_temporary_pin(
     again = conversation.answer(CALLER, DigitsEntered(TEMPORARY_PIN))
     assert said(again)[0] == "temporary_pin_notice" and again.state.node == "change_pin_new"
     assert first is not None and again.state.turn == first.turn and again.state.epoch != first.epoch
-    assert _audited(seeded_database, CALLER) == ["temporary_pin_used", "temporary_pin_used"]
+    (before, before_turn), (after, after_turn) = _audited(seeded_database, CALLER)
+    assert before == after == "temporary_pin_used" and before_turn != after_turn  # two turns of their own
+
+
+def test_two_answers_to_one_turn_at_once_are_both_in_the_trail(
+    ports: HandlerPorts, flow: Flow, redis_client: redis.Redis, redis_prefix: str, seeded_database: str
+) -> None:
+    """Two answers to the same PIN question at once (two texts, as a guesser could send them, where accounts
+    by text are on) are two checks: one answer is kept, and both checks are recorded, under one turn."""
+    store = RedisCallStore(redis_client, 600, f"{redis_prefix}call:")
+    conversation = Conversation(flow, store, account_handlers(ports), FixedClock(HANDLER_TIME))
+    conversation.start(CALLER)
+    conversation.answer(CALLER, DigitsEntered("1"))
+    assert said(conversation.answer(CALLER, DigitsEntered(PAYER_ID))) == ["ask_pin"]
+    asked = conversation.current(CALLER.call_id)
+    with _writes_held(seeded_database), ThreadPoolExecutor(2) as pool:
+        # both load the question before either writes: their audit rows wait on the lock
+        list(pool.map(lambda pin: conversation.answer(CALLER, DigitsEntered(pin)), ["4826", "5937"]))
+    now = conversation.current(CALLER.call_id)
+    assert asked is not None and now is not None and now.turn == asked.turn + 1  # one answer was kept
+    (first, first_turn), (second, second_turn) = _audited(seeded_database, CALLER)
+    assert first == second == "sign_in_failed" and first_turn == second_turn

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String
+from sqlalchemy import Date, ForeignKey, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ivr.adapters.sql.columns import UtcDateTime
@@ -128,12 +128,11 @@ class CourtEventText(Base):
 
 
 class AuditEvent(Base):
-    """Who did what, when, through which channel, from which number, in which call. Never a PIN or an SSN.
-    One row an event a turn caused: a turn answered again because it was not kept (it ended past its
-    time budget) is the same turn, and its event is not recorded twice (ivr.adapters.sql.audit)."""
+    """Who did what, when, through which channel, from which number, in which call and turn. Never a PIN
+    or an SSN. Every run of a step is recorded: a turn answered again because it was not kept (it ended
+    past its time budget), or answered twice at once (two texts), records each check, under one turn."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ux_audit_events_turn_event", "turn_mark", "event", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
