@@ -123,3 +123,20 @@ def test_an_answer_later_than_the_call_waits_is_heard_as_silences_first(
     )
     code, output = run("test", str(script), "--no-coverage")
     assert code == 0, output
+
+
+def test_a_script_time_without_an_offset_is_the_agencys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`at: 2026-11-24T10:00` is ten in the morning where the agency is: the office is open, and the
+    sign-in's audit row is kept at that moment (every stored time needs a zone)."""
+    monkeypatch.chdir(ROOT)
+    script = tmp_path / "naive.yaml"
+    script.write_text(
+        "name: naive time\nat: 2026-11-24T10:00\nsteps:\n  - hear: [welcome, offer_spanish, caller_type]\n"
+        "  - press: '1'\n  - press: '1000000003#'\n  - press: '9999#'\n    hear: [temporary_pin_notice, change_pin_new]\n"
+        "  - press: '4826#'\n  - press: '4826#'\n    hear: [pin_changed, main_menu]\n"
+        "  - press: '0'\n    hear: [transfer_to_representative]\n    ends: transfer\n"
+    )
+    code, output = run("test", str(script), "--no-coverage")
+    assert code == 0, output

@@ -83,7 +83,9 @@ class Step(BaseModel):
     accounts: Literal["demo", "unavailable"] | None = Field(
         None, description="From this step on, the account database is up (demo) or down (unavailable)"
     )
-    at: dt.datetime | None = Field(None, description="From this step on, the time is this (for hours)")
+    at: dt.datetime | None = Field(
+        None, description="From this step on, the time is this (for hours; without an offset, the agency's)"
+    )
 
 
 @dataclass
@@ -101,7 +103,10 @@ class Script(BaseModel):
 
     name: str
     language: str | None = Field(None, description="The language the call starts in")
-    at: dt.datetime = Field(DEFAULT_TIME, description="When the call happens (for hours of operation)")
+    at: dt.datetime = Field(
+        DEFAULT_TIME,
+        description="When the call happens (for hours of operation; without an offset, the agency's)",
+    )
     accounts: Literal["demo", "unavailable"] = Field(
         "demo", description="'unavailable': the database is down"
     )
@@ -321,9 +326,15 @@ def _out_of_turn(event: Event, ended: bool, transferring: bool) -> str | None:
     return None
 
 
+def _agency_time(moment: dt.datetime, flow: Flow) -> dt.datetime:
+    """A script's time; one without an offset is the agency's local time, as the hours read it. Every
+    moment the service keeps has a zone (ivr.adapters.sql.columns), so the clock gives it one."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=agency_zone(flow))
+
+
 def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: DemoLine) -> ScriptResult:
     line.database.down = script.accounts == "unavailable"
-    clock = _ScriptClock(script.at)
+    clock = _ScriptClock(_agency_time(script.at, flow))
     conversation = Conversation(flow, MemoryCallStore(), line.handlers(flow, clock), clock)
     caller = Caller(call_id=f"script-{abs(hash(path))}", channel=script.channel, number=script.caller or None)
     result = ScriptResult(path, script.name)
@@ -334,7 +345,7 @@ def run_script(flow: Flow, script: Script, path: str, coverage: Coverage, line: 
         if step.accounts is not None:
             line.database.down = step.accounts == "unavailable"
         if step.at is not None:
-            clock.moment = step.at
+            clock.moment = _agency_time(step.at, flow)
         event = _event(step)
         problems: list[str] = []
         if number == 1:

@@ -63,3 +63,15 @@ def test_a_time_without_a_zone_is_refused_and_nothing_is_written(engine: Engine)
     assert isinstance(refused.value.orig, NaiveTime)
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM audit_events")) == before
+
+
+def test_an_interval_added_to_a_stored_moment_is_bound_as_an_interval(engine: Engine) -> None:
+    """``column + timedelta`` compares a moment with a moment; the interval itself has no zone and must not
+    be refused as a time without one."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has no interval arithmetic on stored times")
+    later = AuditRow.occurred_at + dt.timedelta(minutes=5)
+    SqlAuditLog(engine, FixedClock(MOMENT)).record(AuditEvent.SIGN_IN, None, SOURCE)
+    with engine.connect() as connection:
+        found = connection.scalar(select(later).where(later > MOMENT).order_by(AuditRow.id.desc()).limit(1))
+    assert found == MOMENT + dt.timedelta(minutes=5)

@@ -17,6 +17,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import redis
@@ -27,7 +28,7 @@ from ivr.adapters.sql.database import make_engine
 from ivr.adapters.sql.models import AuditEvent as AuditRow
 from ivr.adapters.sql.models import call_mark
 from ivr.core.clock import FixedClock
-from ivr.engine import DigitsEntered
+from ivr.engine import CallState, DigitsEntered
 from ivr.flow import Flow
 from ivr.runtime.conversation import Caller, Conversation
 from ivr.runtime.handlers import account_handlers
@@ -40,7 +41,7 @@ TEMPORARY_ID, TEMPORARY_PIN = "1000000003", "9999"  # the demo participant whose
 PAYER_ID = "1000000002"  # a demo participant with a PIN of their own (not 4826 or 5937)
 NEW_PIN = "4826"
 CALLER = Caller("CA" + "7" * 32, "voice", "+15555550143")
-LOCK_SECONDS = 0.6  # the audit table stays locked past the whole budget of a turn
+LOCK_SECONDS = 0.6  # writes are held past the whole budget of a turn
 BUDGET = TimeBudget(0.4)
 
 
@@ -168,6 +169,25 @@ def test_a_call_whose_state_redis_lost_signs_in_again_with_the_temporary_pin(
     assert before == after == "temporary_pin_used" and before_turn != after_turn  # two turns of their own
 
 
+class _LoadsMeet(RedisCallStore):
+    """A call store whose next ``meeting`` loads wait for one another: answers given at once all read the
+    question before any of them is saved (then it loads as any other)."""
+
+    def __init__(self, *args: Any, meeting: int) -> None:
+        super().__init__(*args)
+        self._barrier = threading.Barrier(meeting)
+        self._waiting = meeting
+        self._count = threading.Lock()
+
+    def load(self, call_id: str) -> CallState | None:
+        state = super().load(call_id)
+        with self._count:
+            meets, self._waiting = self._waiting > 0, self._waiting - 1
+        if meets:
+            self._barrier.wait(10)
+        return state
+
+
 def test_two_answers_to_one_turn_at_once_are_both_in_the_trail(
     ports: HandlerPorts, flow: Flow, redis_client: redis.Redis, redis_prefix: str, seeded_database: str
 ) -> None:
@@ -179,9 +199,10 @@ def test_two_answers_to_one_turn_at_once_are_both_in_the_trail(
     conversation.answer(CALLER, DigitsEntered("1"))
     assert said(conversation.answer(CALLER, DigitsEntered(PAYER_ID))) == ["ask_pin"]
     asked = conversation.current(CALLER.call_id)
-    with _writes_held(seeded_database), ThreadPoolExecutor(2) as pool:
-        # both load the question before either writes: their audit rows wait on the lock
-        list(pool.map(lambda pin: conversation.answer(CALLER, DigitsEntered(pin)), ["4826", "5937"]))
+    meeting = _LoadsMeet(redis_client, 600, f"{redis_prefix}call:", meeting=2)
+    at_once = Conversation(flow, meeting, account_handlers(ports), FixedClock(HANDLER_TIME))
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda pin: at_once.answer(CALLER, DigitsEntered(pin)), ["4826", "5937"]))
     now = conversation.current(CALLER.call_id)
     assert asked is not None and now is not None and now.turn == asked.turn + 1  # one answer was kept
     (first, first_turn), (second, second_turn) = _audited(seeded_database, CALLER)

@@ -415,8 +415,17 @@ def test_a_menu_heard_in_full_is_said_short_the_next_time_and_star_says_it_all(f
 
 def test_state_round_trips_through_json_with_everything_the_call_learned(flow: Flow) -> None:
     state = step(flow, start(flow).state, DigitsEntered("9")).state.with_counters((("sign_in_failures", 2),))
-    state = replace(state, relay=True, heard=("main_menu",), confirming=2)
+    state = replace(state, relay=True, heard=("main_menu",), confirming=2, epoch="3f9a1c2e")
     assert CallState.from_json(state.to_json()) == state
+
+
+def test_a_state_written_before_it_had_an_epoch_reads_with_none_and_names_its_turns() -> None:
+    """A call in progress during the upgrade: its turns are named with an empty epoch, and a new start
+    of the call draws one (ivr.runtime.conversation), so no turn of another start shares their names."""
+    written = '{"call_id":"CA1","flow_version":"v1","node":"main_menu","language":"en","turn":4}'
+    state = CallState.from_json(written)
+    assert state.epoch == "" and state.turn_name == ":4"
+    assert replace(state, epoch="0b7d44a1").turn_name == "0b7d44a1:4"
 
 
 # -- the rest of the flow --------------------------------------------------------------------------------

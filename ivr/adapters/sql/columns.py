@@ -30,6 +30,10 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        """Only a moment is bound as one: in ``column + timedelta`` the interval is bound as an interval."""
+        return self if isinstance(value, dt.datetime) else self.impl_instance.coerce_compared_value(op, value)
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None

@@ -141,7 +141,7 @@ class AuditEvent(Base):
     channel: Mapped[str] = mapped_column(String(16))
     calling_number: Mapped[str | None] = mapped_column(String(CALLING_NUMBER_CHARS))
     # The call (call_mark) and its turn (turn_mark); none on rows recorded before revision 0008.
-    call_mark: Mapped[str | None] = mapped_column(String(CALL_MARK_CHARS), index=True)
+    call_mark: Mapped[str | None] = mapped_column(String(CALL_MARK_CHARS))
     turn_mark: Mapped[str | None] = mapped_column(String(CALL_MARK_CHARS))
 
 

@@ -2,9 +2,14 @@
 
 A turn that ends past its time budget is not kept, and the caller answers its question again: the same
 turn, run twice, and each run checks and records. Two rows alike could not be told from two attempts. Now
-every row carries a digest of its call's id (``call_mark``, indexed, to gather a call's events) and of the
-call's id and the turn's name (``turn_mark``): a turn run again shows as the same turn. Rows recorded
-before this revision have neither, and are kept as they are.
+every row carries a digest of its call's id (``call_mark``, to gather a call's events) and of the call's
+id and the turn's name (``turn_mark``): a turn run again shows as the same turn. Rows recorded before this
+revision have neither, and are kept as they are.
+
+Two nullable columns without a default: PostgreSQL adds them without rewriting or scanning the table, so
+servers of the release before keep writing audit rows while it runs. No index: building one would hold
+those writes for as long as the table is large; an officer's search by call narrows by ``occurred_at``
+(indexed) first.
 
 Revision ID: 0008
 Revises: 0007
@@ -28,11 +33,9 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_events") as table:
         table.add_column(sa.Column("call_mark", sa.String(MARK_CHARS)))
         table.add_column(sa.Column("turn_mark", sa.String(MARK_CHARS)))
-    op.create_index("ix_audit_events_call_mark", "audit_events", ["call_mark"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_audit_events_call_mark", table_name="audit_events")
     with op.batch_alter_table("audit_events") as table:
         table.drop_column("turn_mark")
         table.drop_column("call_mark")
