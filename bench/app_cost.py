@@ -106,7 +106,7 @@ def main() -> None:
         state = store.load(CALL_SID)
         if state is None:
             raise SystemExit("the call's state is gone from Redis: is another run using the prefix?")
-        store.save(replace(state, turn=state.turn + 1), state.turn)
+        store.save(replace(state, turn=state.turn + 1), state)
 
     store.begin(CallState(CALL_SID, "floor", "welcome", "en"))
     try:

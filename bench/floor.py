@@ -56,7 +56,7 @@ def turn() -> Response:
     state = store.load(call_id)
     # Each call's turns come one at a time, after its start: a missing state or a refused write is a
     # fault, and the bench counts the 409 as an error.
-    if state is None or not store.save(replace(state, turn=state.turn + 1), state.turn):
+    if state is None or not store.save(replace(state, turn=state.turn + 1), state):
         abort(409)
     return Response(TWIML, mimetype="application/xml")
 

@@ -68,7 +68,7 @@ def main() -> None:
         def save(current: CallState) -> object:
             nonlocal state
             state = replace(current, turn=current.turn + 1)
-            if not with_store.save(state, current.turn, step):
+            if not with_store.save(state, current, step):
                 raise SystemExit("the compare-and-set was refused: is another run using the prefix?")
             return state
 

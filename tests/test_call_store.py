@@ -1,7 +1,7 @@
 """The call store's contract, on the real Redis and on the in-memory store the offline tools use.
 
 A call's start replaces whatever an earlier call with the same id left; every later write is a
-compare-and-set on the turn it was computed from.
+compare-and-set on the turn it was computed from, of the same start of the call (CallState.turn_name).
 """
 
 from __future__ import annotations
@@ -44,14 +44,14 @@ def first_state(call_id: str = "CA1") -> CallState:
 def test_a_start_never_overwrites_a_call_that_has_state(store: CallStore) -> None:
     assert store.begin(first_state())
     signed_in = replace(first_state(), node="main_menu", turn=5, sign_in=SignedIn(7))
-    assert store.save(signed_in, 0)
+    assert store.save(signed_in, first_state())
     assert not store.begin(first_state())  # a start delivered again, or replayed: the call stays
     assert store.load("CA1") == signed_in
 
 
 def test_a_restart_replaces_what_the_call_had(store: CallStore) -> None:
     store.begin(first_state())
-    assert store.save(replace(first_state(), node="main_menu", turn=5, sign_in=SignedIn(7)), 0)
+    assert store.save(replace(first_state(), node="main_menu", turn=5, sign_in=SignedIn(7)), first_state())
     store.restart(first_state())
     assert store.load("CA1") == first_state()
 
@@ -59,11 +59,25 @@ def test_a_restart_replaces_what_the_call_had(store: CallStore) -> None:
 def test_a_write_lands_only_on_the_turn_it_was_computed_from(store: CallStore) -> None:
     store.begin(first_state())
     answered = replace(first_state(), node="language", turn=1)
-    assert store.save(answered, 0)
-    assert not store.save(replace(answered, node="other_options"), 0)  # a second answer to turn 0
+    assert store.save(answered, first_state())
+    assert not store.save(replace(answered, node="other_options"), first_state())  # a second answer to turn 0
     assert store.load("CA1") == answered
-    assert not store.save(replace(first_state("CA2"), turn=1), 0)  # no call to answer
+    assert not store.save(replace(first_state("CA2"), turn=1), first_state())  # no call to answer
     assert store.load("CA2") is None
+
+
+def test_a_late_write_to_a_call_begun_again_never_lands_on_its_new_start(store: CallStore) -> None:
+    """A webhook read the call at turn 3; its state was then lost and the call begun again (a new epoch),
+    and the new start reached turn 3 too. The late write was computed from another start: refused."""
+    store.begin(replace(first_state(), epoch="3f9a1c2e"))
+    read = replace(first_state(), node="pin", turn=3, epoch="3f9a1c2e")
+    assert store.save(read, replace(first_state(), epoch="3f9a1c2e"))
+    store.restart(replace(first_state(), epoch="0b7d44a1"))  # the state was lost; the call began again
+    now = replace(first_state(), node="main_menu", turn=3, epoch="0b7d44a1")
+    assert store.save(now, replace(first_state(), epoch="0b7d44a1"))
+    assert not store.save(replace(read, node="payments", turn=4), read)  # the late answer to the first start
+    assert store.load("CA1") == now
+    assert store.save(replace(now, turn=4), now)
 
 
 def test_a_started_call_expires(redis_client: redis.Redis, redis_prefix: str) -> None:
@@ -71,7 +85,7 @@ def test_a_started_call_expires(redis_client: redis.Redis, redis_prefix: str) ->
     store.begin(first_state())
     assert 0 < redis_client.ttl(store.key("CA1")) <= TTL_SECONDS
     redis_client.expire(store.key("CA1"), TTL_SECONDS // 10)
-    assert store.save(replace(first_state(), turn=1), 0)
+    assert store.save(replace(first_state(), turn=1), first_state())
     assert TTL_SECONDS // 10 < redis_client.ttl(store.key("CA1")) <= TTL_SECONDS  # each write renews it
 
 
@@ -111,9 +125,11 @@ def test_a_turn_is_counted_only_when_its_state_is_kept(
     assert counted() == ["start:welcome", "visit:welcome"]
     assert not store.begin(first_state(), journey(first_state(), "start", ("welcome",)))  # delivered twice
     answered = replace(first_state(), node="language", turn=1)
-    assert store.save(answered, 0, journey(answered, "taken", ("language",)))
+    assert store.save(answered, first_state(), journey(answered, "taken", ("language",)))
     late = replace(first_state(), node="other_options", turn=1)
-    assert not store.save(late, 0, journey(late, "taken", ("other_options",)))  # lost the compare-and-set
+    assert not store.save(
+        late, first_state(), journey(late, "taken", ("other_options",))
+    )  # lost the compare-and-set
     store.restart(first_state(), journey(first_state(), "start", ("welcome",)))
     assert counted() == [
         "start:welcome",
@@ -132,7 +148,7 @@ def test_a_journal_that_cannot_be_written_never_fails_the_call(
     redis_client.set(queue_key(redis_prefix), "not a list")  # RPUSH on it fails inside the script
     assert store.begin(first_state(), journey(first_state(), "start", ("welcome",)))
     answered = replace(first_state(), node="language", turn=1)
-    assert store.save(answered, 0, journey(answered, "taken", ("language",)))
+    assert store.save(answered, first_state(), journey(answered, "taken", ("language",)))
     assert store.load("CA1") == answered
 
 

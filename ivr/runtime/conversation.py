@@ -122,7 +122,7 @@ class Conversation:
             log.warning("turn over its time budget, not saved", extra={"call_id": caller.call_id})
             return replay(flow, state)
         try:
-            self._save(turn.state, state.turn, journey)
+            self._save(turn.state, state, journey)
         except StaleWrite:  # another request for this call got there first: its answer stands
             log.warning("concurrent answer for the same call, replaying", extra={"call_id": caller.call_id})
             current = self._store.load(caller.call_id)
@@ -166,8 +166,8 @@ class Conversation:
         transferred, and a caller who hangs up on a representative did not give up on the flow."""
         return isinstance(self.flow_of(state).nodes.get(state.node), TransferNode)
 
-    def _save(self, state: CallState, expected_turn: int, journey: JourneyStep) -> None:
-        if not self._store.save(state, expected_turn, journey):
+    def _save(self, state: CallState, read: CallState, journey: JourneyStep) -> None:
+        if not self._store.save(state, read, journey):
             raise StaleWrite(state.call_id)
 
     def _run(

@@ -128,8 +128,9 @@ class CallStore(Protocol):
     def restart(self, state: CallState, journey: JourneyStep | None = None) -> None:
         """Store a call's first state over whatever it had (which the caller can no longer use)."""
 
-    def save(self, state: CallState, expected_turn: int, journey: JourneyStep | None = None) -> bool:
-        """Store ``state`` only if the stored turn is still ``expected_turn``; whether it was stored."""
+    def save(self, state: CallState, read: CallState, journey: JourneyStep | None = None) -> bool:
+        """Store ``state`` only if the stored state is still the turn ``read`` was, of the same start of the
+        call (``CallState.turn_name``); whether it was stored."""
 
     def delete(self, call_id: str) -> None: ...
 

@@ -31,14 +31,19 @@ local function queue(first)
   end
 end
 """
-# Write the state only if the stored turn is still the one this request read. Two webhooks for the
-# same call at once can then never interleave writes. ARGV: state, TTL, expected turn, then the queue's.
+# Write the state only if the stored one is still the turn this request read, of the same start of the
+# call (CallState.turn_name: its epoch and turn). Two webhooks for the same call at once can then never
+# interleave writes, and a late answer to a call whose state was lost and begun again never lands on the
+# new start's turn of the same number. ARGV: state, TTL, the turn's name as read, then the queue's.
 _COMPARE_AND_SET = (
     _QUEUE
     + """
 local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
-if tostring(cjson.decode(current)['turn']) ~= ARGV[3] then return 0 end
+local stored = cjson.decode(current)
+local epoch = stored['epoch']
+if type(epoch) ~= 'string' then epoch = '' end
+if epoch .. ':' .. tostring(stored['turn']) ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
 queue(5)
 return 1
@@ -99,8 +104,8 @@ class RedisCallStore:
     def restart(self, state: CallState, journey: JourneyStep | None = None) -> None:
         self._write(self._begin, state, "", journey)
 
-    def save(self, state: CallState, expected_turn: int, journey: JourneyStep | None = None) -> bool:
-        return self._write(self._cas, state, str(expected_turn), journey)
+    def save(self, state: CallState, read: CallState, journey: JourneyStep | None = None) -> bool:
+        return self._write(self._cas, state, read.turn_name, journey)
 
     def delete(self, call_id: str) -> None:
         self._client.delete(self.key(call_id))
@@ -132,9 +137,9 @@ class MemoryCallStore:
     def restart(self, state: CallState, journey: JourneyStep | None = None) -> None:
         self._store(state, journey)
 
-    def save(self, state: CallState, expected_turn: int, journey: JourneyStep | None = None) -> bool:
+    def save(self, state: CallState, read: CallState, journey: JourneyStep | None = None) -> bool:
         current = self._states.get(state.call_id)
-        if current is None or current.turn != expected_turn:
+        if current is None or current.turn_name != read.turn_name:
             return False
         return self._store(state, journey)
 
