@@ -19,6 +19,12 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def run_script(path: Path, script: str) -> tuple[int, str]:
+    """`ivr test` of one call script written to ``path``, without the coverage report."""
+    path.write_text(script)
+    return run("test", str(path), "--no-coverage")
+
+
 def test_validate_accepts_the_shipped_flow() -> None:
     code, output = run("validate", str(ROOT))
     assert code == 0 and output.startswith("The flow is valid:")
@@ -61,11 +67,10 @@ def test_the_shipped_scripts_pass_and_cover_every_node_and_option(monkeypatch: p
 
 def test_a_failing_step_shows_what_was_heard_instead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    script = tmp_path / "wrong.yaml"
-    script.write_text(
-        "name: expects the wrong thing\nsteps:\n  - hear: [welcome]\n  - press: '2'\n    hear_text: Adiós\n"
+    code, output = run_script(
+        tmp_path / "wrong.yaml",
+        "name: expects the wrong thing\nsteps:\n  - hear: [welcome]\n  - press: '2'\n    hear_text: Adiós\n",
     )
-    code, output = run("test", str(script), "--no-coverage")
     assert code == 1
     assert "step 1: expected to hear ['welcome'], heard ['welcome', 'offer_spanish', 'caller_type']" in output
     assert "step 2: expected to hear 'Adiós'; heard: 'Customer Connect is available by phone" in output
@@ -113,15 +118,14 @@ def test_an_answer_later_than_the_call_waits_is_heard_as_silences_first(
     """`after:` is a caller's pace: the waits that run out before the answer are silences, as Twilio's
     Gather posts them; an answer after the last one never arrives."""
     monkeypatch.chdir(ROOT)
-    script = tmp_path / "slow.yaml"
-    script.write_text(
+    code, output = run_script(
+        tmp_path / "slow.yaml",
         "name: slow\nat: 2026-11-22T20:00:00-08:00\nsteps:\n  - hear: [welcome, offer_spanish, caller_type]\n"
         "  - press: '2'\n    after: 9\n"
         "    hear: [no_input_first, offer_spanish, caller_type_short, general_information, general_information_end]\n"
         "  - press: '9'\n    after: 90\n    ends: hangup\n"
-        "    hear: [no_input_first, general_information_end, no_input_again, general_information_end, goodbye_no_response]\n"
+        "    hear: [no_input_first, general_information_end, no_input_again, general_information_end, goodbye_no_response]\n",
     )
-    code, output = run("test", str(script), "--no-coverage")
     assert code == 0, output
 
 
@@ -131,12 +135,11 @@ def test_a_script_time_without_an_offset_is_the_agencys(
     """`at: 2026-11-24T10:00` is ten in the morning where the agency is: the office is open, and the
     sign-in's audit row is kept at that moment (every stored time needs a zone)."""
     monkeypatch.chdir(ROOT)
-    script = tmp_path / "naive.yaml"
-    script.write_text(
+    code, output = run_script(
+        tmp_path / "naive.yaml",
         "name: naive time\nat: 2026-11-24T10:00\nsteps:\n  - hear: [welcome, offer_spanish, caller_type]\n"
         "  - press: '1'\n  - press: '1000000003#'\n  - press: '9999#'\n    hear: [temporary_pin_notice, change_pin_new]\n"
         "  - press: '4826#'\n  - press: '4826#'\n    hear: [pin_changed, main_menu]\n"
-        "  - press: '0'\n    hear: [transfer_to_representative]\n    ends: transfer\n"
+        "  - press: '0'\n    hear: [transfer_to_representative]\n    ends: transfer\n",
     )
-    code, output = run("test", str(script), "--no-coverage")
     assert code == 0, output
