@@ -56,8 +56,9 @@ import redis
 import requests
 
 from ivr.adapters.redis.connection import connect
-from ivr.engine.state import CallState
+from ivr.engine.state import AskedTurn, CallState
 from ivr.twilio.simulator import Heard, TwilioSimulator
+from ivr.web.voice import EPOCH_ARG, TURN_ARG
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -567,7 +568,8 @@ class Call:
         """The stored state: on the call's first flow version, at the turn whose question was heard."""
         if self.phone.gather is None:
             return
-        heard_turn = parse_qs(urlsplit(self.phone.gather.get("action", "")).query).get("t", [""])[0]
+        asked = parse_qs(urlsplit(self.phone.gather.get("action", "")).query)
+        heard_turn = asked.get(TURN_ARG, [""])[0]
         try:
             state = self.fleet.state(self.phone.call_sid)
         except redis.RedisError:
@@ -578,7 +580,9 @@ class Call:
             self.version = state.flow_version
         elif state.flow_version != self.version:
             self.mixed_versions = 1
-        if heard_turn and str(state.turn) != heard_turn:
+        if heard_turn.isdigit() and not AskedTurn(
+            int(heard_turn), asked.get(EPOCH_ARG, [None])[0]
+        ).is_current(state):
             self.unheard += 1
 
     def _answer(self, keys: str, expected: tuple[str, ...]) -> str:

@@ -17,11 +17,12 @@ from ivr.engine.events import (
     TransferEnded,
 )
 from ivr.engine.machine import Retry, Turn, replay, step
-from ivr.engine.state import CallState
+from ivr.engine.state import AskedTurn, CallState
 
 __all__ = [
     "PHONE_KEYS",
     "Action",
+    "AskedTurn",
     "CallEnded",
     "CallStarted",
     "CallState",

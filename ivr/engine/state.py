@@ -68,3 +68,19 @@ class CallState:
         known["history"] = tuple(str(node) for node in data.get("history", ()))
         known["heard"] = tuple(str(node) for node in data.get("heard", ()))
         return cls(**known)
+
+
+@dataclass(frozen=True, slots=True)
+class AskedTurn:
+    """The turn an answer was asked for, as the question carried it to the caller (a voice answer's URL):
+    its number and the start of the call it belongs to (``CallState.epoch``). An answer is the call's
+    answer only while the call is still at that turn of that start; any other is a late or repeated one.
+    """
+
+    turn: int
+    # None only for a question asked before questions carried their epoch (a call in progress across the
+    # upgrade): it names that turn number of whichever start the call is on, as every question did then.
+    epoch: str | None = None
+
+    def is_current(self, state: CallState) -> bool:
+        return self.turn == state.turn and (self.epoch is None or self.epoch == state.epoch)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ivr.core.clock import Clock, SystemClock
 from ivr.core.records import JourneyStep
 from ivr.engine import (
+    AskedTurn,
     CallStarted,
     CallState,
     Event,
@@ -97,10 +98,11 @@ class Conversation:
         return replay(self.flow_of(current), current)
 
     def answer(
-        self, caller: Caller, event: Event, answering_turn: int | None = None, arrived: float | None = None
+        self, caller: Caller, event: Event, asked: AskedTurn | None = None, arrived: float | None = None
     ) -> Turn:
-        """Apply the caller's answer. ``answering_turn`` is the turn the answer was asked for: an answer to
-        an earlier turn (a webhook delivered twice, or late) changes nothing and hears where the call is.
+        """Apply the caller's answer. ``asked`` is the turn the answer was asked for: an answer to any other
+        (a webhook delivered twice, or late, or asked by a start of the call whose state was since lost)
+        changes nothing and hears where the call is.
         A call whose state expired starts again from the top. ``arrived`` (time.monotonic()) is when the
         webhook reached the server: its time budget counts from then."""
         began = time.monotonic() if arrived is None else arrived
@@ -112,7 +114,7 @@ class Conversation:
         if state.node not in flow.nodes:  # its version is gone and the live one lacks its node
             log.warning("call's flow version is gone, starting again", extra={"call_id": caller.call_id})
             return self._restart(caller, state.language)
-        if answering_turn is not None and answering_turn != state.turn:
+        if asked is not None and not asked.is_current(state):
             log.info("repeated or late answer, replaying", extra={"call_id": caller.call_id})
             return replay(flow, state)
         turn, journey = self._run(flow, caller, state, event, began)

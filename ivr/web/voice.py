@@ -1,8 +1,9 @@
 """The voice blueprint: POST /voice (a call arrives), /voice/turn (every answer, and the end of a transfer),
 /voice/status (it ended).
 
-Every answer URL carries the turn it answers (?t=N): a webhook delivered twice or late hears where the call
-is and changes nothing. When Redis (the call state) is out of reach the caller is never left with an
+Every answer URL names the turn it answers (?t=N&e=E: its number, and the start of the call's state it
+belongs to, ivr.engine.AskedTurn): a webhook delivered twice or late, or asked by a start of the call whose
+state was since lost, hears where the call is and changes nothing. When Redis (the call state) is out of reach the caller is never left with an
 error: they hear an apology in every language, may press 0 for a representative during office hours,
 and otherwise wait a few seconds while the service tries again (/voice/resume); the call goes on where it
 was once Redis is back. /voice/fallback (Twilio's fallback URL) gives the same answer.
@@ -18,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ivr.adapters.metrics import SHED, VOICE_ERRORS
-from ivr.engine import Turn
+from ivr.engine import AskedTurn, Turn
 from ivr.flow.model import Flow, TransferNode
 from ivr.runtime.conversation import Caller
 from ivr.runtime.time_budget import TimeBudget
@@ -38,6 +39,8 @@ voice = Blueprint("voice", __name__, url_prefix=VOICE_PATH)
 
 _ENDED_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 LANGUAGE_ARG = "l"
+TURN_ARG = "t"  # the turn an answer URL asks (CallState.turn)
+EPOCH_ARG = "e"  # the start of the call's state that asked it (CallState.epoch)
 # Tries to reach the call state again before the caller hears a final apology (about 10 s each).
 MAX_OUTAGE_RETRIES = 3
 
@@ -58,7 +61,10 @@ def logged_call_id() -> str:
 def _twiml(turn: Turn) -> Response:
     ivr = services()
     renderer = ivr.voice_for(turn.state.flow_version)
-    action = f"{VOICE_PATH}{TURN_PATH}?t={turn.state.turn}"
+    # A <Gather>'s action is any URL, relative or absolute (twilio.com/docs/voice/twiml/gather); Twilio signs
+    # the whole URL it posts to, query included (twilio.com/docs/usage/security), so the turn it names is
+    # the one this answer wrote.
+    action = f"{VOICE_PATH}{TURN_PATH}?{TURN_ARG}={turn.state.turn}&{EPOCH_ARG}={turn.state.epoch}"
     if turn.state.language != ivr.flows.current.default_language:
         # The caller's language rides in the URL (it is no secret), so that an apology while Redis is out
         # of reach begins in it (_outage).
@@ -164,11 +170,17 @@ def incoming() -> Response:
 @voice.post(TURN_PATH)
 @twilio_signed
 def turn() -> Response:
-    answering = request.args.get("t", type=int)
     event = transfer_event(request.form) or event_from_twilio(request.form)
     wait = queue_time.current()
     arrived = None if wait is None else wait.queued_at  # the time budget counts from the queue
-    return _twiml(services().conversation.answer(twilio_caller(), event, answering, arrived))
+    return _twiml(services().conversation.answer(twilio_caller(), event, asked_turn(), arrived))
+
+
+def asked_turn() -> AskedTurn | None:
+    """The turn this answer's URL names. A URL without an epoch was written before URLs carried one (a call
+    in progress across the upgrade); one without a turn number is checked against no turn, as always."""
+    number = request.args.get(TURN_ARG, type=int)
+    return None if number is None else AskedTurn(number, request.args.get(EPOCH_ARG))
 
 
 @voice.post("/resume")

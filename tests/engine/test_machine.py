@@ -12,6 +12,7 @@ import pytest
 from ivr.core.speech_text import FoldedPhrase
 from ivr.core.values import Money, Value, Values
 from ivr.engine import (
+    AskedTurn,
     CallEnded,
     CallStarted,
     CallState,
@@ -426,6 +427,17 @@ def test_a_state_written_before_it_had_an_epoch_reads_with_none_and_names_its_tu
     state = CallState.from_json(written)
     assert state.epoch == "" and state.turn_name == ":4"
     assert replace(state, epoch="0b7d44a1").turn_name == "0b7d44a1:4"
+
+
+def test_an_answer_is_the_calls_only_at_the_turn_and_start_that_asked_it() -> None:
+    state = CallState("CA1", "v1", "main_menu", "en", turn=4, epoch="0b7d44a1")
+    assert AskedTurn(4, "0b7d44a1").is_current(state)
+    assert not AskedTurn(3, "0b7d44a1").is_current(state)  # repeated or late
+    assert not AskedTurn(4, "3f9a1c2e").is_current(state)  # asked by a start whose state was lost
+    assert not AskedTurn(4, "").is_current(state)  # asked by a state from before epochs, since begun again
+    # A question asked before questions carried their epoch names its turn number of any start.
+    assert AskedTurn(4).is_current(state) and not AskedTurn(5).is_current(state)
+    assert AskedTurn(4, "").is_current(replace(state, epoch=""))
 
 
 # -- the rest of the flow --------------------------------------------------------------------------------

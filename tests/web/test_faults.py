@@ -186,6 +186,32 @@ def test_a_repeated_webhook_does_not_advance_the_call(
     assert "To have a new PIN mailed to you" in late.data.decode()  # still where it was, not at sign-in
 
 
+def test_a_late_answer_to_a_start_whose_state_was_lost_never_moves_the_new_start(
+    client: FlaskClient, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    """The call's state is lost (a failover); the caller's next answer begins the call again, and the new
+    start comes to a turn of the same number as a question the lost start asked. Twilio delivering an
+    answer to that old question late (a retry) must hear where the call is, not answer the new question."""
+    call = phone(client)
+    call.dial()
+    call.press("7")  # other options: turn 2 of the first start
+    assert call.gather is not None
+    lost_question = call.gather.get("action", "")
+    first = call_state(redis_client, redis_prefix, call.call_sid)
+    assert first is not None and first.turn == 2
+    redis_client.delete(f"{redis_prefix}call:{call.call_sid}")  # the failover lost the call's state
+
+    assert "lost your place" in text(call.press("1")).lower()  # begun again, at the welcome
+    asked_now = text(call.press("1"))  # parent or legal guardian: turn 2 of the new start
+    begun_again = call_state(redis_client, redis_prefix, call.call_sid)
+    assert begun_again is not None and begun_again.turn == 2 and begun_again.epoch != first.epoch
+
+    late = signed_post(client, lost_question, {"CallSid": call.call_sid, "Digits": "1"})
+    after = call_state(redis_client, redis_prefix, call.call_sid)
+    assert after == begun_again  # nothing moved
+    assert late.status_code == 200 and asked_now.split(".")[0] in late.data.decode()  # asked again
+
+
 def test_a_call_start_delivered_twice_at_once_leaves_one_call_and_both_hear_its_menu(
     app: Flask, redis_client: redis.Redis, redis_prefix: str
 ) -> None:

@@ -53,5 +53,5 @@ def test_forwarded_headers_count_only_from_the_configured_proxies(app_config: di
         "/voice", data=form, headers={**headers, "X-Twilio-Signature": signature}
     )
     assert response.status_code == 200
-    assert b"https://ivr.example.org/voice/turn?t=1" in response.data
+    assert b"https://ivr.example.org/voice/turn?t=1&amp;e=" in response.data
     close_app(behind_proxy)
