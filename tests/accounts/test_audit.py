@@ -3,15 +3,18 @@ columns hold."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, make_url, select
 
 from ivr.adapters.sql.audit import SqlAuditLog, SqlContactBook
-from ivr.adapters.sql.database import make_engine, make_session_factory
-from ivr.adapters.sql.models import CALL_MARK_CHARS, Participant, call_mark
+from ivr.adapters.sql.database import create_schema, make_engine, make_session_factory
+from ivr.adapters.sql.models import CALL_MARK_CHARS, Participant, call_mark, turn_mark
 from ivr.adapters.sql.models import AuditEvent as AuditRow
 from ivr.core.records import CALLING_NUMBER_CHARS, AuditEvent, EventSource
 from ivr.twilio.ids import calling_number
@@ -84,3 +87,84 @@ def test_each_row_names_its_call_and_turn(engine: Engine) -> None:
     marks = [mark for _, mark in events]
     assert marks[0] == marks[1] == marks[2] and len(set(marks)) == 3
     assert all(mark and SOURCE.call_id not in mark and len(mark) == CALL_MARK_CHARS for mark in marks)
+
+
+class DropAfterCommit:
+    """A TCP proxy in front of PostgreSQL that, once armed, drops the connection right after the server has
+    answered an INSERT and said it is ready for the next statement (the row is committed), before the
+    client has read a byte of that answer: a network failing at the worst moment for a retried write."""
+
+    READY = b"Z\x00\x00\x00\x05"  # ReadyForQuery, the end of every exchange
+    INSERTED = b"INSERT 0 1\x00"  # CommandComplete's tag for one row inserted
+
+    def __init__(self, host: str, port: int) -> None:
+        self._upstream = (host, port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self.armed = False
+        self.dropped = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self._upstream)
+            threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, True), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, from_server: bool) -> None:
+        held = b""  # the server's answer, held until its exchange ends while the proxy is armed
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if not (from_server and self.armed):
+                    sink.sendall(data)
+                    continue
+                held += data
+                if self.READY not in held:
+                    continue
+                if self.INSERTED in held:
+                    self.armed = False
+                    self.dropped += 1
+                    break
+                sink.sendall(held)
+                held = b""
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+
+
+def test_a_row_committed_as_its_connection_dropped_is_not_written_again_by_the_retry(
+    database_url: str,
+) -> None:
+    """The server commits the row and the connection drops before its answer reaches the service, which
+    sends the INSERT once more on a new connection (retry_if_dropped): still one row for the one check."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no connection to drop")
+    direct = make_engine(database_url)
+    create_schema(direct)
+    direct.dispose()
+    proxy = DropAfterCommit(url.host or "127.0.0.1", url.port or 5432)
+    engine = make_engine(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
+    try:
+        log = SqlAuditLog(engine)
+        log.record(AuditEvent.SIGN_IN, None, replace(SOURCE, turn="3f9a1c2e:1"))  # the pool's connection
+        proxy.armed = True
+        log.record(AuditEvent.SIGN_IN_FAILED, None, SOURCE)
+        assert proxy.dropped == 1  # the fault happened, and the record still returned
+        assert (
+            _events_of(engine, SOURCE.call_id).count(
+                ("sign_in_failed", turn_mark(SOURCE.call_id, SOURCE.turn))
+            )
+            == 1
+        )
+    finally:
+        engine.dispose()
+        proxy.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -31,7 +32,7 @@ def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> No
         revision = MigrationContext.configure(connection).get_current_revision()
     engine.dispose()
     assert differences == []
-    assert revision == HEAD == "0008"
+    assert revision == HEAD == "0009"
 
 
 def test_down_to_the_first_revision_and_up_again_keeps_the_data(database_url: str) -> None:
@@ -250,3 +251,57 @@ def test_audit_rows_recorded_before_calls_were_marked_stay_as_they_were(database
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM audit_events")) == 2
     engine.dispose()
+
+
+def test_audit_rows_get_a_key_of_their_own_and_rows_without_one_stay(database_url: str) -> None:
+    """0009 keys each new audit row; rows from before it, and rows the release before writes while it
+    runs, have none, any number of them. Down to 0008 the key goes and every row stays."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0008")
+    upgrade(engine)
+    old_release = "INSERT INTO audit_events (occurred_at, event, channel) VALUES (:at, 'sign_in', 'voice')"
+    with engine.begin() as connection:
+        connection.execute(text(old_release), [{"at": MIGRATED_AT}, {"at": MIGRATED_AT}])
+    log = SqlAuditLog(engine)
+    log.record(AuditEvent.SIGN_IN, None, EventSource("voice", None, "CA-new", "e:3"))
+    log.record(AuditEvent.SIGN_IN, None, EventSource("voice", None, "CA-new", "e:3"))  # a second check
+    with engine.connect() as connection:
+        keys = connection.execute(text("SELECT record_key FROM audit_events ORDER BY id")).scalars().all()
+    assert keys[:2] == [None, None] and len(set(keys[2:])) == 2 and all(keys[2:])
+    downgrade(engine, "0008")
+    assert "record_key" not in {column["name"] for column in inspect(engine).get_columns("audit_events")}
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM audit_events")) == 4
+    engine.dispose()
+
+
+def test_the_audit_key_index_built_concurrently_is_built_again_after_a_failed_build(
+    database_url: str,
+) -> None:
+    """On PostgreSQL 0009 builds its unique index CONCURRENTLY, outside a transaction, after the column is
+    committed: a build that failed leaves the column and an invalid index behind and the revision at 0008.
+    Run again, the migration finishes: one valid unique index."""
+    engine = make_engine(database_url)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("PostgreSQL only: SQLite builds the index in the migration's transaction")
+    upgrade(engine, "0008")
+    with engine.begin() as connection:  # what a failed build leaves (its index marked invalid)
+        connection.execute(text("ALTER TABLE audit_events ADD COLUMN record_key VARCHAR(32)"))
+        connection.execute(text("CREATE INDEX ix_audit_events_record_key ON audit_events (record_key)"))
+        connection.execute(
+            text(
+                "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'ix_audit_events_record_key'::regclass"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        valid, unique = connection.execute(
+            text(
+                "SELECT indisvalid, indisunique FROM pg_index "
+                "WHERE indexrelid = 'ix_audit_events_record_key'::regclass"
+            )
+        ).one()
+        revision = MigrationContext.configure(connection).get_current_revision()
+    engine.dispose()
+    assert valid and unique and revision == HEAD

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, insert
+import secrets
+
+from sqlalchemy import Engine, Insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.adapters.sql.database import in_autocommit, in_transaction
+from ivr.adapters.sql.models import RECORD_KEY_CHARS, Participant, call_mark, turn_mark
 from ivr.adapters.sql.models import AuditEvent as AuditRow
-from ivr.adapters.sql.models import Participant, call_mark, turn_mark
 from ivr.core.clock import Clock, SystemClock
 from ivr.core.records import CALLING_NUMBER_CHARS, AuditEvent, EventSource
 
-_AUDIT_ROW = insert(AuditRow)  # built once; each record binds its values (as the directory's statements)
+# Built once; each record binds its values (as the directory's statements). A row whose key is there
+# already is the same row sent again: INSERT ... ON CONFLICT (record_key) DO NOTHING, on both databases.
+_AUDIT_ROW: dict[str, Insert] = {
+    "postgresql": postgresql.insert(AuditRow).on_conflict_do_nothing(index_elements=[AuditRow.record_key]),
+    "sqlite": sqlite.insert(AuditRow).on_conflict_do_nothing(index_elements=[AuditRow.record_key]),
+}
 
 
 class SqlAuditLog:
-    """One row per event, inserted and committed in one round trip, naming the call and turn it came from."""
+    """One row per event, inserted and committed in one round trip, naming the call and turn it came from;
+    written once, even when its INSERT is sent again after the connection dropped (``retry_if_dropped``),
+    by the key drawn for it before its first try."""
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self._engine = engine
         self._clock = clock or SystemClock()
+        self._insert = _AUDIT_ROW[engine.dialect.name]
 
     def record(self, event: AuditEvent, participant: int | None, source: EventSource) -> None:
         number = source.calling_number
@@ -32,8 +43,9 @@ class SqlAuditLog:
             "calling_number": number[:CALLING_NUMBER_CHARS] if number else None,
             "call_mark": call_mark(source.call_id),
             "turn_mark": turn_mark(source.call_id, source.turn),
+            "record_key": secrets.token_hex(RECORD_KEY_CHARS // 2),
         }
-        in_autocommit(self._engine, lambda connection: connection.execute(_AUDIT_ROW, row))
+        in_autocommit(self._engine, lambda connection: connection.execute(self._insert, row))
 
 
 class SqlContactBook:

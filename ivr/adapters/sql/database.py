@@ -6,7 +6,8 @@ Connections are not pinged before use (a round trip on every checkout). A connec
 (a restart, a killed backend, an idle timeout) fails on its first statement instead; SQLAlchemy then
 replaces every pooled connection older than that, and ``retry_if_dropped`` runs the unit of work once more
 on a fresh one. A connection dropped while idle in the pool fails before its statement reaches the server,
-so the failed attempt wrote nothing.
+so the failed attempt wrote nothing; one dropped after its statement reached the server may have
+committed it, so every write sent again has the effect of one (an audit row is written once, by its key).
 """
 
 from __future__ import annotations
@@ -133,32 +134,39 @@ UNVERSIONED_SCHEMA = "0001"
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` with the project's Alembic migrations."""
     config = alembic_config()
+    with engine.connect() as connection:
+        unversioned = MigrationContext.configure(connection).get_current_revision() is None
+        first_release = unversioned and "participants" in inspect(connection).get_table_names()
     with _migration_connection(engine) as connection:
         config.attributes["connection"] = connection
-        unversioned = MigrationContext.configure(connection).get_current_revision() is None
-        if unversioned and "participants" in inspect(connection).get_table_names():
+        if first_release:
             command.stamp(config, UNVERSIONED_SCHEMA)
         command.upgrade(config, revision)
 
 
 @contextmanager
 def _migration_connection(engine: Engine) -> Iterator[Connection]:
-    """A connection in a transaction for migrations. SQLite rebuilds a table to alter it, which its foreign
-    key checks forbid while other rows refer to it: they are off during the migration and checked after."""
+    """A connection for migrations. On PostgreSQL each migration runs in a transaction of its own (Alembic's
+    ``transaction_per_migration``, migrations/env.py), so that one may build an index without holding the
+    table's writes (CREATE INDEX CONCURRENTLY, outside any transaction): a failed migration leaves the
+    schema at the revision before it. On SQLite all of them run in one transaction: SQLite rebuilds a table
+    to alter it, which its foreign key checks forbid while other rows refer to it, so they are off during
+    the migrations and checked after."""
     with engine.connect() as connection:
-        sqlite = engine.dialect.name == "sqlite"
-        if sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()  # the pragma only works outside a transaction
+        if engine.dialect.name != "sqlite":
+            yield connection
+            connection.commit()
+            return
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # the pragma only works outside a transaction
         try:
             with connection.begin():
                 yield connection
-                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                if connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
                     raise RuntimeError("the migration left rows that refer to missing rows")
         finally:
-            if sqlite:
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-                connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 def downgrade(engine: Engine, revision: str) -> None:

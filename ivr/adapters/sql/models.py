@@ -15,6 +15,7 @@ from ivr.core.records import CALLING_NUMBER_CHARS
 # A call kept in a row is a digest of its id, this many hex characters; a turn of a call, of its id and
 # the turn's name (CallState.turn_name).
 CALL_MARK_CHARS = 32
+RECORD_KEY_CHARS = 32  # an audit row's key: 128 random bits, in hex
 
 
 def call_mark(call_id: str) -> str:
@@ -143,6 +144,9 @@ class AuditEvent(Base):
     # The call (call_mark) and its turn (turn_mark); none on rows recorded before revision 0008.
     call_mark: Mapped[str | None] = mapped_column(String(CALL_MARK_CHARS))
     turn_mark: Mapped[str | None] = mapped_column(String(CALL_MARK_CHARS))
+    # Drawn once for the row, before its first try: an INSERT sent again after its connection dropped finds
+    # the row written and writes nothing (ivr.adapters.sql.audit). None on rows recorded before revision 0009.
+    record_key: Mapped[str | None] = mapped_column(String(RECORD_KEY_CHARS), index=True, unique=True)
 
 
 class PinMailRequest(Base):
