@@ -2,11 +2,12 @@
 /voice/status (it ended).
 
 Every answer URL names the turn it answers (?t=N&e=E: its number, and the start of the call's state it
-belongs to, ivr.engine.AskedTurn): a webhook delivered twice or late, or asked by a start of the call whose
-state was since lost, hears where the call is and changes nothing. When Redis (the call state) is out of reach the caller is never left with an
-error: they hear an apology in every language, may press 0 for a representative during office hours,
-and otherwise wait a few seconds while the service tries again (/voice/resume); the call goes on where it
-was once Redis is back. /voice/fallback (Twilio's fallback URL) gives the same answer.
+belongs to, ivr.engine.AskedTurn): a webhook delivered twice or late, or asked by a start of the call
+whose state was since lost, hears where the call is and changes nothing. When Redis (the call state) is
+out of reach the caller is never left with an error: they hear an apology in every language, may press 0
+for a representative during office hours, and otherwise wait a few seconds while the service tries again
+(/voice/resume); the call goes on where it was once Redis is back. /voice/fallback (Twilio's fallback
+URL) gives the same answer.
 """
 
 from __future__ import annotations
