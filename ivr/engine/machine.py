@@ -634,9 +634,11 @@ class _Walk:
         raise FlowLoopError(f"the flow passed {MAX_HOPS_PER_TURN} nodes without waiting for the caller")
 
 
-def replay(flow: Flow, state: CallState) -> Turn:
+def replay(flow: Flow, state: CallState, full: bool = False) -> Turn:
     """What the caller should hear again where the call stands, changing nothing: for a webhook that was
-    delivered twice, arrived late, or lost a race with another request for the same call."""
+    delivered twice, arrived late, or lost a race with another request for the same call. ``full``: the
+    whole question, never its short form, for a caller who may not have heard the answer that led to it
+    (an answer saved whose reply was lost, then an outage answer or Twilio's retry)."""
     if state.ended:
         return Turn(state, (Hangup(),))
     state = _on(flow, state)
@@ -649,7 +651,7 @@ def replay(flow: Flow, state: CallState) -> Turn:
     ):
         return walk.ask_back(state, node.options[state.confirming], None)
     if isinstance(node, MenuNode | InputNode):
-        shortened = walk.shortened(state, node, 1, False)
+        shortened = walk.shortened(state, node, 1, full)
         return Turn(state, (walk.gather(state, node, attempt=1, shortened=shortened),))
     if isinstance(node, TransferNode):  # being put through: the transfer again, never silence
         return Turn(state, (Transfer(node.to, node.queue, node.ring_seconds, returns=True),))

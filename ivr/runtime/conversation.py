@@ -115,8 +115,9 @@ class Conversation:
             log.warning("call's flow version is gone, starting again", extra={"call_id": caller.call_id})
             return self._restart(caller, state.language)
         if asked is not None and not asked.is_current(state):
+            # Twilio sends an answer again when it had no reply to it: the caller never heard that reply.
             log.info("repeated or late answer, replaying", extra={"call_id": caller.call_id})
-            return replay(flow, state)
+            return replay(flow, state, full=True)
         turn, journey = self._run(flow, caller, state, event, began)
         if self._budget is not None and time.monotonic() - began > self._budget.seconds:
             # Twilio may have given up on this webhook: the caller may never hear this turn, so the call
@@ -132,13 +133,15 @@ class Conversation:
         return turn
 
     def resume(self, caller: Caller) -> Turn:
-        """Where the call stands, said again (after an outage), or a new start if its state is gone."""
+        """Where the call stands, said again in full (after an outage: the caller heard the apology, not the
+        answer to their last turn, which may have been saved all the same), or a new start if its state is
+        gone."""
         state = self._store.load(caller.call_id)
         if state is None:
             return self._start_again(caller)
         if state.node not in self.flow_of(state).nodes:
             return self._restart(caller, state.language)
-        return replay(self.flow_of(state), state)
+        return replay(self.flow_of(state), state, full=True)
 
     def _restart(self, caller: Caller, language: str | None) -> Turn:
         """Start the call again from the top, over whatever state it had (which can no longer be used)."""

@@ -412,6 +412,7 @@ def test_a_menu_heard_in_full_is_said_short_the_next_time_and_star_says_it_all(f
     assert said(back) == ["balance", "main_short"]
     assert said(step(flow, back.state, DigitsEntered("*"))) == ["main"]
     assert said(replay(flow, back.state)) == ["main_short"]
+    assert said(replay(flow, back.state, full=True)) == ["main"]  # a caller who may have missed a reply
 
 
 def test_state_round_trips_through_json_with_everything_the_call_learned(flow: Flow) -> None:

@@ -22,6 +22,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text as sql
 
 from ivr.adapters.sql.database import make_engine
+from ivr.engine import CallState
+from ivr.runtime.ports import CallStore
 from ivr.web.app import create_app
 from tests.conftest import OPEN_TIME, call_state, close_app, free_port, signed_post
 from tests.web.phone import phone, text
@@ -210,6 +212,60 @@ def test_a_late_answer_to_a_start_whose_state_was_lost_never_moves_the_new_start
     after = call_state(redis_client, redis_prefix, call.call_sid)
     assert after == begun_again  # nothing moved
     assert late.status_code == 200 and asked_now.split(".")[0] in late.data.decode()  # asked again
+
+
+class RepliesLost:
+    """The app's call store, on the test's real Redis, whose writes land but whose replies are lost while
+    ``lost`` is set: what the service sees when Redis froze (or the network went) just after it ran the
+    compare-and-set and before its reply reached the service. The fleet harness met it when its Redis was
+    frozen (tests/fleet); here it is made to happen at one chosen turn."""
+
+    def __init__(self, store: CallStore) -> None:
+        self._store = store
+        self.lost = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    def save(self, state: CallState, read: CallState, journey: object = ()) -> None:
+        self._store.save(state, read, journey)  # type: ignore[arg-type]
+        if self.lost:
+            raise redis.TimeoutError("Timeout reading from socket")
+
+
+def test_an_answer_saved_whose_reply_was_lost_is_followed_by_the_whole_next_question(
+    app: Flask, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    """The PIN is checked and the call saved as signed in at the main menu, but the reply is lost: the
+    caller hears the outage apology, and the call resumes. They never heard that they are signed in nor
+    the main menu, so they hear it whole (not its short form, which the state says they heard)."""
+    conversation = app.extensions["ivr"].conversation
+    store = RepliesLost(conversation._store)
+    conversation._store = store
+    call = phone(app.test_client())
+    call.dial()
+    call.press("1")
+    call.press("1000000002#")
+    store.lost = True
+    heard = text(call.press("1357#"))  # the apology, its pause, then /voice/resume (out of office hours)
+    assert "technical problem" in heard and not call.ended
+    state = call_state(redis_client, redis_prefix, call.call_sid)
+    assert state is not None and state.node == "main_menu" and "main_menu" in state.heard
+    assert "Main menu. For payments, press 1" in heard  # the whole menu, not "Press 1 for payments, ..."
+
+
+def test_an_answer_twilio_sends_again_hears_the_whole_question_it_led_to(client: FlaskClient) -> None:
+    """Twilio sends an answer again when the first attempt got no reply in time (connection overrides):
+    the caller never heard that reply, so the retry says the question it led to whole."""
+    call = phone(client)
+    call.dial()
+    call.press("1")
+    call.press("1000000002#")
+    assert call.gather is not None
+    pin_question = call.gather.get("action", "")
+    assert "Main menu. For payments, press 1" in text(call.press("1357#"))
+    again = signed_post(client, pin_question, {"CallSid": call.call_sid, "Digits": "1357"})
+    assert "Main menu. For payments, press 1" in again.data.decode()
 
 
 def test_a_call_start_delivered_twice_at_once_leaves_one_call_and_both_hear_its_menu(
