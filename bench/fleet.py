@@ -49,16 +49,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
 import redis
 import requests
 
 from ivr.adapters.redis.connection import connect
-from ivr.engine.state import AskedTurn, CallState
+from ivr.engine.state import CallState
 from ivr.twilio.simulator import Heard, TwilioSimulator
-from ivr.web.voice import EPOCH_ARG, TURN_ARG
+from ivr.web.voice import asked_turn_in
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -568,8 +568,9 @@ class Call:
         """The stored state: on the call's first flow version, at the turn whose question was heard."""
         if self.phone.gather is None:
             return
-        asked = parse_qs(urlsplit(self.phone.gather.get("action", "")).query)
-        heard_turn = asked.get(TURN_ARG, [""])[0]
+        asked = asked_turn_in(
+            dict(parse_qsl(urlsplit(self.phone.gather.get("action", "")).query, keep_blank_values=True))
+        )
         try:
             state = self.fleet.state(self.phone.call_sid)
         except redis.RedisError:
@@ -580,9 +581,7 @@ class Call:
             self.version = state.flow_version
         elif state.flow_version != self.version:
             self.mixed_versions = 1
-        if heard_turn.isdigit() and not AskedTurn(
-            int(heard_turn), asked.get(EPOCH_ARG, [None])[0]
-        ).is_current(state):
+        if asked is not None and not asked.is_current(state):
             self.unheard += 1
 
     def _answer(self, keys: str, expected: tuple[str, ...]) -> str:

@@ -13,6 +13,7 @@ URL) gives the same answer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import redis
 from flask import Blueprint, Response, abort, request, url_for
@@ -174,14 +175,17 @@ def turn() -> Response:
     event = transfer_event(request.form) or event_from_twilio(request.form)
     wait = queue_time.current()
     arrived = None if wait is None else wait.queued_at  # the time budget counts from the queue
-    return _twiml(services().conversation.answer(twilio_caller(), event, asked_turn(), arrived))
+    return _twiml(
+        services().conversation.answer(twilio_caller(), event, asked_turn_in(request.args), arrived)
+    )
 
 
-def asked_turn() -> AskedTurn | None:
-    """The turn this answer's URL names. A URL without an epoch was written before URLs carried one (a call
-    in progress across the upgrade); one without a turn number is checked against no turn, as always."""
-    number = request.args.get(TURN_ARG, type=int)
-    return None if number is None else AskedTurn(number, request.args.get(EPOCH_ARG))
+def asked_turn_in(query: Mapping[str, str]) -> AskedTurn | None:
+    """The turn an answer URL's query names (the one reader of what _twiml writes). A URL without an epoch
+    was written before URLs carried one (a call in progress across the upgrade); one without a turn number
+    is checked against no turn, as always."""
+    number = query.get(TURN_ARG, "")
+    return AskedTurn(int(number), query.get(EPOCH_ARG)) if number.isdigit() else None
 
 
 @voice.post("/resume")
